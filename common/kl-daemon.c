@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "kl-daemon"
+
+#include "kl-daemon.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "kl-build-config.h"
+#include "kl-system.h"
+
+void
+kl_daemon_options_clear (KlDaemonOptions *options)
+{
+  g_clear_pointer (&options->config_dir, g_free);
+  g_clear_pointer (&options->model, g_free);
+  g_clear_pointer (&options->mac, g_free);
+}
+
+void
+kl_daemon_options_add_to (KlDaemonOptions *options, GOptionContext *context)
+{
+  const GOptionEntry entries[] = {
+    { "config-dir", 'c', 0, G_OPTION_ARG_FILENAME, &options->config_dir,
+      "Read the .cfg files from DIR (default " KL_DEFAULT_CONFIG_DIR ")", "DIR" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &options->model,
+      "Read MODEL.cfg after aastra.cfg (default " KL_DEFAULT_MODEL ")", "MODEL" },
+    { "mac", 0, 0, G_OPTION_ARG_STRING, &options->mac,
+      "Read MAC.cfg; default: the first network interface's address", "MAC" },
+    { "debug", 'd', 0, G_OPTION_ARG_NONE, &options->debug, "Log debug messages", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version and exit", NULL },
+    { NULL }
+  };
+  g_option_context_add_main_entries (context, entries, NULL);
+}
+
+gboolean
+kl_daemon_options_parse (KlDaemonOptions *options, GOptionContext *context, int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error)) {
+    g_printerr ("%s\n", error->message);
+    return FALSE;
+  }
+  if (*argc > 1) {
+    g_printerr ("unexpected argument '%s'\n", (*argv)[1]);
+    return FALSE;
+  }
+  if (options->config_dir == NULL)
+    options->config_dir = g_strdup (KL_DEFAULT_CONFIG_DIR);
+  if (options->model == NULL)
+    options->model = g_strdup (KL_DEFAULT_MODEL);
+  if (options->mac == NULL)
+    options->mac = kl_system_mac ();
+  if (options->debug)
+    g_log_set_debug_enabled (TRUE);
+  return TRUE;
+}
+
+KlConfigSource
+kl_daemon_options_get_source (const KlDaemonOptions *options)
+{
+  return (KlConfigSource) {
+    .dir = options->config_dir,
+    .model = options->model,
+    .mac = options->mac,
+  };
+}
+
+void
+kl_daemon_log_diagnostics (GPtrArray *diagnostics)
+{
+  for (guint i = 0; i < diagnostics->len; i++) {
+    g_autofree char *text = kl_config_diagnostic_to_string (g_ptr_array_index (diagnostics, i));
+    g_warning ("%s", text);
+  }
+}
+
+typedef struct {
+  const KlDaemonHooks *hooks;
+  GMainLoop *loop;
+  int status;
+} Run;
+
+static void
+stop (Run *run, int status)
+{
+  if (status != 0)
+    run->status = status;
+  g_main_loop_quit (run->loop);
+}
+
+static void
+on_bus_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!run->hooks->bus_acquired (connection, run->hooks->user_data, &error)) {
+    g_warning ("cannot export objects: %s", error->message);
+    stop (run, 1);
+  }
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  g_info ("owns the bus name %s", name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  if (connection == NULL)
+    g_warning ("cannot connect to the system bus to own %s", name);
+  else
+    g_warning ("lost the bus name %s, or another process owns it", name);
+  stop (user_data, 1);
+}
+
+static gboolean
+on_terminate (gpointer user_data)
+{
+  g_info ("terminating on signal");
+  stop (user_data, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hangup (gpointer user_data)
+{
+  Run *run = user_data;
+
+  if (run->hooks->reload != NULL)
+    run->hooks->reload (run->hooks->user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+kl_daemon_run (const KlDaemonHooks *hooks)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Run run = { .hooks = hooks, .loop = loop, .status = 0 };
+  guint owner_id;
+  guint sigterm_id = g_unix_signal_add (SIGTERM, on_terminate, &run);
+  guint sigint_id = g_unix_signal_add (SIGINT, on_terminate, &run);
+  guint sighup_id = g_unix_signal_add (SIGHUP, on_hangup, &run);
+
+  owner_id = g_bus_own_name (G_BUS_TYPE_SYSTEM, hooks->bus_name, G_BUS_NAME_OWNER_FLAGS_NONE,
+                             on_bus_acquired, on_name_acquired, on_name_lost, &run, NULL);
+  g_main_loop_run (loop);
+
+  if (hooks->shutdown != NULL)
+    hooks->shutdown (hooks->user_data);
+  g_bus_unown_name (owner_id);
+  g_source_remove (sigterm_id);
+  g_source_remove (sigint_id);
+  g_source_remove (sighup_id);
+  /* Let the name release and pending replies go out before exiting. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return run.status;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netmond's D-Bus object: the network state at /org/keepline/NetMon. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kl-config.h"
+
+G_BEGIN_DECLS
+
+#define NETMOND_SERVICE_PATH "/org/keepline/NetMon"
+
+typedef struct _NetmondService NetmondService;
+
+NetmondService *netmond_service_new (GNetworkMonitor *monitor);
+void netmond_service_free (NetmondService *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetmondService, netmond_service_free)
+
+gboolean netmond_service_export (NetmondService *self, GDBusConnection *connection, GError **error);
+void netmond_service_unexport (NetmondService *self);
+const char *netmond_service_get_online (NetmondService *self);
+
+G_END_DECLS

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sipd-error.h"
+
+static const GDBusErrorEntry sipd_error_entries[] = {
+  { SIPD_ERROR_INVALID_CONFIG, "org.keepline.Sip.Error.InvalidConfig" },
+  { SIPD_ERROR_LINE_DISABLED, "org.keepline.Sip.Error.LineDisabled" },
+};
+
+GQuark
+sipd_error_quark (void)
+{
+  static gsize quark = 0;
+
+  g_dbus_error_register_error_domain ("sipd-error-quark", &quark, sipd_error_entries,
+                                      G_N_ELEMENTS (sipd_error_entries));
+  return (GQuark) quark;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* D-Bus names: org.keepline.Sip.Error.<Name> */
+typedef enum {
+  SIPD_ERROR_INVALID_CONFIG,
+  SIPD_ERROR_LINE_DISABLED,
+} SipdError;
+
+#define SIPD_ERROR (sipd_error_quark ())
+GQuark sipd_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The three daemons on a private bus that enforces keepline's bus policy. */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kl-build-config.h"
+#include "kl-dbus.h"
+#include "kl-ipc-docs.h"
+#include "kl-test-bus.h"
+
+#define SIP_NAME "org.keepline.Sip"
+#define NETMON_NAME "org.keepline.NetMon"
+#define UI_NAME "org.keepline.Ui"
+
+static const char base_config[] =
+  "sip proxy ip: 127.0.0.2\n"
+  "sip proxy port: 5060\n"
+  "sip line1 user name: 1001\n"
+  "sip line1 screen name: Alice\n"
+  "sip line1 password: topsecret\n"
+  "sip line2 user name: 1002\n"
+  "sip line2 transport protocol: 2\n";
+
+typedef struct {
+  KlTestBus *bus;
+  char *config_dir;
+  GSubprocess *sipd;
+  GSubprocess *netmond;
+  GSubprocess *uid;
+} Fixture;
+
+static GSubprocess *
+start_daemon (Fixture *f, const char *daemon, const char *name)
+{
+  GSubprocess *process = kl_test_bus_spawn_daemon (f->bus, daemon, f->config_dir);
+
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, name, TRUE));
+  return process;
+}
+
+static void
+stop_daemon (Fixture *f, GSubprocess **process, const char *name)
+{
+  if (*process == NULL)
+    return;
+  kl_test_process_stop (*process);
+  /* SIGTERM is a clean stop: exit status 0 (and no leak under LeakSanitizer) */
+  g_assert_true (g_subprocess_get_if_exited (*process));
+  g_assert_cmpint (g_subprocess_get_exit_status (*process), ==, 0);
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, name, FALSE));
+  g_clear_object (process);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->bus = kl_test_bus_new ();
+  f->config_dir = kl_test_config_dir_new ();
+  kl_test_config_write (f->config_dir, "aastra.cfg", base_config);
+  f->sipd = start_daemon (f, "sipd", SIP_NAME);
+  f->netmond = start_daemon (f, "netmond", NETMON_NAME);
+  f->uid = start_daemon (f, "uid", UI_NAME);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  stop_daemon (f, &f->uid, UI_NAME);
+  stop_daemon (f, &f->netmond, NETMON_NAME);
+  stop_daemon (f, &f->sipd, SIP_NAME);
+  kl_test_config_dir_remove (f->config_dir);
+  g_free (f->config_dir);
+  kl_test_bus_free (f->bus);
+}
+
+static KlSipLine1 *
+line_proxy (Fixture *f, guint index)
+{
+  g_autofree char *path = g_strdup_printf ("/org/keepline/Sip/Line/%u", index);
+  g_autoptr (GError) error = NULL;
+  KlSipLine1 *line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                   SIP_NAME, path, NULL, &error);
+
+  g_assert_no_error (error);
+  return line;
+}
+
+static KlSipManager1 *
+manager_proxy (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  KlSipManager1 *manager = kl_sip_manager1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                           SIP_NAME, "/org/keepline/Sip", NULL, &error);
+
+  g_assert_no_error (error);
+  return manager;
+}
+
+static KlUi1 *
+ui_proxy (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  KlUi1 *ui = kl_ui1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, UI_NAME,
+                                     "/org/keepline/Ui", NULL, &error);
+
+  g_assert_no_error (error);
+  return ui;
+}
+
+/* sipd */
+
+static void
+test_sipd_exports_nine_lines_with_their_configuration (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlSipManager1) manager = manager_proxy (f);
+  g_autoptr (KlSipLine1) line1 = line_proxy (f, 1);
+  g_autoptr (KlSipLine1) line2 = line_proxy (f, 2);
+  g_autoptr (KlSipLine1) line3 = line_proxy (f, 3);
+  const char *const *lines = kl_sip_manager1_get_lines (manager);
+  const char *const expect_files[] = { "aastra.cfg", NULL };
+
+  g_assert_cmpstr (kl_sip_manager1_get_version (manager), ==, KL_VERSION);
+  g_assert_cmpuint (g_strv_length ((char **) lines), ==, 9);
+  g_assert_cmpstr (lines[0], ==, "/org/keepline/Sip/Line/1");
+  g_assert_cmpstr (lines[8], ==, "/org/keepline/Sip/Line/9");
+  g_assert_cmpstrv (kl_sip_manager1_get_config_files (manager), expect_files);
+  g_assert_cmpuint (kl_sip_manager1_get_timer_scale_percent (manager), ==, 100);
+
+  g_assert_cmpuint (kl_sip_line1_get_index (line1), ==, 1);
+  g_assert_cmpstr (kl_sip_line1_get_state (line1), ==, "unregistered");
+  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.0.2");
+  g_assert_cmpstr (kl_sip_line1_get_proxy (line1), ==, "127.0.0.2:5060");
+  g_assert_cmpstr (kl_sip_line1_get_screen_name (line1), ==, "Alice");
+  g_assert_cmpstr (kl_sip_line1_get_transport (line1), ==, "udp");
+  g_assert_cmpstr (kl_sip_line1_get_registrar (line1), ==, "");
+  g_assert_false (kl_sip_line1_get_on_backup (line1));
+  g_assert_cmpstr (kl_sip_line1_get_transport (line2), ==, "tcp");
+  g_assert_cmpstr (kl_sip_line1_get_state (line3), ==, "disabled");
+  g_assert_cmpstr (kl_sip_line1_get_aor (line3), ==, "");
+}
+
+static void
+test_sipd_never_puts_a_password_on_the_bus (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) objects = g_dbus_connection_call_sync (
+    f->bus->connection, SIP_NAME, "/org/keepline/Sip", "org.freedesktop.DBus.ObjectManager",
+    "GetManagedObjects", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  text = g_variant_print (objects, FALSE);
+  g_assert_nonnull (strstr (text, "sip:1001@127.0.0.2"));
+  g_assert_null (strstr (text, "topsecret"));
+}
+
+static gboolean
+aor_is (gpointer data)
+{
+  KlSipLine1 *line = data;
+  return g_strcmp0 (kl_sip_line1_get_aor (line), g_object_get_data (G_OBJECT (line), "expect")) == 0;
+}
+
+static gboolean
+wait_for_aor (KlSipLine1 *line, const char *expect)
+{
+  g_object_set_data_full (G_OBJECT (line), "expect", g_strdup (expect), g_free);
+  return kl_test_wait_until (aor_is, line, 5000);
+}
+
+static void
+test_sipd_reload_with_a_bad_value_keeps_the_last_good_configuration (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlSipManager1) manager = manager_proxy (f);
+  g_autoptr (KlSipLine1) line1 = line_proxy (f, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *remote = NULL;
+
+  kl_test_config_write (f->config_dir, "local.cfg",
+                        "sip line1 user name: 2001\n"
+                        "sip proxy port: 70000\n"
+                        "sip line10 user name: 3000\n");
+  g_assert_false (kl_sip_manager1_call_reload_sync (manager, NULL, &error));
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, "org.keepline.Sip.Error.InvalidConfig");
+  g_assert_nonnull (strstr (error->message, "last good configuration stays in force"));
+  g_assert_nonnull (strstr (error->message,
+                            "local.cfg:2: error: sip proxy port: 70000 is above the maximum 65535"));
+  g_assert_nonnull (strstr (error->message,
+                            "local.cfg:3: error: sip line10 user name: line 10 is out of range 1–9"));
+
+  /* nothing changed, and sipd still answers */
+  g_clear_object (&line1);
+  line1 = line_proxy (f, 1);
+  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.0.2");
+  g_assert_cmpstr (kl_sip_line1_get_proxy (line1), ==, "127.0.0.2:5060");
+}
+
+static void
+test_sipd_reload_with_a_good_configuration_announces_the_changes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlSipManager1) manager = manager_proxy (f);
+  g_autoptr (KlSipLine1) line1 = line_proxy (f, 1);
+  g_autoptr (KlSipLine1) line3 = line_proxy (f, 3);
+  g_autoptr (GError) error = NULL;
+  const char *const expect_files[] = { "aastra.cfg", "local.cfg", NULL };
+
+  kl_test_config_write (f->config_dir, "local.cfg",
+                        "sip line1 user name: 2001\n"
+                        "sip line3 user name: 1003\n"
+                        "sip line3 proxy ip: 2001:db8::7\n");
+  g_assert_true (kl_sip_manager1_call_reload_sync (manager, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The proxies learn the new values only through PropertiesChanged. */
+  g_assert_true (wait_for_aor (line1, "sip:2001@127.0.0.2"));
+  g_assert_true (wait_for_aor (line3, "sip:1003@[2001:db8::7]"));
+  g_assert_cmpstr (kl_sip_line1_get_state (line3), ==, "unregistered");
+  g_assert_cmpstrv (kl_sip_manager1_get_config_files (manager), expect_files);
+}
+
+static void
+test_sipd_sighup_rereads_and_survives_a_bad_configuration (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlSipLine1) line1 = line_proxy (f, 1);
+
+  kl_test_config_write (f->config_dir, "local.cfg", "sip T1 timer: fast\nsip line1 user name: 2001\n");
+  g_subprocess_send_signal (f->sipd, SIGHUP);
+  g_usleep (300 * 1000);
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
+  g_clear_object (&line1);
+  line1 = line_proxy (f, 1);
+  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.0.2");
+
+  kl_test_config_write (f->config_dir, "local.cfg", "sip line1 user name: 2001\n");
+  g_subprocess_send_signal (f->sipd, SIGHUP);
+  g_assert_true (wait_for_aor (line1, "sip:2001@127.0.0.2"));
+}
+
+static void
+test_sipd_register_on_a_disabled_line_is_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlSipLine1) line5 = line_proxy (f, 5);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *remote = NULL;
+
+  g_assert_false (kl_sip_line1_call_register_sync (line5, NULL, &error));
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, "org.keepline.Sip.Error.LineDisabled");
+}
+
+/* Bus policy */
+
+static int
+run_as_nobody (Fixture *f, const char *const *gdbus_args, char **ret_stderr)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (char *) "setpriv");
+  g_ptr_array_add (argv, (char *) "--reuid=65534");
+  g_ptr_array_add (argv, (char *) "--regid=65534");
+  g_ptr_array_add (argv, (char *) "--clear-groups");
+  g_ptr_array_add (argv, (char *) "gdbus");
+  g_ptr_array_add (argv, (char *) "call");
+  g_ptr_array_add (argv, (char *) "--system");
+  for (guint i = 0; gdbus_args[i]; i++)
+    g_ptr_array_add (argv, (char *) gdbus_args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               (const char *const *) argv->pdata);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, ret_stderr, &error);
+  g_assert_no_error (error);
+  status = kl_test_process_wait (process);
+  return status;
+}
+
+static void
+test_policy_lets_anyone_read_but_only_root_reload (Fixture *f, gconstpointer data)
+{
+  const char *const get_state[] = { "--dest", SIP_NAME, "--object-path", "/org/keepline/Sip/Line/1",
+                                    "--method", "org.freedesktop.DBus.Properties.Get",
+                                    "org.keepline.Sip.Line1", "State", NULL };
+  const char *const reload[] = { "--dest", SIP_NAME, "--object-path", "/org/keepline/Sip",
+                                 "--method", "org.keepline.Sip.Manager1.Reload", NULL };
+  const char *const reg[] = { "--dest", SIP_NAME, "--object-path", "/org/keepline/Sip/Line/1",
+                              "--method", "org.keepline.Sip.Line1.Register", NULL };
+  g_autoptr (KlSipManager1) manager = manager_proxy (f);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err1 = NULL;
+  g_autofree char *err2 = NULL;
+  g_autofree char *err3 = NULL;
+
+  if (getuid () != 0) {
+    g_test_skip ("needs root to run a client as another user");
+    return;
+  }
+  if (run_as_nobody (f, get_state, &err1) != 0)
+    g_error ("nobody cannot read a property: %s", err1);
+  g_assert_cmpint (run_as_nobody (f, reload, &err2), !=, 0);
+  g_assert_nonnull (strstr (err2, "AccessDenied"));
+  g_assert_cmpint (run_as_nobody (f, reg, &err3), !=, 0);
+  g_assert_nonnull (strstr (err3, "AccessDenied"));
+
+  /* root may */
+  g_assert_true (kl_sip_manager1_call_reload_sync (manager, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The contract */
+
+static void
+collect_interfaces (GDBusConnection *connection, const char *name, const char *path, GPtrArray *found)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+    connection, name, path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
+    G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_autoptr (GDBusNodeInfo) node = NULL;
+  const char *xml;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(&s)", &xml);
+  node = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; node->interfaces && node->interfaces[i]; i++)
+    g_ptr_array_add (found, g_dbus_interface_info_ref (node->interfaces[i]));
+  for (guint i = 0; node->nodes && node->nodes[i]; i++) {
+    g_autofree char *child = g_strdup_printf ("%s/%s", strcmp (path, "/") == 0 ? "" : path,
+                                              node->nodes[i]->path);
+    collect_interfaces (connection, name, child, found);
+  }
+}
+
+static void
+expect_member (KlIpcDocs *docs, const char *iface, const char *member, const char *signature)
+{
+  g_autofree char *key = g_strdup_printf ("%s.%s", iface, member);
+  const char *documented = g_hash_table_lookup (docs->members, key);
+
+  if (documented == NULL)
+    g_error ("%s is exposed on the bus but not in ipc/*.xml", key);
+  g_assert_cmpstr (signature, ==, documented);
+}
+
+static void
+check_interface (KlIpcDocs *docs, GDBusInterfaceInfo *iface)
+{
+  if (g_hash_table_lookup (docs->members, iface->name) == NULL)
+    g_error ("interface %s is exposed on the bus but not in ipc/*.xml", iface->name);
+  for (guint m = 0; iface->methods && iface->methods[m]; m++) {
+    GDBusMethodInfo *method = iface->methods[m];
+    g_autoptr (GString) in = g_string_new (NULL);
+    g_autoptr (GString) out = g_string_new (NULL);
+    g_autofree char *signature = NULL;
+
+    for (guint a = 0; method->in_args && method->in_args[a]; a++)
+      g_string_append (in, method->in_args[a]->signature);
+    for (guint a = 0; method->out_args && method->out_args[a]; a++)
+      g_string_append (out, method->out_args[a]->signature);
+    signature = g_strdup_printf ("method in:%s out:%s", in->str, out->str);
+    expect_member (docs, iface->name, method->name, signature);
+  }
+  for (guint s = 0; iface->signals && iface->signals[s]; s++) {
+    GDBusSignalInfo *signal = iface->signals[s];
+    g_autoptr (GString) args = g_string_new (NULL);
+    g_autofree char *signature = NULL;
+
+    for (guint a = 0; signal->args && signal->args[a]; a++)
+      g_string_append (args, signal->args[a]->signature);
+    signature = g_strdup_printf ("signal %s", args->str);
+    expect_member (docs, iface->name, signal->name, signature);
+  }
+  for (guint p = 0; iface->properties && iface->properties[p]; p++) {
+    GDBusPropertyInfo *property = iface->properties[p];
+    g_autofree char *signature = g_strdup_printf ("property %s %d", property->signature, property->flags);
+    expect_member (docs, iface->name, property->name, signature);
+  }
+}
+
+static void
+test_running_daemons_expose_only_documented_members (Fixture *f, gconstpointer data)
+{
+  static const char *const names[] = { SIP_NAME, NETMON_NAME, UI_NAME };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KlIpcDocs) docs = kl_ipc_docs_load_dir (kl_test_source_path ("ipc"), &error);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_no_error (error);
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++) {
+    g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_dbus_interface_info_unref);
+
+    collect_interfaces (f->bus->connection, names[n], "/", found);
+    for (guint i = 0; i < found->len; i++) {
+      GDBusInterfaceInfo *iface = g_ptr_array_index (found, i);
+      if (g_str_has_prefix (iface->name, "org.freedesktop.DBus."))
+        continue;
+      check_interface (docs, iface);
+      g_hash_table_add (seen, (gpointer) g_intern_string (iface->name));
+    }
+  }
+  /* Each daemon really was looked at. */
+  g_assert_true (g_hash_table_contains (seen, "org.keepline.Sip.Manager1"));
+  g_assert_true (g_hash_table_contains (seen, "org.keepline.Sip.Line1"));
+  g_assert_true (g_hash_table_contains (seen, "org.keepline.NetMon1"));
+  g_assert_true (g_hash_table_contains (seen, "org.keepline.Ui1"));
+}
+
+/* uid */
+
+static gboolean
+screen_has_rows (gpointer data)
+{
+  KlUi1 *ui = data;
+  const char *const *screen = kl_ui1_get_screen (ui);
+  guint expect = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (ui), "rows"));
+
+  return screen != NULL && g_strv_length ((char **) screen) == expect;
+}
+
+static gboolean
+wait_for_rows (KlUi1 *ui, guint rows)
+{
+  g_object_set_data (G_OBJECT (ui), "rows", GUINT_TO_POINTER (rows));
+  return kl_test_wait_until (screen_has_rows, ui, 5000);
+}
+
+static void
+test_uid_screen_shows_each_line_in_use (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlUi1) ui = ui_proxy (f);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KlNetMon1) netmon = kl_net_mon1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                           NETMON_NAME, "/org/keepline/NetMon", NULL,
+                                                           &error);
+  const char *const *screen;
+  g_autoptr (GVariant) lines = NULL;
+  guint index;
+  const char *label, *status, *where;
+
+  g_assert_no_error (error);
+  g_assert_true (wait_for_rows (ui, 3));
+  screen = kl_ui1_get_screen (ui);
+  g_assert_cmpstr (screen[1], ==, "L1 Alice            Not Registered");
+  g_assert_cmpstr (screen[2], ==, "L2 1002             Not Registered");
+  g_assert_true (kl_ui1_get_sip_service (ui));
+  g_assert_cmpstr (kl_ui1_get_network (ui), ==, kl_net_mon1_get_online (netmon));
+
+  lines = kl_ui1_dup_lines (ui);
+  g_assert_cmpuint (g_variant_n_children (lines), ==, 2);
+  g_variant_get_child (lines, 0, "(u&s&s&s)", &index, &label, &status, &where);
+  g_assert_cmpuint (index, ==, 1);
+  g_assert_cmpstr (label, ==, "Alice");
+  g_assert_cmpstr (status, ==, "Not Registered");
+  g_assert_cmpstr (where, ==, "");
+}
+
+static void
+test_uid_restarted_shows_the_state_at_once (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlUi1) ui = NULL;
+
+  stop_daemon (f, &f->uid, UI_NAME);
+  f->uid = start_daemon (f, "uid", UI_NAME);
+  ui = ui_proxy (f);
+  g_assert_true (wait_for_rows (ui, 3));
+  g_assert_cmpstr (kl_ui1_get_screen (ui)[1], ==, "L1 Alice            Not Registered");
+}
+
+static gboolean
+sip_service_is (gpointer data)
+{
+  KlUi1 *ui = data;
+  return kl_ui1_get_sip_service (ui) == GPOINTER_TO_INT (g_object_get_data (G_OBJECT (ui), "sip"));
+}
+
+static void
+test_uid_follows_sipd_leaving_and_coming_back (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlUi1) ui = ui_proxy (f);
+
+  g_assert_true (wait_for_rows (ui, 3));
+  stop_daemon (f, &f->sipd, SIP_NAME);
+  g_object_set_data (G_OBJECT (ui), "sip", GINT_TO_POINTER (FALSE));
+  g_assert_true (kl_test_wait_until (sip_service_is, ui, 5000));
+  g_assert_true (wait_for_rows (ui, 1));
+  if (g_strcmp0 (kl_ui1_get_network (ui), "none") != 0)
+    g_assert_cmpstr (kl_ui1_get_screen (ui)[0], ==, "No SIP Service");
+
+  f->sipd = start_daemon (f, "sipd", SIP_NAME);
+  g_assert_true (wait_for_rows (ui, 3));
+  g_assert_true (kl_ui1_get_sip_service (ui));
+}
+
+/* Start-up */
+
+static void
+test_sipd_refuses_to_start_on_a_broken_configuration (void)
+{
+  g_autoptr (KlTestBus) bus = kl_test_bus_new ();
+  g_autofree char *dir = kl_test_config_dir_new ();
+  const char *argv[] = { kl_test_build_path ("sipd/sipd"), "--config-dir", dir, NULL };
+  g_autoptr (GSubprocess) sipd = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+
+  kl_test_config_write (dir, "local.cfg", "sip line1 user name: 1001\nsip proxy ip: pbx.example.com\n"
+                                          "sip proxy port: 99999\n");
+  sipd = kl_test_bus_spawn (bus, G_SUBPROCESS_FLAGS_STDERR_PIPE, argv);
+  g_subprocess_communicate_utf8 (sipd, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (kl_test_process_wait (sipd), ==, 1);
+  g_assert_nonnull (strstr (err, "local.cfg:3: error: sip proxy port: 99999 is above the maximum 65535"));
+  g_assert_nonnull (strstr (err, "refusing to start"));
+  kl_test_config_dir_remove (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/dbus/sipd/exports-nine-lines-with-their-configuration",
+       test_sipd_exports_nine_lines_with_their_configuration);
+  ADD ("/dbus/sipd/never-puts-a-password-on-the-bus", test_sipd_never_puts_a_password_on_the_bus);
+  ADD ("/dbus/sipd/reload-with-a-bad-value-keeps-the-last-good-configuration",
+       test_sipd_reload_with_a_bad_value_keeps_the_last_good_configuration);
+  ADD ("/dbus/sipd/reload-with-a-good-configuration-announces-the-changes",
+       test_sipd_reload_with_a_good_configuration_announces_the_changes);
+  ADD ("/dbus/sipd/sighup-rereads-and-survives-a-bad-configuration",
+       test_sipd_sighup_rereads_and_survives_a_bad_configuration);
+  ADD ("/dbus/sipd/register-on-a-disabled-line-is-refused",
+       test_sipd_register_on_a_disabled_line_is_refused);
+  ADD ("/dbus/policy/anyone-may-read-only-root-may-reload-or-register",
+       test_policy_lets_anyone_read_but_only_root_reload);
+  ADD ("/dbus/contract/running-daemons-expose-only-documented-members",
+       test_running_daemons_expose_only_documented_members);
+  ADD ("/dbus/uid/screen-shows-each-line-in-use", test_uid_screen_shows_each_line_in_use);
+  ADD ("/dbus/uid/restarted-shows-the-state-at-once", test_uid_restarted_shows_the_state_at_once);
+  ADD ("/dbus/uid/follows-sipd-leaving-and-coming-back", test_uid_follows_sipd_leaving_and_coming_back);
+#undef ADD
+  g_test_add_func ("/dbus/sipd/refuses-to-start-on-a-broken-configuration",
+                   test_sipd_refuses_to_start_on_a_broken_configuration);
+
+  return g_test_run ();
+}

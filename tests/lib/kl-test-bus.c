@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "kl-test-bus.h"
+
+#include <glib/gstdio.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define WAIT_TIMEOUT_MS 10000
+
+static const char *
+path_under (const char *variable, const char *relative)
+{
+  const char *top = g_getenv (variable);
+  g_autofree char *path = NULL;
+
+  if (top == NULL)
+    g_error ("%s is not set; run the tests with meson test", variable);
+  path = g_build_filename (top, relative, NULL);
+  return g_intern_string (path);
+}
+
+const char *
+kl_test_build_path (const char *relative)
+{
+  return path_under ("KL_BUILD_DIR", relative);
+}
+
+const char *
+kl_test_source_path (const char *relative)
+{
+  return path_under ("KL_SOURCE_DIR", relative);
+}
+
+/* Children die with the test, even when it crashes. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* The same default policy as Debian's system bus, plus keepline's own policy files.
+ * Run as root, this is exactly production; run as another user, that user is also
+ * allowed to own the names so the daemons can start. */
+static char *
+bus_config (const char *dir)
+{
+  g_autoptr (GString) extra = g_string_new (NULL);
+
+  if (getuid () != 0) {
+    struct passwd *pw = getpwuid (getuid ());
+    g_string_append_printf (extra,
+                            "  <policy user=\"%s\">\n"
+                            "    <allow own_prefix=\"org.keepline\"/>\n"
+                            "    <allow send_destination=\"org.keepline.Sip\"/>\n"
+                            "  </policy>\n",
+                            pw ? pw->pw_name : "root");
+  }
+  return g_strdup_printf (
+    "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+    " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+    "<busconfig>\n"
+    "  <type>system</type>\n"
+    "  <listen>unix:path=%s/bus</listen>\n"
+    "  <auth>EXTERNAL</auth>\n"
+    "  <policy context=\"default\">\n"
+    "    <allow user=\"*\"/>\n"
+    "    <deny own=\"*\"/>\n"
+    "    <deny send_type=\"method_call\"/>\n"
+    "    <allow send_type=\"signal\"/>\n"
+    "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+    "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+    "    <allow receive_type=\"method_call\"/>\n"
+    "    <allow receive_type=\"method_return\"/>\n"
+    "    <allow receive_type=\"error\"/>\n"
+    "    <allow receive_type=\"signal\"/>\n"
+    "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n"
+    "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
+    "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
+    "  </policy>\n"
+    "%s"
+    "  <includedir>%s</includedir>\n"
+    "</busconfig>\n",
+    dir, extra->str, kl_test_source_path ("systemd/dbus-policy"));
+}
+
+KlTestBus *
+kl_test_bus_new (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  KlTestBus *bus = g_new0 (KlTestBus, 1);
+  g_autofree char *config = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+
+  bus->dir = g_dir_make_tmp ("kl-test-bus-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_chmod (bus->dir, 0755); /* other users reach the socket in the policy tests */
+  config = bus_config (bus->dir);
+  config_path = g_build_filename (bus->dir, "bus.conf", NULL);
+  g_file_set_contents (config_path, config, -1, &error);
+  g_assert_no_error (error);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  bus->process = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--nofork",
+                                              "--print-address=1", "--config-file", config_path,
+                                              NULL);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus->process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  bus->address = g_strdup (g_strstrip (line));
+
+  bus->connection = g_dbus_connection_new_for_address_sync (
+    bus->address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  return bus;
+}
+
+void
+kl_test_process_stop (GSubprocess *process)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (g_subprocess_get_identifier (process) == NULL)
+    return; /* already reaped */
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+}
+
+int
+kl_test_process_wait (GSubprocess *process)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  if (g_subprocess_get_if_signaled (process))
+    return 128 + g_subprocess_get_term_sig (process);
+  return g_subprocess_get_exit_status (process);
+}
+
+void
+kl_test_bus_free (KlTestBus *bus)
+{
+  if (bus->connection != NULL)
+    g_dbus_connection_close_sync (bus->connection, NULL, NULL);
+  g_clear_object (&bus->connection);
+  kl_test_process_stop (bus->process);
+  g_clear_object (&bus->process);
+  kl_test_config_dir_remove (bus->dir);
+  g_free (bus->dir);
+  g_free (bus->address);
+  g_free (bus);
+}
+
+GSubprocess *
+kl_test_bus_spawn (KlTestBus *bus, GSubprocessFlags flags, const char *const *argv)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", bus->address, TRUE);
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+GSubprocess *
+kl_test_bus_spawn_daemon (KlTestBus *bus, const char *daemon, const char *config_dir)
+{
+  g_autofree char *relative = g_strdup_printf ("%s/%s", daemon, daemon);
+  const char *argv[] = { kl_test_build_path (relative), "--config-dir", config_dir,
+                         "--mac", "00085D0A0B0C", NULL };
+
+  return kl_test_bus_spawn (bus, G_SUBPROCESS_FLAGS_NONE, argv);
+}
+
+typedef struct {
+  KlTestBus *bus;
+  const char *name;
+  gboolean owned;
+} NameWait;
+
+static gboolean
+name_has_owner (gpointer data)
+{
+  NameWait *wait = data;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+    wait->bus->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+    "NameHasOwner", g_variant_new ("(s)", wait->name), G_VARIANT_TYPE ("(b)"),
+    G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  gboolean has_owner = FALSE;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner == wait->owned;
+}
+
+gboolean
+kl_test_bus_wait_for_name (KlTestBus *bus, const char *name, gboolean owned)
+{
+  NameWait wait = { bus, name, owned };
+
+  return kl_test_wait_until (name_has_owner, &wait, WAIT_TIMEOUT_MS);
+}
+
+/* Polls while running the default main context, so that signals and property
+ * changes reach proxies created by the test. */
+gboolean
+kl_test_wait_until (gboolean (*condition) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (data)) {
+    if (g_get_monotonic_time () > deadline)
+      return FALSE;
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    g_usleep (10 * 1000);
+  }
+  return TRUE;
+}
+
+char *
+kl_test_config_dir_new (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("kl-test-cfg-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+kl_test_config_write (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+void
+kl_test_config_dir_remove (const char *dir)
+{
+  g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle && (name = g_dir_read_name (handle)) != NULL) {
+    g_autofree char *path = g_build_filename (dir, name, NULL);
+    g_unlink (path);
+  }
+  g_rmdir (dir);
+}

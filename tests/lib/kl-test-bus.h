@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A private dbus-daemon that enforces keepline's own bus policy, and the
+ * daemons under test started on it as the system bus. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GSubprocess *process;
+  char *address;
+  char *dir;
+  GDBusConnection *connection;
+} KlTestBus;
+
+KlTestBus *kl_test_bus_new (void);
+void kl_test_bus_free (KlTestBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlTestBus, kl_test_bus_free)
+
+const char *kl_test_build_path (const char *relative);
+const char *kl_test_source_path (const char *relative);
+
+GSubprocess *kl_test_bus_spawn (KlTestBus *bus, GSubprocessFlags flags, const char *const *argv);
+GSubprocess *kl_test_bus_spawn_daemon (KlTestBus *bus, const char *daemon, const char *config_dir);
+gboolean kl_test_bus_wait_for_name (KlTestBus *bus, const char *name, gboolean owned);
+void kl_test_process_stop (GSubprocess *process);
+int kl_test_process_wait (GSubprocess *process);
+
+char *kl_test_config_dir_new (void);
+void kl_test_config_write (const char *dir, const char *name, const char *text);
+void kl_test_config_dir_remove (const char *dir);
+
+gboolean kl_test_wait_until (gboolean (*condition) (gpointer), gpointer data, guint timeout_ms);
+
+G_END_DECLS
