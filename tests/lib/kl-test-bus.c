@@ -40,49 +40,30 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
-/* The same default policy as Debian's system bus, plus keepline's own policy files.
+/* tests/data/system-bus.conf.in: Debian's system bus policy plus keepline's own.
  * Run as root, this is exactly production; run as another user, that user is also
  * allowed to own the names so the daemons can start. */
 static char *
 bus_config (const char *dir)
 {
-  g_autoptr (GString) extra = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *template = NULL;
+  g_autofree char *extra = NULL;
+  g_autoptr (GString) config = NULL;
 
+  g_file_get_contents (kl_test_source_path ("tests/data/system-bus.conf.in"), &template, NULL, &error);
+  g_assert_no_error (error);
   if (getuid () != 0) {
     struct passwd *pw = getpwuid (getuid ());
-    g_string_append_printf (extra,
-                            "  <policy user=\"%s\">\n"
-                            "    <allow own_prefix=\"org.keepline\"/>\n"
-                            "    <allow send_destination=\"org.keepline.Sip\"/>\n"
-                            "  </policy>\n",
-                            pw ? pw->pw_name : "root");
+    extra = g_strdup_printf ("<policy user=\"%s\"><allow own_prefix=\"org.keepline\"/>"
+                             "<allow send_destination=\"org.keepline.Sip\"/></policy>",
+                             pw ? pw->pw_name : "root");
   }
-  return g_strdup_printf (
-    "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-    " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-    "<busconfig>\n"
-    "  <type>system</type>\n"
-    "  <listen>unix:path=%s/bus</listen>\n"
-    "  <auth>EXTERNAL</auth>\n"
-    "  <policy context=\"default\">\n"
-    "    <allow user=\"*\"/>\n"
-    "    <deny own=\"*\"/>\n"
-    "    <deny send_type=\"method_call\"/>\n"
-    "    <allow send_type=\"signal\"/>\n"
-    "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
-    "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
-    "    <allow receive_type=\"method_call\"/>\n"
-    "    <allow receive_type=\"method_return\"/>\n"
-    "    <allow receive_type=\"error\"/>\n"
-    "    <allow receive_type=\"signal\"/>\n"
-    "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n"
-    "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
-    "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
-    "  </policy>\n"
-    "%s"
-    "  <includedir>%s</includedir>\n"
-    "</busconfig>\n",
-    dir, extra->str, kl_test_source_path ("systemd/dbus-policy"));
+  config = g_string_new (template);
+  g_string_replace (config, "@BUS_DIR@", dir, 0);
+  g_string_replace (config, "@POLICY_DIR@", kl_test_source_path ("systemd/dbus-policy"), 0);
+  g_string_replace (config, "@EXTRA_POLICY@", extra ? extra : "", 0);
+  return g_string_free (g_steal_pointer (&config), FALSE);
 }
 
 KlTestBus *

@@ -17,6 +17,15 @@ parse_text (const char *text, GPtrArray *diagnostics)
   return config;
 }
 
+static GPtrArray *
+diagnostics_of (const char *text)
+{
+  GPtrArray *diagnostics = kl_config_diagnostics_new ();
+
+  kl_config_unref (parse_text (text, diagnostics));
+  return diagnostics;
+}
+
 static const KlConfigDiagnostic *
 only_diagnostic (GPtrArray *diagnostics)
 {
@@ -410,10 +419,8 @@ test_per_line_form_of_a_global_key_is_a_warning (void)
 static void
 test_unknown_key_is_a_warning_naming_file_and_line (void)
 {
-  g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
-  g_autoptr (KlConfig) config = parse_text ("sip proxy ip: pbx.example.com\n"
-                                            "time server1: pool.ntp.org\n",
-                                            diagnostics);
+  g_autoptr (GPtrArray) diagnostics = diagnostics_of ("sip proxy ip: pbx.example.com\n"
+                                                     "time server1: pool.ntp.org\n");
   const KlConfigDiagnostic *diagnostic = only_diagnostic (diagnostics);
   g_autofree char *text = kl_config_diagnostic_to_string (diagnostic);
 
@@ -485,8 +492,7 @@ static void
 test_bad_value (gconstpointer data)
 {
   const BadCase *c = data;
-  g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
-  g_autoptr (KlConfig) config = parse_text (c->text, diagnostics);
+  g_autoptr (GPtrArray) diagnostics = diagnostics_of (c->text);
   const KlConfigDiagnostic *diagnostic = only_diagnostic (diagnostics);
   g_autofree char *text = kl_config_diagnostic_to_string (diagnostic);
 
@@ -523,12 +529,10 @@ test_nul_byte_is_an_error (void)
 static void
 test_every_error_of_a_file_is_reported (void)
 {
-  g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
-  g_autoptr (KlConfig) config = parse_text ("sip proxy port: 70000\n"
-                                            "sip T1 timer: x\n"
-                                            "sip foo: 1\n"
-                                            "sip line12 user name: 1\n",
-                                            diagnostics);
+  g_autoptr (GPtrArray) diagnostics = diagnostics_of ("sip proxy port: 70000\n"
+                                                     "sip T1 timer: x\n"
+                                                     "sip foo: 1\n"
+                                                     "sip line12 user name: 1\n");
 
   g_assert_cmpuint (diagnostics->len, ==, 4);
   g_assert_cmpuint (kl_config_diagnostics_count_errors (diagnostics), ==, 3);
