@@ -35,7 +35,7 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "sip outbound keep alive timer", KL_CONFIG_TYPE_INT, GLOBAL, "0", 0, 3600, "s",
     "Seconds between keep-alives on a flow. The smaller of this and the "
     "registrar's Flow-Timer applies; 0 = the RFC 5626 recommendation for the "
-    "transport (120 s for TCP and TLS, 25 s for UDP)." },
+    "transport (a random 95–120 s for TCP and TLS, 24–29 s for UDP)." },
   [KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW] = {
     "sip outbound dual flow", KL_CONFIG_TYPE_BOOL, LINE, "0", 0, 1, NULL,
     "Keep the backup flow established and registered at all times (reg-id 1 "

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The intervals of RFC 5626: how often to send keep-alives on a flow (§4.4.1),
+ * and how long to wait before trying a failed flow again (§4.5). */
+#pragma once
+
+#include "sipd-clock.h"
+
+G_BEGIN_DECLS
+
+#define SIPD_PONG_TIMEOUT_MS 10000     /* a CRLF pong or STUN answer must come within 10 s */
+#define SIPD_BACKOFF_MAX_S 1800
+#define SIPD_BACKOFF_BASE_ALL_FAILED_S 30
+#define SIPD_BACKOFF_BASE_SOME_FAILED_S 90
+
+gint64 sipd_keepalive_interval_ms (SipdClock *clock,
+                                   gboolean stream,
+                                   guint flow_timer_s,
+                                   guint configured_s);
+
+gint64 sipd_backoff_upper_bound_ms (guint consecutive_failures, gboolean all_flows_failed);
+gint64 sipd_backoff_delay_ms (SipdClock *clock,
+                              guint consecutive_failures,
+                              gboolean all_flows_failed,
+                              guint retry_after_s,
+                              guint scale_percent);
+
+G_END_DECLS
