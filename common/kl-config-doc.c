@@ -7,11 +7,11 @@ print_range (const KlConfigKeyInfo *info)
 {
   switch (info->type) {
   case KL_CONFIG_TYPE_INT:
-    g_print ("%" G_GINT64_FORMAT "–%" G_GINT64_FORMAT "%s%s", info->min, info->max,
+    g_print ("%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "%s%s", info->min, info->max,
              info->unit ? " " : "", info->unit ? info->unit : "");
     break;
   case KL_CONFIG_TYPE_PORT:
-    g_print ("0–65535");
+    g_print ("0-65535");
     break;
   case KL_CONFIG_TYPE_STRING:
   case KL_CONFIG_TYPE_SECRET:

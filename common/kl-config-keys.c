@@ -35,7 +35,7 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "sip outbound keep alive timer", KL_CONFIG_TYPE_INT, GLOBAL, "0", 0, 3600, "s",
     "Seconds between keep-alives on a flow. The smaller of this and the "
     "registrar's Flow-Timer applies; 0 = the RFC 5626 recommendation for the "
-    "transport (a random 95–120 s for TCP and TLS, 24–29 s for UDP)." },
+    "transport (a random 95-120 s for TCP and TLS, 24-29 s for UDP)." },
   [KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW] = {
     "sip outbound dual flow", KL_CONFIG_TYPE_BOOL, LINE, "0", 0, 1, NULL,
     "Keep the backup flow established and registered at all times (reg-id 1 "
@@ -219,7 +219,7 @@ parse_number (const char *text, gint64 min, gint64 max, gint64 *ret_number, char
   /* Parse without bounds first so the reason can say which bound was crossed. */
   if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &number, &error)) {
     if (g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
-      *ret_reason = g_strdup_printf ("%s is out of range %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT,
+      *ret_reason = g_strdup_printf ("%s is out of range %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
                                      text, min, max);
     else
       *ret_reason = g_strdup_printf ("'%s' is not a number", text);

@@ -223,7 +223,7 @@ split_line_prefix (const char *key, guint *ret_line, char **ret_base_key, char *
     return TRUE;
   }
   if (line < 1 || line > KL_CONFIG_MAX_LINES) {
-    *ret_reason = g_strdup_printf ("line %.*s is out of range 1–%d", (int) (p - digits), digits,
+    *ret_reason = g_strdup_printf ("line %.*s is out of range 1-%d", (int) (p - digits), digits,
                                    KL_CONFIG_MAX_LINES);
     return FALSE;
   }

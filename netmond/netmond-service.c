@@ -38,7 +38,7 @@ update_online (NetmondService *self)
     break;
   }
   if (g_strcmp0 (kl_net_mon1_get_online (self->iface), online) != 0)
-    g_message ("online: %s → %s (%s)", kl_net_mon1_get_online (self->iface), online, reason);
+    g_message ("online: %s -> %s (%s)", kl_net_mon1_get_online (self->iface), online, reason);
   kl_net_mon1_set_online (self->iface, online);
   kl_net_mon1_set_online_reason (self->iface, reason);
 }

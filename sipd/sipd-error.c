@@ -4,6 +4,8 @@
 static const GDBusErrorEntry sipd_error_entries[] = {
   { SIPD_ERROR_INVALID_CONFIG, "org.keepline.Sip.Error.InvalidConfig" },
   { SIPD_ERROR_LINE_DISABLED, "org.keepline.Sip.Error.LineDisabled" },
+  { SIPD_ERROR_TLS, "org.keepline.Sip.Error.Tls" },
+  { SIPD_ERROR_FLOW, "org.keepline.Sip.Error.Flow" },
 };
 
 GQuark

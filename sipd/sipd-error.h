@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 typedef enum {
   SIPD_ERROR_INVALID_CONFIG,
   SIPD_ERROR_LINE_DISABLED,
+  SIPD_ERROR_TLS,
+  SIPD_ERROR_FLOW,
 } SipdError;
 
 #define SIPD_ERROR (sipd_error_quark ())

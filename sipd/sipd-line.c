@@ -137,7 +137,7 @@ set_state (SipdLine *self, SipdLineState state, const char *reason)
 {
   if (self->state == state)
     return;
-  line_log (self, G_LOG_LEVEL_INFO, "%s → %s (%s)", sipd_line_state_to_string (self->state),
+  line_log (self, G_LOG_LEVEL_INFO, "%s -> %s (%s)", sipd_line_state_to_string (self->state),
             sipd_line_state_to_string (state), reason);
   self->state = state;
   kl_sip_line1_set_state (self->iface, sipd_line_state_to_string (state));

@@ -2,8 +2,8 @@
 #include "sipd-timing.h"
 
 /* Without a Flow-Timer or a configured interval, RFC 5626 §4.4.1 recommends a
- * random 95–120 s on connection-oriented transports and 24–29 s for STUN over UDP.
- * Otherwise the interval is a random 80–100 % of the smaller of the two: the RFC
+ * random 95-120 s on connection-oriented transports and 24-29 s for STUN over UDP.
+ * Otherwise the interval is a random 80-100 % of the smaller of the two: the RFC
  * asks for keep-alives at least as often as the Flow-Timer says. */
 gint64
 sipd_keepalive_interval_ms (SipdClock *clock, gboolean stream, guint flow_timer_s, guint configured_s)
@@ -35,7 +35,7 @@ sipd_backoff_upper_bound_ms (guint consecutive_failures, gboolean all_flows_fail
   return MIN (wait_s, SIPD_BACKOFF_MAX_S) * 1000;
 }
 
-/* A random 50–100 % of W, at least what a 503's Retry-After asked for, scaled
+/* A random 50-100 % of W, at least what a 503's Retry-After asked for, scaled
  * by "sip timer scale percent" (100 outside labs). */
 gint64
 sipd_backoff_delay_ms (SipdClock *clock,

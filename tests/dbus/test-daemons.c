@@ -188,7 +188,7 @@ test_sipd_reload_with_a_bad_value_keeps_the_last_good_configuration (Fixture *f,
   g_assert_nonnull (strstr (error->message,
                             "local.cfg:2: error: sip proxy port: 70000 is above the maximum 65535"));
   g_assert_nonnull (strstr (error->message,
-                            "local.cfg:3: error: sip line10 user name: line 10 is out of range 1–9"));
+                            "local.cfg:3: error: sip line10 user name: line 10 is out of range 1-9"));
 
   /* nothing changed, and sipd still answers */
   g_clear_object (&line1);

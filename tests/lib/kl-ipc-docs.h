@@ -8,8 +8,8 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  /* "org.keepline.Sip.Line1.State" → "property s"; "…Register" → "method in: out:";
-   * "org.keepline.Sip.Line1" → "interface" */
+  /* "org.keepline.Sip.Line1.State" -> "property s"; "…Register" -> "method in: out:";
+   * "org.keepline.Sip.Line1" -> "interface" */
   GHashTable *members;
   GPtrArray *undocumented; /* "file: what" */
 } KlIpcDocs;

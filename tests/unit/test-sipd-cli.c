@@ -48,7 +48,7 @@ test_check_config_prints_every_error_with_file_and_line (void)
   g_assert_cmpint (run_sipd ("--check-config", dir, &out, &err), ==, 1);
   g_assert_true (g_str_has_prefix (err,
                    "aastra.cfg:2: error: sip proxy port: 65536 is above the maximum 65535\n"
-                   "local.cfg:3: error: sip line0 user name: line 0 is out of range 1–9\n"
+                   "local.cfg:3: error: sip line0 user name: line 0 is out of range 1-9\n"
                    "local.cfg:4: error: sip outbound support: '2': expected 0 or 1\n"
                    "local.cfg:5: error: sip line3 proxy ip: empty host; leave the key out or write 0.0.0.0 for none\n4 errors in the configuration"));
   g_assert_cmpstr (out, ==, "");

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A flow (RFC 5626): one transport association to one server address — a UDP
+ * 5-tuple on the shared UDP socket, a TCP connection or a TLS connection. It
+ * frames what arrives into SIP messages, runs the keep-alive (CRLF ping and
+ * pong on streams, STUN on UDP) and reports its failure with a reason. A
+ * failed flow stays failed: recovery is a new flow. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sipd-clock.h"
+#include "sipd-tls.h"
+#include "sipd-udp.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  SIPD_TRANSPORT_UDP,
+  SIPD_TRANSPORT_TCP,
+  SIPD_TRANSPORT_TLS,
+} SipdTransport;
+
+typedef enum {
+  SIPD_FLOW_STATE_CONNECTING,
+  SIPD_FLOW_STATE_ACTIVE,
+  SIPD_FLOW_STATE_FAILED,
+  SIPD_FLOW_STATE_CLOSED,
+} SipdFlowState;
+
+typedef struct _SipdFlow SipdFlow;
+
+typedef struct {
+  /* one complete SIP message, framed */
+  void (*message) (SipdFlow *flow, GBytes *message, gpointer user_data);
+  /* connecting -> active, or -> failed (see sipd_flow_get_failure) */
+  void (*state_changed) (SipdFlow *flow, gpointer user_data);
+  /* a keep-alive was answered; the round trip is in sipd_flow_get_rtt_ms */
+  void (*keepalive_answered) (SipdFlow *flow, gpointer user_data);
+} SipdFlowCallbacks;
+
+typedef struct {
+  SipdTransport transport;
+  GInetSocketAddress *remote;
+  const char *server_name;   /* the host as configured: TLS verifies it; logs show it */
+  guint16 local_port;        /* TCP and TLS: bind to it (persistent TLS); 0 = any */
+  SipdTls *tls;              /* TLS only */
+  SipdUdpSocket *udp;        /* UDP only */
+  gint64 connect_timeout_ms; /* TCP connect plus TLS handshake */
+} SipdFlowParams;
+
+SipdFlow *sipd_flow_new (SipdClock *clock,
+                         const SipdFlowParams *params,
+                         const SipdFlowCallbacks *callbacks,
+                         gpointer user_data);
+SipdFlow *sipd_flow_ref (SipdFlow *self);
+void sipd_flow_unref (SipdFlow *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdFlow, sipd_flow_unref)
+
+void sipd_flow_start (SipdFlow *self);
+gboolean sipd_flow_send (SipdFlow *self, GBytes *data);
+void sipd_flow_fail (SipdFlow *self, const char *reason);
+void sipd_flow_close (SipdFlow *self);
+
+void sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s);
+void sipd_flow_stop_keepalive (SipdFlow *self);
+void sipd_flow_keepalive_now (SipdFlow *self);
+void sipd_flow_receive_datagram (SipdFlow *self, const guint8 *data, gsize length);
+
+guint sipd_flow_get_id (SipdFlow *self);
+SipdFlowState sipd_flow_get_state (SipdFlow *self);
+SipdTransport sipd_flow_get_transport (SipdFlow *self);
+GInetSocketAddress *sipd_flow_get_remote (SipdFlow *self);
+GInetSocketAddress *sipd_flow_get_local (SipdFlow *self);
+const char *sipd_flow_get_server_name (SipdFlow *self);
+const char *sipd_flow_get_failure (SipdFlow *self);
+gint64 sipd_flow_get_rtt_ms (SipdFlow *self);
+gboolean sipd_flow_is_stream (SipdFlow *self);
+
+const char *sipd_transport_to_string (SipdTransport transport);
+const char *sipd_flow_state_to_string (SipdFlowState state);
+char *sipd_socket_address_to_string (GInetSocketAddress *address);
+
+G_END_DECLS

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipd-tls"
+
+#include "sipd-tls.h"
+
+#include <gnutls/x509.h>
+#include <string.h>
+
+#include "sipd-error.h"
+
+struct _SipdTls {
+  gnutls_certificate_credentials_t credentials;
+  GHashTable *sessions; /* server name -> GBytes of resumption data */
+};
+
+static gboolean
+check (int code, const char *what, GError **error)
+{
+  if (code >= 0)
+    return TRUE;
+  g_set_error (error, SIPD_ERROR, SIPD_ERROR_TLS, "%s: %s", what, gnutls_strerror (code));
+  return FALSE;
+}
+
+SipdTls *
+sipd_tls_new (const char *trust_file, const char *certificate_file, const char *key_file, GError **error)
+{
+  g_autoptr (SipdTls) self = g_new0 (SipdTls, 1);
+  int loaded;
+
+  g_return_val_if_fail (trust_file != NULL && *trust_file != '\0', NULL);
+
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
+  if (!check (gnutls_certificate_allocate_credentials (&self->credentials), "TLS credentials", error))
+    return NULL;
+  loaded = gnutls_certificate_set_x509_trust_file (self->credentials, trust_file, GNUTLS_X509_FMT_PEM);
+  if (!check (loaded, trust_file, error))
+    return NULL;
+  if (loaded == 0) {
+    g_set_error (error, SIPD_ERROR, SIPD_ERROR_TLS, "%s: no certificate in the file", trust_file);
+    return NULL;
+  }
+  if (certificate_file != NULL && *certificate_file != '\0' &&
+      !check (gnutls_certificate_set_x509_key_file (self->credentials, certificate_file, key_file,
+                                                    GNUTLS_X509_FMT_PEM),
+              certificate_file, error))
+    return NULL;
+  g_debug ("trusting %d certificate%s from %s", loaded, loaded == 1 ? "" : "s", trust_file);
+  return g_steal_pointer (&self);
+}
+
+SipdTls *
+sipd_tls_new_from_config (KlConfig *config, GError **error)
+{
+  return sipd_tls_new (kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES),
+                       kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE),
+                       kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY), error);
+}
+
+void
+sipd_tls_free (SipdTls *self)
+{
+  if (self->credentials != NULL)
+    gnutls_certificate_free_credentials (self->credentials);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_free (self);
+}
+
+/* A client session on a connected socket, verifying the server's certificate
+ * against the trust file and its name against server_name (a host name or an
+ * IP address, both checked against the certificate's subjectAltName). */
+gnutls_session_t
+sipd_tls_session_new (SipdTls *self, const char *server_name, int fd, GError **error)
+{
+  gnutls_session_t session = NULL;
+  GBytes *resume;
+
+  if (!check (gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK), "TLS session", error))
+    return NULL;
+  if (!check (gnutls_set_default_priority (session), "TLS priority", error) ||
+      !check (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, self->credentials),
+              "TLS credentials", error)) {
+    gnutls_deinit (session);
+    return NULL;
+  }
+  if (!g_hostname_is_ip_address (server_name))
+    gnutls_server_name_set (session, GNUTLS_NAME_DNS, server_name, strlen (server_name));
+  gnutls_session_set_verify_cert (session, server_name, 0);
+  gnutls_transport_set_int (session, fd);
+
+  resume = g_hash_table_lookup (self->sessions, server_name);
+  if (resume != NULL) {
+    gsize length;
+    const void *data = g_bytes_get_data (resume, &length);
+    gnutls_session_set_data (session, data, length);
+  }
+  return session;
+}
+
+/* After a handshake: keep what lets the next connection to the server resume. */
+void
+sipd_tls_session_save (SipdTls *self, const char *server_name, gnutls_session_t session)
+{
+  gnutls_datum_t data = { NULL, 0 };
+
+  if (gnutls_session_get_data2 (session, &data) < 0)
+    return;
+  g_hash_table_replace (self->sessions, g_strdup (server_name), g_bytes_new (data.data, data.size));
+  gnutls_free (data.data);
+}
+
+/* "TLS: certificate not trusted: The certificate issuer is unknown." and the like */
+char *
+sipd_tls_describe_failure (gnutls_session_t session, int code)
+{
+  gnutls_datum_t text = { NULL, 0 };
+  char *description;
+
+  if (code != GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+    if (code == GNUTLS_E_WARNING_ALERT_RECEIVED || code == GNUTLS_E_FATAL_ALERT_RECEIVED)
+      return g_strdup_printf ("TLS alert from the server: %s",
+                              gnutls_alert_get_name (gnutls_alert_get (session)));
+    return g_strdup_printf ("TLS: %s", gnutls_strerror (code));
+  }
+  if (gnutls_certificate_verification_status_print (gnutls_session_get_verify_cert_status (session),
+                                                    GNUTLS_CRT_X509, &text, 0) < 0)
+    return g_strdup ("TLS: the server's certificate did not verify");
+  description = g_strdup_printf ("TLS: %s", (const char *) text.data);
+  gnutls_free (text.data);
+  return description;
+}
