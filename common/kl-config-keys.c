@@ -31,6 +31,13 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
   [KL_CONFIG_KEY_SYMMETRIC_UDP_SIGNALING] = {
     "sip symmetric udp signaling", KL_CONFIG_TYPE_BOOL, GLOBAL, "1", 0, 1, NULL,
     "Send UDP requests from the local SIP port that receives responses." },
+  [KL_CONFIG_KEY_LOCAL_PORT] = {
+    "sip local port", KL_CONFIG_TYPE_PORT, GLOBAL, "5060", 0, 65535, NULL,
+    "Local UDP port SIP is received on (and sent from, with symmetric signalling); "
+    "0 = any free port." },
+  [KL_CONFIG_KEY_LOCAL_TLS_PORT] = {
+    "sip local tls port", KL_CONFIG_TYPE_PORT, GLOBAL, "5061", 0, 65535, NULL,
+    "Local port of the persistent TLS connection; 0 = any free port." },
   [KL_CONFIG_KEY_OUTBOUND_KEEP_ALIVE_TIMER] = {
     "sip outbound keep alive timer", KL_CONFIG_TYPE_INT, GLOBAL, "0", 0, 3600, "s",
     "Seconds between keep-alives on a flow. The smaller of this and the "

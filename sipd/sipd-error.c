@@ -6,6 +6,7 @@ static const GDBusErrorEntry sipd_error_entries[] = {
   { SIPD_ERROR_LINE_DISABLED, "org.keepline.Sip.Error.LineDisabled" },
   { SIPD_ERROR_TLS, "org.keepline.Sip.Error.Tls" },
   { SIPD_ERROR_FLOW, "org.keepline.Sip.Error.Flow" },
+  { SIPD_ERROR_MALFORMED, "org.keepline.Sip.Error.Malformed" },
 };
 
 GQuark

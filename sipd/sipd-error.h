@@ -11,6 +11,7 @@ typedef enum {
   SIPD_ERROR_LINE_DISABLED,
   SIPD_ERROR_TLS,
   SIPD_ERROR_FLOW,
+  SIPD_ERROR_MALFORMED,
 } SipdError;
 
 #define SIPD_ERROR (sipd_error_quark ())

@@ -6,14 +6,33 @@
 #include <string.h>
 
 #include "sipd-error.h"
+#include "sipd-registration.h"
+#include "sipd-timing.h"
 
 struct _SipdLine {
   guint index;
   char *object_path;
   KlObjectSkeleton *object;
   KlSipLine1 *iface;
+  SipdLineContext *context;
+
+  SipdLineSettings *settings; /* NULL while disabled */
   SipdLineState state;
+  SipdRegistration *registration;
+  GPtrArray *retiring; /* registrations being removed after a configuration change */
+  SipdFlow *flow;
+  guint flow_watch;
+  SipdTimer *retry_timer;
+  GCancellable *resolving;
+
+  guint consecutive_failures; /* of the flow, for the RFC 5626 back-off */
+  guint flow_failures;
+  char *last_flow_failure;
+  gboolean backing_off;
 };
+
+static void connect_flow (SipdLine *self);
+static void update_flows_property (SipdLine *self);
 
 G_GNUC_PRINTF (3, 4)
 static void
@@ -49,43 +68,352 @@ sipd_line_state_to_string (SipdLineState state)
   g_return_val_if_reached ("unknown");
 }
 
-char *
-sipd_format_host_port (const char *host, guint16 port)
+static void
+set_state (SipdLine *self, SipdLineState state, const char *reason)
 {
-  gboolean v6 = strchr (host, ':') != NULL;
-
-  if (port == 0)
-    return v6 ? g_strdup_printf ("[%s]", host) : g_strdup (host);
-  return g_strdup_printf (v6 ? "[%s]:%u" : "%s:%u", host, port);
+  if (self->state == state)
+    return;
+  line_log (self, G_LOG_LEVEL_MESSAGE, "%s -> %s (%s)", sipd_line_state_to_string (self->state),
+            sipd_line_state_to_string (state), reason);
+  self->state = state;
+  kl_sip_line1_set_state (self->iface, sipd_line_state_to_string (state));
 }
+
+static void
+set_last_error (SipdLine *self, const char *error)
+{
+  kl_sip_line1_set_last_error (self->iface, error ? error : "");
+}
+
+/* D-Bus */
 
 static gboolean
 on_handle_register (KlSipLine1 *iface, GDBusMethodInvocation *invocation, gpointer user_data)
 {
   SipdLine *self = user_data;
 
-  if (self->state == SIPD_LINE_STATE_DISABLED) {
+  if (self->settings == NULL) {
     g_dbus_method_invocation_return_error (invocation, SIPD_ERROR, SIPD_ERROR_LINE_DISABLED,
                                            "line %u has no user name configured", self->index);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED,
-                                         "registration is not implemented yet");
+  line_log (self, G_LOG_LEVEL_MESSAGE, "registering again on request");
+  sipd_timer_stop (self->retry_timer);
+  if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
+    sipd_registration_register (self->registration, self->flow);
+  else
+    connect_flow (self);
+  kl_sip_line1_complete_register (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+update_flows_property (SipdLine *self)
+{
+  GVariantBuilder flows;
+  const char *state = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *remote = NULL;
+  guint reg_id = self->settings && self->settings->outbound ? 1 : 0;
+
+  g_variant_builder_init (&flows, G_VARIANT_TYPE ("a(ussssius)"));
+  if (self->flow != NULL) {
+    state = sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
+    local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
+    remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
+    g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (sipd_flow_get_transport (self->flow)),
+                           local, remote, state, (gint32) sipd_flow_get_rtt_ms (self->flow), self->flow_failures,
+                           self->last_flow_failure ? self->last_flow_failure : "");
+  } else if (self->backing_off && self->settings != NULL) {
+    g_autofree char *target = sipd_format_host_port (self->settings->flow_host, self->settings->flow_port);
+    g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (self->settings->transport), "",
+                           target, "backoff", -1, self->flow_failures,
+                           self->last_flow_failure ? self->last_flow_failure : "");
+  }
+  kl_sip_line1_set_flows (self->iface, g_variant_builder_end (&flows));
+}
+
+/* Registration */
+
+static void
+start_keepalive (SipdLine *self)
+{
+  gboolean outbound = sipd_registration_get_outbound (self->registration);
+
+  if (outbound || self->settings->keepalive_without_outbound) {
+    guint flow_timer = outbound ? sipd_registration_get_flow_timer (self->registration) : 0;
+    sipd_flow_start_keepalive (self->flow, flow_timer, self->settings->keepalive_s);
+  }
+}
+
+static void
+on_retry_due (gpointer user_data)
+{
+  SipdLine *self = user_data;
+
+  self->backing_off = FALSE;
+  if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
+    sipd_registration_register (self->registration, self->flow);
+  else
+    connect_flow (self);
+}
+
+static void
+on_registration_changed (SipdRegistration *registration, gpointer user_data)
+{
+  SipdLine *self = user_data;
+  g_autofree char *error = NULL;
+  guint delay_s;
+
+  switch (sipd_registration_get_state (registration)) {
+  case SIPD_REGISTRATION_STATE_REGISTERED:
+    self->consecutive_failures = 0;
+    set_last_error (self, NULL);
+    kl_sip_line1_set_registrar (self->iface, self->settings->registrar);
+    kl_sip_line1_set_outbound (self->iface, sipd_registration_get_outbound (registration));
+    start_keepalive (self);
+    set_state (self, SIPD_LINE_STATE_REGISTERED,
+               sipd_registration_get_outbound (registration) ? "200 OK, outbound in use" : "200 OK");
+    break;
+  case SIPD_REGISTRATION_STATE_FAILED:
+    kl_sip_line1_set_registrar (self->iface, "");
+    if (sipd_registration_get_failure_status (registration) == 0) {
+      /* timeouts and transport errors fail the flow: on_flow_changed recovers it */
+      if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
+        sipd_flow_fail (self->flow, sipd_registration_get_failure (registration));
+      return;
+    }
+    error = g_strdup_printf ("%s from %s", sipd_registration_get_failure (registration), self->settings->registrar);
+    set_last_error (self, error);
+    delay_s = sipd_registration_get_retry_after (registration);
+    if (delay_s == 0)
+      delay_s = self->settings->retry_s;
+    sipd_timer_start (self->retry_timer, (gint64) delay_s * 1000);
+    set_state (self, SIPD_LINE_STATE_FAILED, error);
+    line_log (self, G_LOG_LEVEL_MESSAGE, "registering again in %u s", delay_s);
+    break;
+  case SIPD_REGISTRATION_STATE_REGISTERING:
+    set_state (self, SIPD_LINE_STATE_REGISTERING, "REGISTER sent");
+    break;
+  case SIPD_REGISTRATION_STATE_IDLE:
+  case SIPD_REGISTRATION_STATE_UNREGISTERING:
+    break;
+  }
+}
+
+static gboolean
+free_registration (gpointer registration)
+{
+  sipd_registration_free (registration);
+  return G_SOURCE_REMOVE;
+}
+
+/* An old registration is done saying goodbye; it is freed once its own
+ * callback has returned. */
+static void
+on_retiring_changed (SipdRegistration *registration, gpointer user_data)
+{
+  SipdLine *self = user_data;
+  SipdRegistrationState state = sipd_registration_get_state (registration);
+  guint index;
+
+  if (state != SIPD_REGISTRATION_STATE_IDLE && state != SIPD_REGISTRATION_STATE_FAILED)
+    return;
+  if (!g_ptr_array_find (self->retiring, registration, &index))
+    return;
+  g_ptr_array_steal_index_fast (self->retiring, index);
+  g_idle_add (free_registration, registration);
+}
+
+/* Flow */
+
+/* RFC 5626 §4.5: recover a failed flow after a back-off; with outbound off,
+ * retry after "sip registration timeout retry timer". */
+static void
+recover_flow (SipdLine *self, const char *reason)
+{
+  gint64 delay_ms;
+  g_autofree char *error = g_strdup_printf ("flow to %s failed: %s", self->settings->registrar, reason);
+
+  self->consecutive_failures++;
+  self->flow_failures++;
+  g_free (self->last_flow_failure);
+  self->last_flow_failure = g_strdup (reason);
+  if (self->settings->outbound)
+    delay_ms = sipd_backoff_delay_ms (self->context->clock, self->consecutive_failures, TRUE,
+                                      sipd_registration_get_retry_after (self->registration),
+                                      self->settings->timer_scale_percent);
+  else
+    delay_ms = (gint64) self->settings->timeout_retry_s * 1000;
+
+  kl_sip_line1_set_registrar (self->iface, "");
+  set_last_error (self, error);
+  set_state (self, SIPD_LINE_STATE_REGISTERING, error);
+  line_log (self, G_LOG_LEVEL_MESSAGE, "new flow in %" G_GINT64_FORMAT " ms (failure %u in a row)", delay_ms,
+            self->consecutive_failures);
+  self->backing_off = TRUE;
+  sipd_timer_start (self->retry_timer, delay_ms);
+}
+
+static void
+on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer user_data)
+{
+  SipdLine *self = user_data;
+
+  if (flow != self->flow)
+    return;
+  if (event == SIPD_FLOW_EVENT_KEEPALIVE) {
+    update_flows_property (self);
+    return;
+  }
+  switch (sipd_flow_get_state (flow)) {
+  case SIPD_FLOW_STATE_ACTIVE:
+    sipd_registration_register (self->registration, flow);
+    break;
+  case SIPD_FLOW_STATE_FAILED:
+  case SIPD_FLOW_STATE_CLOSED: {
+    g_autofree char *reason = g_strdup (sipd_flow_get_failure (flow) ? sipd_flow_get_failure (flow) : "closed");
+    g_clear_pointer (&self->flow, sipd_flow_unref);
+    sipd_registration_stop (self->registration);
+    recover_flow (self, reason);
+    break;
+  }
+  case SIPD_FLOW_STATE_CONNECTING:
+    break;
+  }
+  update_flows_property (self);
+}
+
+static void
+use_address (SipdLine *self, GInetAddress *address)
+{
+  guint16 port = self->settings->flow_port ? self->settings->flow_port
+                                           : sipd_transport_default_port (self->settings->transport);
+  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (address, port);
+  SipdFlow *flow = sipd_stack_get_flow (self->context->stack, self->settings->transport,
+                                        G_INET_SOCKET_ADDRESS (remote), self->settings->flow_host);
+
+  if (flow == NULL) {
+    g_autofree char *error = g_strdup_printf ("TLS is not available: %s",
+                                              self->context->tls_problem ? self->context->tls_problem
+                                                                         : "no 'sips trusted certificates'");
+    set_last_error (self, error);
+    set_state (self, SIPD_LINE_STATE_FAILED, error);
+    return;
+  }
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  self->flow = sipd_flow_ref (flow);
+  update_flows_property (self);
+  if (sipd_flow_get_state (flow) == SIPD_FLOW_STATE_ACTIVE)
+    sipd_registration_register (self->registration, flow);
+}
+
+static void
+on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SipdLine *self = user_data;
+  g_autoptr (GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+
+  if (addresses == NULL) {
+    g_autofree char *reason = NULL;
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return;
+    reason = g_strdup_printf ("cannot resolve %s: %s", self->settings->flow_host, error->message);
+    g_clear_object (&self->resolving);
+    recover_flow (self, reason);
+    return;
+  }
+  g_clear_object (&self->resolving);
+  use_address (self, addresses->data);
+  g_resolver_free_addresses (addresses);
+}
+
+static void
+connect_flow (SipdLine *self)
+{
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (self->resolving != NULL)
+    return;
+  self->backing_off = FALSE;
+  set_state (self, SIPD_LINE_STATE_REGISTERING, "connecting");
+  address = g_inet_address_new_from_string (self->settings->flow_host);
+  if (address != NULL) {
+    use_address (self, address);
+    return;
+  }
+  self->resolving = g_cancellable_new ();
+  g_resolver_lookup_by_name_async (g_resolver_get_default (), self->settings->flow_host, self->resolving,
+                                   on_resolved, self);
+}
+
+/* Lifetime */
+
+static void
+reset (SipdLine *self)
+{
+  if (self->resolving != NULL) {
+    g_cancellable_cancel (self->resolving);
+    g_clear_object (&self->resolving);
+  }
+  sipd_timer_stop (self->retry_timer);
+  if (self->registration != NULL) {
+    if (sipd_registration_get_state (self->registration) == SIPD_REGISTRATION_STATE_REGISTERED) {
+      /* say goodbye to the registrar; the object lives until it answers */
+      SipdRegistration *old = g_steal_pointer (&self->registration);
+      g_ptr_array_add (self->retiring, old);
+      sipd_registration_set_handler (old, on_retiring_changed, self);
+      sipd_registration_unregister (old);
+    } else {
+      g_clear_pointer (&self->registration, sipd_registration_free);
+    }
+  }
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  self->consecutive_failures = 0;
+  self->backing_off = FALSE;
+}
+
+static void
+start (SipdLine *self)
+{
+  const SipdLineSettings *s = self->settings;
+  const SipdRegistrationConfig config = {
+    .aor = s->aor,
+    .registrar_uri = s->registrar_uri,
+    .route = s->route,
+    .user = s->user,
+    .display_name = s->display_name,
+    .auth_user = s->auth_user,
+    .password = s->password,
+    .instance_id = s->outbound ? self->context->instance_id : NULL,
+    .reg_id = s->outbound ? 1 : 0,
+    .outbound = s->outbound,
+    .expires_s = s->expires_s,
+    .renewal_s = s->renewal_s,
+    .user_agent = self->context->user_agent,
+  };
+
+  self->registration = sipd_registration_new (self->context->stack, &config, on_registration_changed, self);
+  connect_flow (self);
+}
+
 SipdLine *
-sipd_line_new (guint index)
+sipd_line_new (guint index, SipdLineContext *context)
 {
   SipdLine *self = g_new0 (SipdLine, 1);
 
   g_return_val_if_fail (index >= 1 && index <= KL_CONFIG_MAX_LINES, NULL);
 
   self->index = index;
+  self->context = context;
   self->object_path = g_strdup_printf ("/org/keepline/Sip/Line/%u", index);
   self->object = kl_object_skeleton_new (self->object_path);
   self->iface = kl_sip_line1_skeleton_new ();
   self->state = SIPD_LINE_STATE_DISABLED;
+  self->retiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_registration_free);
+  self->retry_timer = sipd_timer_new (context->clock, on_retry_due, self);
+  sipd_line_attach (self);
 
   kl_sip_line1_set_index (self->iface, index);
   kl_sip_line1_set_state (self->iface, sipd_line_state_to_string (self->state));
@@ -100,10 +428,41 @@ sipd_line_new (guint index)
 }
 
 void
+sipd_line_stop (SipdLine *self)
+{
+  reset (self);
+  g_ptr_array_set_size (self->retiring, 0);
+}
+
+/* Before the manager replaces the stack: let go of everything on it. The next
+ * sipd_line_apply_config() starts the line again. */
+void
+sipd_line_detach (SipdLine *self)
+{
+  sipd_line_stop (self);
+  g_clear_pointer (&self->settings, sipd_line_settings_free);
+  if (self->flow_watch != 0)
+    sipd_stack_remove_flow_watch (self->context->stack, self->flow_watch);
+  self->flow_watch = 0;
+}
+
+void
+sipd_line_attach (SipdLine *self)
+{
+  g_return_if_fail (self->flow_watch == 0);
+  self->flow_watch = sipd_stack_add_flow_watch (self->context->stack, on_flow_changed, self);
+}
+
+void
 sipd_line_free (SipdLine *self)
 {
+  sipd_line_detach (self);
+  sipd_timer_free (self->retry_timer);
+  g_ptr_array_unref (self->retiring);
+  g_clear_pointer (&self->settings, sipd_line_settings_free);
   g_clear_object (&self->iface);
   g_clear_object (&self->object);
+  g_free (self->last_flow_failure);
   g_free (self->object_path);
   g_free (self);
 }
@@ -132,68 +491,54 @@ sipd_line_get_state (SipdLine *self)
   return self->state;
 }
 
+const SipdLineSettings *
+sipd_line_get_settings (SipdLine *self)
+{
+  return self->settings;
+}
+
+KlSipLine1 *
+sipd_line_get_iface (SipdLine *self)
+{
+  return self->iface;
+}
+
 static void
-set_state (SipdLine *self, SipdLineState state, const char *reason)
+publish_settings (SipdLine *self)
 {
-  if (self->state == state)
-    return;
-  line_log (self, G_LOG_LEVEL_INFO, "%s -> %s (%s)", sipd_line_state_to_string (self->state),
-            sipd_line_state_to_string (state), reason);
-  self->state = state;
-  kl_sip_line1_set_state (self->iface, sipd_line_state_to_string (state));
+  const SipdLineSettings *s = self->settings;
+
+  kl_sip_line1_set_aor (self->iface, s ? s->aor : "");
+  kl_sip_line1_set_proxy (self->iface, s ? s->proxy : "");
+  kl_sip_line1_set_display_name (self->iface, s ? s->display_name : "");
+  kl_sip_line1_set_screen_name (self->iface, s ? s->screen_name : "");
+  kl_sip_line1_set_registrar (self->iface, "");
+  kl_sip_line1_set_outbound (self->iface, FALSE);
+  set_last_error (self, NULL);
+  if (s != NULL)
+    kl_sip_line1_set_transport (self->iface, sipd_transport_to_string (s->transport));
 }
 
-static const char *
-transport_name (gint64 protocol)
-{
-  return protocol == 2 ? "tcp" : protocol == 4 ? "tls" : "udp";
-}
-
-/* The primary proxy decides the AOR's domain; without one, the registrar does. */
-static gboolean
-primary_server (KlConfig *config, guint line, const char **ret_host, guint16 *ret_port)
-{
-  return kl_config_get_server (config, line, KL_CONFIG_KEY_PROXY_IP, KL_CONFIG_KEY_PROXY_PORT,
-                               ret_host, ret_port) ||
-         kl_config_get_server (config, line, KL_CONFIG_KEY_REGISTRAR_IP,
-                               KL_CONFIG_KEY_REGISTRAR_PORT, ret_host, ret_port);
-}
-
+/* A line whose settings did not change keeps its flow and registration. */
 void
 sipd_line_apply_config (SipdLine *self, KlConfig *config)
 {
-  guint n = self->index;
-  const char *host = NULL;
-  guint16 port = 0;
-  g_autofree char *domain = NULL;
-  g_autofree char *aor = NULL;
-  g_autofree char *proxy = NULL;
+  g_autoptr (SipdLineSettings) settings = NULL;
 
-  if (!kl_config_line_in_use (config, n)) {
-    kl_sip_line1_set_aor (self->iface, "");
-    kl_sip_line1_set_proxy (self->iface, "");
-    kl_sip_line1_set_display_name (self->iface, "");
-    kl_sip_line1_set_screen_name (self->iface, "");
+  if (kl_config_line_in_use (config, self->index))
+    settings = sipd_line_settings_new (config, self->index);
+  if (self->settings != NULL && sipd_line_settings_equal (self->settings, settings))
+    return;
+
+  reset (self);
+  g_clear_pointer (&self->settings, sipd_line_settings_free);
+  self->settings = g_steal_pointer (&settings);
+  publish_settings (self);
+  update_flows_property (self);
+  if (self->settings == NULL) {
     set_state (self, SIPD_LINE_STATE_DISABLED, "no user name configured");
     return;
   }
-
-  /* kl_config_check() guarantees a proxy or a registrar for a line in use. */
-  if (!primary_server (config, n, &host, &port))
-    g_return_if_reached ();
-  domain = sipd_format_host_port (host, 0);
-  aor = g_strdup_printf ("sip:%s@%s", kl_config_get_string (config, n, KL_CONFIG_KEY_USER_NAME),
-                         domain);
-  proxy = sipd_format_host_port (host, port);
-
-  kl_sip_line1_set_aor (self->iface, aor);
-  kl_sip_line1_set_proxy (self->iface, proxy);
-  kl_sip_line1_set_display_name (self->iface,
-                                 kl_config_get_string (config, n, KL_CONFIG_KEY_DISPLAY_NAME));
-  kl_sip_line1_set_screen_name (self->iface,
-                                kl_config_get_string (config, n, KL_CONFIG_KEY_SCREEN_NAME));
-  kl_sip_line1_set_transport (self->iface,
-                              transport_name (kl_config_get_int (config, n, KL_CONFIG_KEY_TRANSPORT_PROTOCOL)));
-  if (self->state == SIPD_LINE_STATE_DISABLED)
-    set_state (self, SIPD_LINE_STATE_UNREGISTERED, "configured");
+  set_state (self, SIPD_LINE_STATE_UNREGISTERED, "configured");
+  start (self);
 }

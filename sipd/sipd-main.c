@@ -60,6 +60,8 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
   g_autoptr (SipdManager) manager = NULL;
+  g_autoptr (SipdClock) clock = NULL;
+  g_autofree char *state_dir = NULL;
   gboolean check_config = FALSE;
   gboolean print_config = FALSE;
   KlConfigSource source;
@@ -68,6 +70,8 @@ main (int argc, char **argv)
       "Check the configuration, print every error, exit 0 when valid", NULL },
     { "print-config", 0, 0, G_OPTION_ARG_NONE, &print_config,
       "Print the configuration in force for each line and exit", NULL },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+      "Keep the instance id in DIR when there is no MAC address (default " KL_DEFAULT_STATE_DIR ")", "DIR" },
     { NULL }
   };
 
@@ -92,7 +96,12 @@ main (int argc, char **argv)
     return 1;
   }
 
-  manager = sipd_manager_new (&source, config);
+  clock = sipd_clock_new ();
+  manager = sipd_manager_new (&source, state_dir ? state_dir : KL_DEFAULT_STATE_DIR, clock, config, &error);
+  if (manager == NULL) {
+    g_warning ("cannot start: %s", error->message);
+    return 1;
+  }
   const KlDaemonHooks hooks = {
     .bus_name = "org.keepline.Sip",
     .bus_acquired = on_bus_acquired,

@@ -3,10 +3,14 @@
 
 #include "sipd-manager.h"
 
+#include <string.h>
+
 #include "kl-build-config.h"
-#include "kl-dbus.h"
 #include "kl-daemon.h"
+#include "kl-dbus.h"
 #include "sipd-error.h"
+#include "sipd-inbound.h"
+#include "sipd-instance.h"
 #include "sipd-line.h"
 
 struct _SipdManager {
@@ -14,16 +18,143 @@ struct _SipdManager {
   char *model;
   char *mac;
   KlConfig *config;
+
+  SipdLineContext context;
+  SipdStackParams stack_params;
+  char *tls_files; /* the TLS files the stack was made with, to see a change */
+  SipdTls *tls;
+  SipdInbound *inbound;
   SipdLine *lines[KL_CONFIG_MAX_LINES];
+
   KlSipManager1 *iface;
   GDBusObjectManagerServer *object_manager;
   GDBusConnection *connection;
 };
 
+/* Inbound requests */
+
+static guint
+find_line (const char *user, gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++) {
+    const SipdLineSettings *settings = sipd_line_get_settings (self->lines[i]);
+    if (settings != NULL && strcmp (settings->user, user) == 0)
+      return i + 1;
+  }
+  return 0;
+}
+
+static gboolean
+on_notify (SipdFlow *flow, SipdMessage *request, gpointer user_data)
+{
+  return FALSE; /* no subscriptions yet */
+}
+
 static void
-apply_config (SipdManager *self, KlConfig *config)
+on_message (guint line, const char *from, const char *content_type, const char *body, gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  kl_sip_line1_emit_message_received (sipd_line_get_iface (self->lines[line - 1]), from, content_type, body);
+}
+
+static void
+on_incoming_call (guint line, const char *from, const char *call_id, gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  kl_sip_line1_emit_incoming_call (sipd_line_get_iface (self->lines[line - 1]), from, call_id);
+}
+
+static const SipdInboundHandlers inbound_handlers = { find_line, on_notify, on_message, on_incoming_call };
+
+static void
+on_request (SipdStack *stack, SipdFlow *flow, SipdMessage *request, gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  sipd_inbound_handle (self->inbound, flow, request);
+}
+
+/* The stack: made from the global keys; made again when they change */
+
+static char *
+tls_files_of (KlConfig *config)
+{
+  return g_strjoin ("\n", kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES),
+                    kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE),
+                    kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY), NULL);
+}
+
+static void
+drop_stack (SipdManager *self)
+{
+  g_clear_pointer (&self->inbound, sipd_inbound_free);
+  g_clear_pointer (&self->context.stack, sipd_stack_free);
+  g_clear_pointer (&self->tls, sipd_tls_free);
+  g_clear_pointer (&self->context.tls_problem, g_free);
+  g_clear_pointer (&self->tls_files, g_free);
+}
+
+static gboolean
+make_stack (SipdManager *self, KlConfig *config, GError **error)
+{
+  g_autoptr (GError) tls_error = NULL;
+
+  if (*kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES) != '\0') {
+    self->tls = sipd_tls_new_from_config (config, &tls_error);
+    if (self->tls == NULL) {
+      g_warning ("TLS cannot be used: %s", tls_error->message);
+      self->context.tls_problem = g_strdup (tls_error->message);
+    }
+  }
+  sipd_stack_params_from_config (&self->stack_params, config);
+  self->stack_params.tls = self->tls;
+  self->context.stack = sipd_stack_new (self->context.clock, &self->stack_params, error);
+  if (self->context.stack == NULL)
+    return FALSE;
+  self->tls_files = tls_files_of (config);
+  self->inbound = sipd_inbound_new (self->context.stack, &inbound_handlers, self);
+  sipd_stack_set_request_handler (self->context.stack, on_request, self);
+  return TRUE;
+}
+
+static gboolean
+stack_needs_remaking (SipdManager *self, KlConfig *config)
+{
+  SipdStackParams params;
+  const SipdStackParams *now = &self->stack_params;
+  g_autofree char *tls_files = tls_files_of (config);
+
+  sipd_stack_params_from_config (&params, config);
+  return params.timers.t1_ms != now->timers.t1_ms || params.timers.t2_ms != now->timers.t2_ms ||
+         params.timers.transaction_ms != now->timers.transaction_ms || params.udp_port != now->udp_port ||
+         params.symmetric_udp != now->symmetric_udp || params.persistent_tls != now->persistent_tls ||
+         params.tls_port != now->tls_port || g_strcmp0 (tls_files, self->tls_files) != 0;
+}
+
+/* Configuration */
+
+static gboolean
+apply_config (SipdManager *self, KlConfig *config, GError **error)
 {
   gint64 scale = kl_config_get_int (config, 0, KL_CONFIG_KEY_TIMER_SCALE_PERCENT);
+
+  if (self->context.stack == NULL) {
+    if (!make_stack (self, config, error))
+      return FALSE;
+  } else if (stack_needs_remaking (self, config)) {
+    g_message ("ports, timers or TLS files changed: every line starts again");
+    for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
+      sipd_line_detach (self->lines[i]);
+    drop_stack (self);
+    if (!make_stack (self, config, error))
+      return FALSE;
+    for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
+      sipd_line_attach (self->lines[i]);
+  }
 
   if (self->config != config) {
     g_clear_pointer (&self->config, kl_config_unref);
@@ -39,6 +170,7 @@ apply_config (SipdManager *self, KlConfig *config)
   kl_sip_manager1_set_timer_scale_percent (self->iface, (guint) scale);
   for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
     sipd_line_apply_config (self->lines[i], config);
+  return TRUE;
 }
 
 static gboolean
@@ -54,10 +186,22 @@ on_handle_reload (KlSipManager1 *iface, GDBusMethodInvocation *invocation, gpoin
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-SipdManager *
-sipd_manager_new (const KlConfigSource *source, KlConfig *config)
+static char *
+instance_id (const KlConfigSource *source, const char *state_dir, GError **error)
 {
-  SipdManager *self = g_new0 (SipdManager, 1);
+  if (source->mac != NULL && *source->mac != '\0')
+    return sipd_instance_id_from_mac (source->mac);
+  return sipd_instance_id_load_or_create (state_dir, error);
+}
+
+SipdManager *
+sipd_manager_new (const KlConfigSource *source,
+                  const char *state_dir,
+                  SipdClock *clock,
+                  KlConfig *config,
+                  GError **error)
+{
+  g_autoptr (SipdManager) self = g_new0 (SipdManager, 1);
   const char *paths[KL_CONFIG_MAX_LINES + 1] = { NULL };
 
   self->config_dir = g_strdup (source->dir);
@@ -65,9 +209,17 @@ sipd_manager_new (const KlConfigSource *source, KlConfig *config)
   self->mac = g_strdup (source->mac);
   self->iface = kl_sip_manager1_skeleton_new ();
   self->object_manager = g_dbus_object_manager_server_new (SIPD_MANAGER_PATH);
+  self->context.clock = sipd_clock_ref (clock);
+  self->context.user_agent = g_strdup_printf ("keepline/%s", KL_VERSION);
+  self->context.instance_id = instance_id (source, state_dir, error);
+  if (self->context.instance_id == NULL)
+    return NULL;
+  g_info ("instance id %s", self->context.instance_id);
+  if (!make_stack (self, config, error))
+    return NULL;
 
   for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++) {
-    self->lines[i] = sipd_line_new (i + 1);
+    self->lines[i] = sipd_line_new (i + 1, &self->context);
     paths[i] = sipd_line_get_object_path (self->lines[i]);
     g_dbus_object_manager_server_export (self->object_manager,
                                          G_DBUS_OBJECT_SKELETON (sipd_line_get_object (self->lines[i])));
@@ -76,8 +228,9 @@ sipd_manager_new (const KlConfigSource *source, KlConfig *config)
   kl_sip_manager1_set_lines (self->iface, paths);
   g_signal_connect (self->iface, "handle-reload", G_CALLBACK (on_handle_reload), self);
 
-  apply_config (self, config);
-  return self;
+  if (!apply_config (self, config, error))
+    return NULL;
+  return g_steal_pointer (&self);
 }
 
 void
@@ -87,8 +240,12 @@ sipd_manager_free (SipdManager *self)
   g_clear_object (&self->object_manager);
   for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
     g_clear_pointer (&self->lines[i], sipd_line_free);
+  drop_stack (self);
   g_clear_object (&self->iface);
   g_clear_pointer (&self->config, kl_config_unref);
+  g_clear_pointer (&self->context.clock, sipd_clock_unref);
+  g_free (self->context.instance_id);
+  g_free (self->context.user_agent);
   g_free (self->config_dir);
   g_free (self->model);
   g_free (self->mac);
@@ -146,8 +303,7 @@ sipd_manager_reload (SipdManager *self, GError **error)
   }
 
   g_message ("configuration reloaded from %s", self->config_dir);
-  apply_config (self, config);
-  return TRUE;
+  return apply_config (self, config, error);
 }
 
 KlConfig *

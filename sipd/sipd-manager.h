@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "kl-config.h"
+#include "sipd-clock.h"
 
 G_BEGIN_DECLS
 
@@ -13,7 +14,11 @@ G_BEGIN_DECLS
 
 typedef struct _SipdManager SipdManager;
 
-SipdManager *sipd_manager_new (const KlConfigSource *source, KlConfig *config);
+SipdManager *sipd_manager_new (const KlConfigSource *source,
+                               const char *state_dir,
+                               SipdClock *clock,
+                               KlConfig *config,
+                               GError **error);
 void sipd_manager_free (SipdManager *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdManager, sipd_manager_free)
 

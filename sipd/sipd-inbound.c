@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipd-inbound"
+
+#include "sipd-inbound.h"
+
+#include <string.h>
+
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY"
+#define RINGING_LIFETIME_MS (3 * 60 * 1000) /* a proxy gives up on an unanswered INVITE long before */
+#define MAX_TEXT_BODY 4096
+
+typedef struct {
+  SipdInbound *inbound;
+  SipdFlow *flow;
+  SipdMessage *invite;
+  char *to_tag;
+  SipdTimer *expiry_timer;
+} RingingCall;
+
+struct _SipdInbound {
+  SipdStack *stack;
+  SipdInboundHandlers handlers;
+  gpointer user_data;
+  GPtrArray *ringing;
+};
+
+static void
+ringing_call_free (RingingCall *call)
+{
+  sipd_timer_free (call->expiry_timer);
+  sipd_flow_unref (call->flow);
+  sipd_message_unref (call->invite);
+  g_free (call->to_tag);
+  g_free (call);
+}
+
+static void
+on_ringing_expired (gpointer user_data)
+{
+  RingingCall *call = user_data;
+  g_ptr_array_remove_fast (call->inbound->ringing, call);
+}
+
+SipdInbound *
+sipd_inbound_new (SipdStack *stack, const SipdInboundHandlers *handlers, gpointer user_data)
+{
+  SipdInbound *self = g_new0 (SipdInbound, 1);
+
+  self->stack = stack;
+  self->handlers = *handlers;
+  self->user_data = user_data;
+  self->ringing = g_ptr_array_new_with_free_func ((GDestroyNotify) ringing_call_free);
+  return self;
+}
+
+void
+sipd_inbound_free (SipdInbound *self)
+{
+  g_ptr_array_unref (self->ringing);
+  g_free (self);
+}
+
+void
+sipd_inbound_respond (SipdStack *stack,
+                      SipdFlow *flow,
+                      SipdMessage *request,
+                      guint status,
+                      const char *reason,
+                      const char *to_tag)
+{
+  SipdBuilder *builder = sipd_builder_new_response (request, status, reason, to_tag);
+  g_autoptr (GBytes) response = NULL;
+
+  if (status == 405 || strcmp (sipd_message_get_method (request), "OPTIONS") == 0)
+    sipd_builder_add (builder, "Allow", ALLOW);
+  if (strcmp (sipd_message_get_method (request), "OPTIONS") == 0)
+    sipd_builder_add (builder, "Accept", "application/sdp, text/plain");
+  response = sipd_builder_finish (builder, NULL, NULL);
+  sipd_stack_respond (stack, flow, request, response);
+}
+
+static guint
+line_of_request (SipdInbound *self, SipdMessage *request)
+{
+  const url_t *uri = sipd_message_get_sip (request)->sip_request->rq_url;
+
+  if (uri->url_user == NULL)
+    return 0;
+  return self->handlers.find_line (uri->url_user, self->user_data);
+}
+
+static char *
+printable_from (SipdMessage *request)
+{
+  return sipd_message_print_header (request, sipd_message_get_sip (request)->sip_from);
+}
+
+/* The body of a text message, or empty when it is not text. */
+static char *
+text_body (SipdMessage *request, const char **ret_content_type)
+{
+  const sip_content_type_t *type = sipd_message_get_sip (request)->sip_content_type;
+  g_autoptr (GBytes) body = sipd_message_get_body (request);
+  gsize length;
+  const char *data = g_bytes_get_data (body, &length);
+
+  *ret_content_type = type && type->c_type ? type->c_type : "";
+  if (type == NULL || type->c_type == NULL || !g_str_has_prefix (type->c_type, "text/") ||
+      length > MAX_TEXT_BODY || !g_utf8_validate (data, (gssize) length, NULL) ||
+      memchr (data, '\0', length) != NULL)
+    return g_strdup ("");
+  return g_strndup (data, length);
+}
+
+static void
+handle_message (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
+{
+  guint line = line_of_request (self, request);
+  g_autofree char *tag = sipd_random_token (10);
+  g_autofree char *from = NULL;
+  g_autofree char *body = NULL;
+  const char *content_type;
+
+  if (line == 0) {
+    sipd_inbound_respond (self->stack, flow, request, 404, "Not Found", tag);
+    return;
+  }
+  sipd_inbound_respond (self->stack, flow, request, 200, "OK", tag);
+  from = printable_from (request);
+  body = text_body (request, &content_type);
+  self->handlers.message (line, from, content_type, body, self->user_data);
+}
+
+static void
+handle_invite (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
+{
+  guint line = line_of_request (self, request);
+  RingingCall *call;
+  g_autofree char *from = NULL;
+
+  if (line == 0) {
+    g_autofree char *tag = sipd_random_token (10);
+    sipd_inbound_respond (self->stack, flow, request, 404, "Not Found", tag);
+    return;
+  }
+  call = g_new0 (RingingCall, 1);
+  call->inbound = self;
+  call->flow = sipd_flow_ref (flow);
+  call->invite = sipd_message_ref (request);
+  call->to_tag = sipd_random_token (10);
+  call->expiry_timer = sipd_timer_new (sipd_stack_get_clock (self->stack), on_ringing_expired, call);
+  sipd_timer_start (call->expiry_timer, RINGING_LIFETIME_MS);
+  g_ptr_array_add (self->ringing, call);
+
+  sipd_inbound_respond (self->stack, flow, request, 180, "Ringing", call->to_tag);
+  from = printable_from (request);
+  self->handlers.incoming_call (line, from, sipd_message_get_call_id (request), self->user_data);
+}
+
+/* CANCEL: 200 to the CANCEL, 487 to the INVITE it names (same Call-ID and branch). */
+static void
+handle_cancel (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
+{
+  g_autofree char *tag = sipd_random_token (10);
+
+  for (guint i = 0; i < self->ringing->len; i++) {
+    RingingCall *call = g_ptr_array_index (self->ringing, i);
+    if (g_strcmp0 (sipd_message_get_call_id (call->invite), sipd_message_get_call_id (request)) == 0 &&
+        g_strcmp0 (sipd_message_get_branch (call->invite), sipd_message_get_branch (request)) == 0) {
+      sipd_inbound_respond (self->stack, flow, request, 200, "OK", call->to_tag);
+      sipd_inbound_respond (self->stack, call->flow, call->invite, 487, "Request Terminated", call->to_tag);
+      g_ptr_array_remove_index_fast (self->ringing, i);
+      return;
+    }
+  }
+  sipd_inbound_respond (self->stack, flow, request, 481, "Call/Transaction Does Not Exist", tag);
+}
+
+static gboolean
+is_known_method (const char *method)
+{
+  static const char *const known[] = { "REGISTER", "SUBSCRIBE", "REFER", "INFO", "UPDATE", "PRACK", "PUBLISH", NULL };
+
+  return g_strv_contains (known, method);
+}
+
+void
+sipd_inbound_handle (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
+{
+  const char *method = sipd_message_get_method (request);
+  g_autofree char *tag = sipd_random_token (10);
+  g_autofree char *description = sipd_message_describe (request);
+
+  g_debug ("received %s", description);
+  if (strcmp (method, "ACK") == 0)
+    return; /* for the 487 of a cancelled INVITE: nothing to do */
+  if (strcmp (method, "OPTIONS") == 0)
+    sipd_inbound_respond (self->stack, flow, request, 200, "OK", tag);
+  else if (strcmp (method, "MESSAGE") == 0)
+    handle_message (self, flow, request);
+  else if (strcmp (method, "INVITE") == 0)
+    handle_invite (self, flow, request);
+  else if (strcmp (method, "CANCEL") == 0)
+    handle_cancel (self, flow, request);
+  else if (strcmp (method, "BYE") == 0)
+    sipd_inbound_respond (self->stack, flow, request, 481, "Call/Transaction Does Not Exist", tag);
+  else if (strcmp (method, "NOTIFY") == 0) {
+    if (!self->handlers.notify (flow, request, self->user_data))
+      sipd_inbound_respond (self->stack, flow, request, 481, "Subscription Does Not Exist", tag);
+  } else if (is_known_method (method))
+    sipd_inbound_respond (self->stack, flow, request, 405, "Method Not Allowed", tag);
+  else
+    sipd_inbound_respond (self->stack, flow, request, 501, "Not Implemented", tag);
+}

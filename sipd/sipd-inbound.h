@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Requests that reach the phone over its flows: OPTIONS gets 200, MESSAGE 200
+ * and a signal, INVITE 180 Ringing and a signal, CANCEL ends a ringing INVITE
+ * with 487, BYE for no dialog 481; other methods 405, unknown ones 501. Every
+ * answer goes back over the flow the request came in on. NOTIFY goes to the
+ * subscriptions first. */
+#pragma once
+
+#include "sipd-stack.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SipdInbound SipdInbound;
+
+typedef struct {
+  /* The line whose user the Request-URI names, or 0. */
+  guint (*find_line) (const char *user, gpointer user_data);
+  /* TRUE when a subscription took the NOTIFY (and answered it). */
+  gboolean (*notify) (SipdFlow *flow, SipdMessage *request, gpointer user_data);
+  void (*message) (guint line, const char *from, const char *content_type, const char *body, gpointer user_data);
+  void (*incoming_call) (guint line, const char *from, const char *call_id, gpointer user_data);
+} SipdInboundHandlers;
+
+SipdInbound *sipd_inbound_new (SipdStack *stack, const SipdInboundHandlers *handlers, gpointer user_data);
+void sipd_inbound_free (SipdInbound *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdInbound, sipd_inbound_free)
+
+void sipd_inbound_handle (SipdInbound *self, SipdFlow *flow, SipdMessage *request);
+void sipd_inbound_respond (SipdStack *stack,
+                           SipdFlow *flow,
+                           SipdMessage *request,
+                           guint status,
+                           const char *reason,
+                           const char *to_tag);
+
+G_END_DECLS
