@@ -1,0 +1,50 @@
+#!/bin/sh
+# Starts one Kamailio for an end-to-end test and prints its PID once it answers.
+#   start-instance.sh ADDR RUNDIR CERTDIR [UDP_PORT TCP_PORT TLS_PORT FLOW_TIMER]
+# Renders kamailio.cfg.in and tls.cfg.in into RUNDIR with fresh db_text tables,
+# checks the configuration, starts Kamailio in its own process group (so that
+# stop-instance.sh can take the whole group down) and waits until both its RPC
+# socket and SIP over UDP answer. The AOR domain and realm are ADDR itself.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+addr=$1 rundir=$2 certdir=$3
+udp_port=${4:-5060} tcp_port=${5:-5060} tls_port=${6:-5061} flow_timer=${7:-30}
+
+rm -rf "$rundir/db"
+mkdir -p "$rundir/db"
+cp "$here"/db/* "$rundir/db/"
+sed -e "s|@ADDR@|$addr|g" -e "s|@UDP_PORT@|$udp_port|g" -e "s|@TCP_PORT@|$tcp_port|g" \
+    -e "s|@TLS_PORT@|$tls_port|g" -e "s|@RUNDIR@|$rundir|g" -e "s|@FLOW_TIMER@|$flow_timer|g" \
+    -e "s|@DOMAIN@|$addr|g" "$here/kamailio.cfg.in" > "$rundir/kamailio.cfg"
+sed -e "s|@CERT@|$certdir/server.pem|g" -e "s|@KEY@|$certdir/server.key|g" \
+    -e "s|@CA@|$certdir/ca.pem|g" "$here/tls.cfg.in" > "$rundir/tls.cfg"
+if ! kamailio -c -f "$rundir/kamailio.cfg" > "$rundir/check.log" 2>&1; then
+  cat "$rundir/check.log" >&2
+  exit 1
+fi
+
+# The PID comes from the pid file: with job control on, setsid forks and $! is not Kamailio.
+rm -f "$rundir/kamailio.pid"
+setsid kamailio -f "$rundir/kamailio.cfg" -DD -E -Y "$rundir" -P "$rundir/kamailio.pid" -m 32 -M 4 \
+  > "$rundir/kamailio.log" 2>&1 &
+
+# Stopping Kamailio before its children are up can hang it, so wait until it answers.
+i=0
+while [ $i -lt 200 ]; do
+  pid=$(cat "$rundir/kamailio.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+    echo "kamailio died while starting:" >&2
+    cat "$rundir/kamailio.log" >&2
+    exit 1
+  fi
+  if [ -n "$pid" ] && [ -S "$rundir/kamailio_ctl" ] &&
+     kamcmd -s "unix:$rundir/kamailio_ctl" core.uptime >/dev/null 2>&1 &&
+     INJECT_TIMEOUT=0.5 python3 "$here/../sip-inject.py" "$addr:$udp_port" options "" "$addr" >/dev/null 2>&1; then
+    echo "$pid"
+    exit 0
+  fi
+  sleep 0.05
+  i=$((i + 1))
+done
+echo "kamailio did not answer in time" >&2
+exit 1
