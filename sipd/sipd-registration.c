@@ -446,11 +446,11 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
 static void
 send_register (SipdRegistration *self)
 {
-  g_autofree char *branch = NULL;
+  g_autofree char *token = sipd_random_token (16);
+  g_autofree char *branch = g_strconcat ("z9hG4bK", token, NULL);
   g_autoptr (GBytes) request = NULL;
 
   cancel_pending (self);
-  branch = g_strconcat ("z9hG4bK", sipd_random_token (16), NULL);
   request = build_register (self, branch, self->removing ? 0 : self->asked_expires_s);
   self->transaction = sipd_stack_send_request (self->stack, self->flow, "REGISTER", branch, request,
                                                on_response, self);

@@ -127,5 +127,5 @@ sipd_tls_describe_failure (gnutls_session_t session, int code)
     return g_strdup ("TLS: the server's certificate did not verify");
   description = g_strdup_printf ("TLS: %s", (const char *) text.data);
   gnutls_free (text.data);
-  return description;
+  return g_strchomp (description);
 }

@@ -9,7 +9,11 @@ KL_BUILD_PACKAGES=(
   libglib2.0-dev libglib2.0-bin libsofia-sip-ua-dev libgnutls28-dev
 )
 KL_RUN_PACKAGES=(dbus-daemon dbus-bin systemd util-linux)
-KL_TEST_PACKAGES=(clang libclang-rt-14-dev)
+KL_TEST_PACKAGES=(
+  clang libclang-rt-14-dev
+  kamailio kamailio-outbound-modules kamailio-tls-modules kamailio-presence-modules
+  gnutls-bin python3 iproute2
+)
 
 kl_say() {
   printf '\n=== %s\n' "$*"

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "kl-test-kamailio.h"
+
+#include <gio/gio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "kl-test-bus.h"
+
+/* Kamailio runs in its own session, out of reach of the death signal the test
+ * gives its children; a failed assertion must still take it down, by PID. */
+#define MAX_RUNNING 8
+static volatile int running[MAX_RUNNING];
+
+static void
+on_abort (int signal_number)
+{
+  for (int i = 0; i < MAX_RUNNING; i++) {
+    if (running[i] > 0)
+      kill (-running[i], SIGKILL);
+  }
+  signal (SIGABRT, SIG_DFL);
+  raise (SIGABRT);
+}
+
+static void
+remember (int pid)
+{
+  static gboolean handler_installed;
+
+  if (!handler_installed) {
+    signal (SIGABRT, on_abort);
+    handler_installed = TRUE;
+  }
+  for (int i = 0; i < MAX_RUNNING; i++) {
+    if (running[i] == 0) {
+      running[i] = pid;
+      return;
+    }
+  }
+  g_error ("more than %d Kamailio instances at once", MAX_RUNNING);
+}
+
+static void
+forget (int pid)
+{
+  for (int i = 0; i < MAX_RUNNING; i++) {
+    if (running[i] == pid)
+      running[i] = 0;
+  }
+}
+
+/* Runs a command to its end; returns its stdout, stderr passed through. */
+char *
+kl_test_run (const char *const *argv, int *ret_status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  char *out = NULL;
+
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  if (ret_status != NULL)
+    *ret_status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+  return out;
+}
+
+static void
+run_and_forget (const char *const *argv)
+{
+  g_free (kl_test_run (argv, NULL));
+}
+
+char *
+kl_test_certificates_new (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("kl-test-certs-XXXXXX", &error);
+  const char *argv[] = { kl_test_source_path ("tests/e2e/gen-certs.sh"), dir, NULL };
+  int status;
+
+  g_assert_no_error (error);
+  g_free (kl_test_run (argv, &status));
+  g_assert_cmpint (status, ==, 0);
+  return dir;
+}
+
+KlTestKamailio *
+kl_test_kamailio_start (const char *addr, const char *certdir, guint flow_timer)
+{
+  g_autoptr (GError) error = NULL;
+  KlTestKamailio *self = g_new0 (KlTestKamailio, 1);
+  g_autofree char *flow_timer_text = g_strdup_printf ("%u", flow_timer);
+  g_autofree char *out = NULL;
+  int status;
+
+  self->addr = g_strdup (addr);
+  self->certdir = g_strdup (certdir);
+  self->flow_timer = flow_timer;
+  self->rundir = g_dir_make_tmp ("kl-test-kamailio-XXXXXX", &error);
+  g_assert_no_error (error);
+  {
+    const char *argv[] = { kl_test_source_path ("tests/e2e/kamailio/start-instance.sh"), addr, self->rundir,
+                           certdir, "5060", "5060", "5061", flow_timer_text, NULL };
+    out = kl_test_run (argv, &status);
+  }
+  g_assert_cmpint (status, ==, 0);
+  self->pid = atoi (out);
+  g_assert_cmpint (self->pid, >, 1);
+  remember (self->pid);
+  return self;
+}
+
+void
+kl_test_kamailio_stop (KlTestKamailio *self)
+{
+  g_autofree char *pid = NULL;
+
+  if (self->pid <= 0)
+    return;
+  pid = g_strdup_printf ("%d", self->pid);
+  {
+    const char *argv[] = { kl_test_source_path ("tests/e2e/kamailio/stop-instance.sh"), pid, NULL };
+    run_and_forget (argv);
+  }
+  forget (self->pid);
+  self->pid = 0;
+}
+
+void
+kl_test_kamailio_free (KlTestKamailio *self)
+{
+  kl_test_kamailio_stop (self);
+  {
+    const char *argv[] = { "rm", "-rf", self->rundir, NULL };
+    run_and_forget (argv);
+  }
+  g_free (self->addr);
+  g_free (self->rundir);
+  g_free (self->certdir);
+  g_free (self);
+}
+
+static char *
+kamcmd (KlTestKamailio *self, const char *const *args)
+{
+  g_autofree char *socket = g_strdup_printf ("unix:%s/kamailio_ctl", self->rundir);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) "kamcmd");
+  g_ptr_array_add (argv, (char *) "-s");
+  g_ptr_array_add (argv, socket);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  return kl_test_run ((const char *const *) argv->pdata, NULL);
+}
+
+/* Kamailio's own view of a user's bindings (ul.lookup), or "" when it has none. */
+char *
+kl_test_kamailio_bindings (KlTestKamailio *self, const char *user)
+{
+  g_autofree char *aor = g_strdup_printf ("%s@%s", user, self->addr);
+  const char *args[] = { "ul.lookup", "location", aor, NULL };
+  g_autofree char *out = kamcmd (self, args);
+
+  if (strstr (out, "Contact:") == NULL)
+    return g_strdup ("");
+  return g_steal_pointer (&out);
+}
+
+guint
+kl_test_kamailio_count_bindings (KlTestKamailio *self, const char *user)
+{
+  g_autofree char *bindings = kl_test_kamailio_bindings (self, user);
+  guint count = 0;
+
+  for (const char *p = bindings; (p = strstr (p, "Address:")) != NULL; p++)
+    count++;
+  return count;
+}
+
+char *
+kl_test_kamailio_subscriptions (KlTestKamailio *self)
+{
+  const char *args[] = { "db_text.query",
+                         "select presentity_uri,watcher_username,event,status,expires,contact,callid "
+                         "from active_watchers",
+                         NULL };
+  return kamcmd (self, args);
+}
+
+/* tests/e2e/sip-inject.py against this server; returns its exit status. */
+int
+kl_test_kamailio_inject (KlTestKamailio *self, const char *const *args, char **ret_output)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *server = g_strdup_printf ("%s:5060", self->addr);
+  g_autofree char *out = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (char *) "python3");
+  g_ptr_array_add (argv, (char *) kl_test_source_path ("tests/e2e/sip-inject.py"));
+  g_ptr_array_add (argv, server);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  out = kl_test_run ((const char *const *) argv->pdata, &status);
+  if (ret_output != NULL)
+    *ret_output = g_steal_pointer (&out);
+  return status;
+}
+
+/* Resets every TCP connection of the server from its side, as a crash whose
+ * kernel answers with RST would (ss -K). */
+void
+kl_test_kamailio_reset_connections (KlTestKamailio *self)
+{
+  const char *argv[] = { "ss", "-K", "-t", "src", self->addr, NULL };
+
+  run_and_forget (argv);
+}

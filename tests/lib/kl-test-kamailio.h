@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A real Kamailio for end-to-end tests, started on a loopback address with the
+ * template in tests/e2e/kamailio/ and stopped by its PID; its own tables are
+ * read with kamcmd. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *addr;
+  char *rundir;
+  char *certdir;
+  guint flow_timer;
+  int pid;
+} KlTestKamailio;
+
+char *kl_test_certificates_new (void);
+KlTestKamailio *kl_test_kamailio_start (const char *addr, const char *certdir, guint flow_timer);
+void kl_test_kamailio_stop (KlTestKamailio *self);
+void kl_test_kamailio_free (KlTestKamailio *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlTestKamailio, kl_test_kamailio_free)
+
+char *kl_test_kamailio_bindings (KlTestKamailio *self, const char *user);
+guint kl_test_kamailio_count_bindings (KlTestKamailio *self, const char *user);
+char *kl_test_kamailio_subscriptions (KlTestKamailio *self);
+int kl_test_kamailio_inject (KlTestKamailio *self, const char *const *args, char **ret_output);
+void kl_test_kamailio_reset_connections (KlTestKamailio *self);
+
+char *kl_test_run (const char *const *argv, int *ret_status);
+
+G_END_DECLS
