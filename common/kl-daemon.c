@@ -80,6 +80,7 @@ kl_daemon_log_diagnostics (GPtrArray *diagnostics)
 typedef struct {
   const KlDaemonHooks *hooks;
   GMainLoop *loop;
+  GDBusConnection *connection;
   int status;
 } Run;
 
@@ -97,6 +98,7 @@ on_bus_acquired (GDBusConnection *connection, const char *name, gpointer user_da
   Run *run = user_data;
   g_autoptr (GError) error = NULL;
 
+  g_set_object (&run->connection, connection);
   if (!run->hooks->bus_acquired (connection, run->hooks->user_data, &error)) {
     g_warning ("cannot export objects: %s", error->message);
     stop (run, 1);
@@ -141,7 +143,7 @@ int
 kl_daemon_run (const KlDaemonHooks *hooks)
 {
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Run run = { .hooks = hooks, .loop = loop, .status = 0 };
+  Run run = { .hooks = hooks, .loop = loop, .connection = NULL, .status = 0 };
   guint owner_id;
   guint sigterm_id = g_unix_signal_add (SIGTERM, on_terminate, &run);
   guint sigint_id = g_unix_signal_add (SIGINT, on_terminate, &run);
@@ -157,8 +159,14 @@ kl_daemon_run (const KlDaemonHooks *hooks)
   g_source_remove (sigterm_id);
   g_source_remove (sigint_id);
   g_source_remove (sighup_id);
-  /* Let the name release and pending replies go out before exiting. */
+  /* Let the name release and pending replies go out, then close the bus
+   * connection, so that GDBus's worker thread is idle while the process exits. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
+  if (run.connection != NULL) {
+    g_dbus_connection_flush_sync (run.connection, NULL, NULL);
+    g_dbus_connection_close_sync (run.connection, NULL, NULL);
+    g_clear_object (&run.connection);
+  }
   return run.status;
 }

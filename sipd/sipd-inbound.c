@@ -105,7 +105,7 @@ text_body (SipdMessage *request, const char **ret_content_type)
   const char *data = g_bytes_get_data (body, &length);
 
   *ret_content_type = type && type->c_type ? type->c_type : "";
-  if (type == NULL || type->c_type == NULL || !g_str_has_prefix (type->c_type, "text/") ||
+  if (length == 0 || type == NULL || type->c_type == NULL || !g_str_has_prefix (type->c_type, "text/") ||
       length > MAX_TEXT_BODY || !g_utf8_validate (data, (gssize) length, NULL) ||
       memchr (data, '\0', length) != NULL)
     return g_strdup ("");

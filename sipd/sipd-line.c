@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "sipd-error.h"
+#include "sipd-events.h"
 #include "sipd-registration.h"
 #include "sipd-timing.h"
+
+#define RETIRING_LIFETIME_MS 32000 /* long enough for the un-SUBSCRIBEs to be answered */
 
 struct _SipdLine {
   guint index;
@@ -19,7 +22,10 @@ struct _SipdLine {
   SipdLineSettings *settings; /* NULL while disabled */
   SipdLineState state;
   SipdRegistration *registration;
-  GPtrArray *retiring; /* registrations being removed after a configuration change */
+  SipdEvents *events;
+  GPtrArray *retiring;        /* registrations being removed after a configuration change */
+  GPtrArray *retiring_events; /* subscriptions being ended after a configuration change */
+  SipdTimer *retiring_timer;
   SipdFlow *flow;
   guint flow_watch;
   SipdTimer *retry_timer;
@@ -172,6 +178,8 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
     kl_sip_line1_set_registrar (self->iface, self->settings->registrar);
     kl_sip_line1_set_outbound (self->iface, sipd_registration_get_outbound (registration));
     start_keepalive (self);
+    if (sipd_events_get_flow (self->events) != self->flow)
+      sipd_events_subscribe (self->events, self->flow);
     set_state (self, SIPD_LINE_STATE_REGISTERED,
                sipd_registration_get_outbound (registration) ? "200 OK, outbound in use" : "200 OK");
     break;
@@ -275,6 +283,7 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
     g_autofree char *reason = g_strdup (sipd_flow_get_failure (flow) ? sipd_flow_get_failure (flow) : "closed");
     g_clear_pointer (&self->flow, sipd_flow_unref);
     sipd_registration_stop (self->registration);
+    sipd_events_stop (self->events);
     recover_flow (self, reason);
     break;
   }
@@ -369,9 +378,41 @@ reset (SipdLine *self)
       g_clear_pointer (&self->registration, sipd_registration_free);
     }
   }
+  if (self->events != NULL) {
+    /* end the subscriptions where they are; free them once answered */
+    SipdEvents *old = g_steal_pointer (&self->events);
+    if (sipd_events_get_flow (old) != NULL) {
+      sipd_events_unsubscribe (old);
+      g_ptr_array_add (self->retiring_events, old);
+      sipd_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);
+    } else {
+      sipd_events_free (old);
+    }
+  }
   g_clear_pointer (&self->flow, sipd_flow_unref);
   self->consecutive_failures = 0;
   self->backing_off = FALSE;
+}
+
+static void
+on_retiring_done (gpointer user_data)
+{
+  SipdLine *self = user_data;
+
+  g_ptr_array_set_size (self->retiring_events, 0);
+}
+
+/* A NOTIFY for one of the line's subscriptions, current or ending. */
+gboolean
+sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify)
+{
+  if (self->events != NULL && sipd_events_handle_notify (self->events, flow, notify))
+    return TRUE;
+  for (guint i = 0; i < self->retiring_events->len; i++) {
+    if (sipd_events_handle_notify (g_ptr_array_index (self->retiring_events, i), flow, notify))
+      return TRUE;
+  }
+  return FALSE;
 }
 
 static void
@@ -395,6 +436,7 @@ start (SipdLine *self)
   };
 
   self->registration = sipd_registration_new (self->context->stack, &config, on_registration_changed, self);
+  self->events = sipd_events_new (self->context->stack, self->iface, s, self->context->user_agent);
   connect_flow (self);
 }
 
@@ -412,6 +454,8 @@ sipd_line_new (guint index, SipdLineContext *context)
   self->iface = kl_sip_line1_skeleton_new ();
   self->state = SIPD_LINE_STATE_DISABLED;
   self->retiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_registration_free);
+  self->retiring_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_events_free);
+  self->retiring_timer = sipd_timer_new (context->clock, on_retiring_done, self);
   self->retry_timer = sipd_timer_new (context->clock, on_retry_due, self);
   sipd_line_attach (self);
 
@@ -432,6 +476,8 @@ sipd_line_stop (SipdLine *self)
 {
   reset (self);
   g_ptr_array_set_size (self->retiring, 0);
+  g_ptr_array_set_size (self->retiring_events, 0);
+  sipd_timer_stop (self->retiring_timer);
 }
 
 /* Before the manager replaces the stack: let go of everything on it. The next
@@ -458,7 +504,9 @@ sipd_line_free (SipdLine *self)
 {
   sipd_line_detach (self);
   sipd_timer_free (self->retry_timer);
+  sipd_timer_free (self->retiring_timer);
   g_ptr_array_unref (self->retiring);
+  g_ptr_array_unref (self->retiring_events);
   g_clear_pointer (&self->settings, sipd_line_settings_free);
   g_clear_object (&self->iface);
   g_clear_object (&self->object);

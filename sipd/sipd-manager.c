@@ -49,7 +49,13 @@ find_line (const char *user, gpointer user_data)
 static gboolean
 on_notify (SipdFlow *flow, SipdMessage *request, gpointer user_data)
 {
-  return FALSE; /* no subscriptions yet */
+  SipdManager *self = user_data;
+
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++) {
+    if (sipd_line_handle_notify (self->lines[i], flow, request))
+      return TRUE;
+  }
+  return FALSE;
 }
 
 static void

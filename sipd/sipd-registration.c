@@ -6,9 +6,9 @@
 #include <sofia-sip/msg_header.h>
 #include <string.h>
 
-#include "sipd-digest.h"
+#include "sipd-auth.h"
+#include "sipd-timing.h"
 
-#define MAX_AUTH_ROUNDS 2    /* a second challenge to fresh credentials means they are wrong */
 #define MAX_INTERVAL_ROUNDS 2
 
 struct _SipdRegistration {
@@ -41,16 +41,11 @@ struct _SipdRegistration {
   char *contact;       /* the Contact we register, without parameters of the binding */
   guint transaction;   /* pending request, 0 if none */
   gboolean removing;   /* the pending request has Expires: 0 */
-  guint auth_rounds;
   guint interval_rounds;
   guint asked_expires_s;
   SipdTimer *refresh_timer;
 
-  /* digest: the last challenge, reused with a growing nonce count */
-  gboolean have_challenge;
-  gboolean proxy_challenge;
-  SipdDigestChallenge challenge;
-  guint32 nonce_count;
+  SipdAuth auth;
 
   /* what the last final response said */
   char *failure;
@@ -82,16 +77,6 @@ sipd_registration_state_to_string (SipdRegistrationState state)
     return "failed";
   }
   g_return_val_if_reached ("?");
-}
-
-/* Refresh "sip registration renewal timer" seconds before expiry; when the
- * registrar granted less than twice that, refresh at half the time. */
-gint64
-sipd_registration_refresh_delay_ms (guint expires_s, guint renewal_s)
-{
-  if (expires_s >= 2 * renewal_s && renewal_s > 0)
-    return ((gint64) expires_s - renewal_s) * 1000;
-  return (gint64) expires_s * 500;
 }
 
 SipdRegistration *
@@ -146,7 +131,7 @@ sipd_registration_free (SipdRegistration *self)
 {
   cancel_pending (self);
   sipd_timer_free (self->refresh_timer);
-  sipd_digest_challenge_clear (&self->challenge);
+  sipd_auth_clear (&self->auth);
   g_clear_pointer (&self->flow, sipd_flow_unref);
   if (self->password != NULL)
     explicit_bzero (self->password, strlen (self->password));
@@ -208,16 +193,6 @@ contact_uri (SipdRegistration *self)
   return g_string_free (g_steal_pointer (&uri), FALSE);
 }
 
-static char *
-authorization (SipdRegistration *self)
-{
-  g_autofree char *cnonce = sipd_random_token (16);
-
-  self->nonce_count++;
-  return sipd_digest_authorization (&self->challenge, self->auth_user, self->password, "REGISTER",
-                                    self->registrar_uri, cnonce, self->nonce_count);
-}
-
 static GBytes *
 build_register (SipdRegistration *self, const char *branch, guint expires_s)
 {
@@ -247,11 +222,8 @@ build_register (SipdRegistration *self, const char *branch, guint expires_s)
   if (self->want_outbound)
     sipd_builder_add (builder, "Supported", "outbound, path");
   sipd_builder_add (builder, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY");
-  if (self->have_challenge) {
-    g_autofree char *credentials = authorization (self);
-    sipd_builder_add (builder, self->proxy_challenge ? "Proxy-Authorization" : "Authorization", "%s",
-                      credentials);
-  }
+  sipd_auth_add_credentials (&self->auth, builder, self->auth_user, self->password, "REGISTER",
+                             self->registrar_uri);
   sipd_builder_add (builder, "User-Agent", "%s", self->user_agent);
   return sipd_builder_finish (builder, NULL, NULL);
 }
@@ -345,54 +317,11 @@ accept_2xx (SipdRegistration *self, SipdMessage *response)
     fail (self, 200, "the registrar granted no time", 0);
     return;
   }
-  sipd_timer_start (self->refresh_timer, sipd_registration_refresh_delay_ms (expires, self->renewal_s));
+  sipd_timer_start (self->refresh_timer, sipd_refresh_delay_ms (expires, self->renewal_s));
   if (self->state == SIPD_REGISTRATION_STATE_REGISTERED)
     self->changed (self, self->user_data); /* a refresh: the details may have changed */
   else
     set_state (self, SIPD_REGISTRATION_STATE_REGISTERED);
-}
-
-/* Returns TRUE when a new REGISTER with credentials went out. */
-static gboolean
-answer_challenge (SipdRegistration *self, SipdMessage *response, guint status)
-{
-  sip_t *sip = sipd_message_get_sip (response);
-  const msg_auth_t *header = status == 401 ? sip->sip_www_authenticate : sip->sip_proxy_authenticate;
-  g_auto (SipdDigestChallenge) best = { 0 };
-  gboolean found = FALSE;
-  gboolean stale = FALSE;
-
-  for (const msg_auth_t *h = header; h != NULL; h = h->au_next) {
-    g_autofree char *text = sipd_message_print_header (response, h);
-    g_auto (SipdDigestChallenge) candidate = { 0 };
-    g_autofree char *reason = NULL;
-
-    if (!sipd_digest_challenge_parse (text, &candidate, &reason)) {
-      g_debug ("%s: skipped a challenge: %s", self->aor, reason);
-      continue;
-    }
-    if (!found || (candidate.algorithm == SIPD_DIGEST_SHA256 && best.algorithm != SIPD_DIGEST_SHA256)) {
-      sipd_digest_challenge_clear (&best);
-      best = candidate;
-      candidate = (SipdDigestChallenge) { 0 };
-      found = TRUE;
-    }
-  }
-  if (!found)
-    return FALSE;
-  stale = best.stale;
-  if (self->auth_rounds >= MAX_AUTH_ROUNDS && !stale)
-    return FALSE;
-
-  self->auth_rounds++;
-  sipd_digest_challenge_clear (&self->challenge);
-  self->challenge = best;
-  best = (SipdDigestChallenge) { 0 };
-  self->have_challenge = TRUE;
-  self->proxy_challenge = status == 407;
-  self->nonce_count = 0;
-  send_register (self);
-  return TRUE;
 }
 
 static void
@@ -415,8 +344,10 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
   status = sipd_message_get_status (response);
   reason = g_strdup_printf ("%u %s", status, sipd_message_get_reason (response));
 
-  if ((status == 401 || status == 407) && answer_challenge (self, response, status))
+  if ((status == 401 || status == 407) && sipd_auth_take_challenge (&self->auth, response)) {
+    send_register (self);
     return;
+  }
   if (status == 423 && sipd_message_get_sip (response)->sip_min_expires != NULL &&
       self->interval_rounds++ < MAX_INTERVAL_ROUNDS) {
     self->asked_expires_s = (guint) sipd_message_get_sip (response)->sip_min_expires->me_delta;
@@ -462,7 +393,7 @@ on_refresh_due (gpointer user_data)
   SipdRegistration *self = user_data;
 
   g_debug ("%s: refreshing the registration at %s", self->aor, self->registrar_uri);
-  self->auth_rounds = 0;
+  self->auth.rounds = 0;
   self->interval_rounds = 0;
   self->asked_expires_s = self->expires_s;
   send_register (self);
@@ -482,7 +413,7 @@ sipd_registration_register (SipdRegistration *self, SipdFlow *flow)
   g_free (self->contact);
   self->contact = contact_uri (self);
   self->removing = FALSE;
-  self->auth_rounds = 0;
+  self->auth.rounds = 0;
   self->interval_rounds = 0;
   self->asked_expires_s = self->expires_s;
   sipd_timer_stop (self->refresh_timer);
@@ -502,7 +433,7 @@ sipd_registration_unregister (SipdRegistration *self)
     return;
   }
   self->removing = TRUE;
-  self->auth_rounds = 0;
+  self->auth.rounds = 0;
   set_state (self, SIPD_REGISTRATION_STATE_UNREGISTERING);
   send_register (self);
 }

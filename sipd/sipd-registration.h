@@ -62,6 +62,4 @@ const char *sipd_registration_get_path (SipdRegistration *self);
 const char *sipd_registration_get_contact (SipdRegistration *self);
 const char *sipd_registration_state_to_string (SipdRegistrationState state);
 
-gint64 sipd_registration_refresh_delay_ms (guint expires_s, guint renewal_s);
-
 G_END_DECLS

@@ -50,3 +50,13 @@ sipd_backoff_delay_ms (SipdClock *clock,
   delay = MAX (delay, (gint64) retry_after_s * 1000);
   return delay * scale_percent / 100;
 }
+
+/* Refresh a registration or subscription renewal_s before it expires; when less
+ * than twice that was granted, at half the time. */
+gint64
+sipd_refresh_delay_ms (guint expires_s, guint renewal_s)
+{
+  if (expires_s >= 2 * renewal_s && renewal_s > 0)
+    return ((gint64) expires_s - renewal_s) * 1000;
+  return (gint64) expires_s * 500;
+}

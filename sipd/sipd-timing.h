@@ -24,4 +24,6 @@ gint64 sipd_backoff_delay_ms (SipdClock *clock,
                               guint retry_after_s,
                               guint scale_percent);
 
+gint64 sipd_refresh_delay_ms (guint expires_s, guint renewal_s);
+
 G_END_DECLS

@@ -85,6 +85,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
 {
   if (f->sipd != NULL) {
     kl_test_process_stop (f->sipd);
+    if (g_subprocess_get_if_signaled (f->sipd))
+      g_error ("sipd died of signal %d instead of stopping on SIGTERM", g_subprocess_get_term_sig (f->sipd));
     g_assert_cmpint (g_subprocess_get_exit_status (f->sipd), ==, 0);
     g_clear_object (&f->sipd);
   }
@@ -355,6 +357,70 @@ test_requests_to_the_line_arrive_over_its_flow (Fixture *f, gconstpointer data)
   g_free (received.body);
 }
 
+/* Subscriptions */
+
+static gboolean
+subscriptions_active (gpointer data)
+{
+  GVariant *subscriptions = kl_sip_line1_get_subscriptions (data);
+  guint active = 0;
+
+  for (gsize i = 0; subscriptions != NULL && i < g_variant_n_children (subscriptions); i++) {
+    const char *state;
+    g_variant_get_child (subscriptions, i, "(&s&s&s&s)", NULL, NULL, &state, NULL);
+    active += g_strcmp0 (state, "active") == 0;
+  }
+  return subscriptions != NULL && active == g_variant_n_children (subscriptions) && active > 0;
+}
+
+static gboolean
+messages_waiting (gpointer data)
+{
+  return kl_sip_line1_get_messages_waiting (data);
+}
+
+static gboolean
+extension_busy (gpointer data)
+{
+  GVariant *states = kl_sip_line1_get_blf_states (data);
+  const char *state = NULL;
+
+  return states != NULL && g_variant_lookup (states, "1003", "&s", &state) && g_strcmp0 (state, "confirmed") == 0;
+}
+
+static void
+test_mwi_and_blf_notifies_show_on_dbus (Fixture *f, gconstpointer data)
+{
+  g_autofree char *trust = g_build_filename (certdir, "ca.pem", NULL);
+  g_autoptr (KlSipLine1) line1 = NULL;
+  g_autofree char *watchers = NULL;
+  const char *mwi[] = { "mwi", "1001", SERVER, "3", "1", NULL };
+  const char *blf[] = { "blf", "1003", SERVER, "confirmed", NULL };
+  guint new_messages, old_messages;
+
+  write_config (f, trust, "sip line1 explicit mwi subscription: 1\n"
+                          "sip line1 blf extensions: 1003\n");
+  start_sipd (f);
+  line1 = line_proxy (f, 1);
+  wait_for_state (line1, "registered");
+  g_assert_true (kl_test_wait_until (subscriptions_active, line1, WAIT_MS));
+
+  /* Kamailio's own table has both subscriptions of 1001 */
+  watchers = kl_test_kamailio_subscriptions (f->kamailio);
+  g_test_message ("Kamailio's watchers:\n%s", watchers);
+  g_assert_nonnull (strstr (watchers, "message-summary"));
+  g_assert_nonnull (strstr (watchers, "1003@" SERVER ":1001:dialog"));
+
+  g_assert_cmpint (kl_test_kamailio_inject (f->kamailio, mwi, NULL), ==, 0);
+  g_assert_true (kl_test_wait_until (messages_waiting, line1, WAIT_MS));
+  g_variant_get (kl_sip_line1_get_voice_messages (line1), "(uu)", &new_messages, &old_messages);
+  g_assert_cmpuint (new_messages, ==, 3);
+  g_assert_cmpuint (old_messages, ==, 1);
+
+  g_assert_cmpint (kl_test_kamailio_inject (f->kamailio, blf, NULL), ==, 0);
+  g_assert_true (kl_test_wait_until (extension_busy, line1, WAIT_MS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -373,7 +439,11 @@ main (int argc, char **argv)
                 fixture_teardown);
     g_test_add (keepalive_path, Fixture, &transports[i], fixture_setup, test_keepalive_is_answered,
                 fixture_teardown);
+    g_autofree char *events_path = g_strdup_printf ("/e2e/%s/mwi-and-blf-notifies-show-on-dbus",
+                                                    transports[i].name);
     g_test_add (inbound_path, Fixture, &transports[i], fixture_setup, test_requests_to_the_line_arrive_over_its_flow,
+                fixture_teardown);
+    g_test_add (events_path, Fixture, &transports[i], fixture_setup, test_mwi_and_blf_notifies_show_on_dbus,
                 fixture_teardown);
     if (transports[i].protocol != 1) {
       g_autofree char *reset_path = g_strdup_printf (

@@ -142,17 +142,37 @@ kl_test_bus_free (KlTestBus *bus)
   g_free (bus);
 }
 
+/* KL_TEST_WRAPPER, e.g. "valgrind --error-exitcode=99", runs the daemons under a tool. */
+static GPtrArray *
+wrapped (const char *const *argv)
+{
+  GPtrArray *full = g_ptr_array_new_with_free_func (g_free);
+  const char *wrapper = g_getenv ("KL_TEST_WRAPPER");
+
+  if (wrapper != NULL && g_str_has_prefix (argv[0], g_getenv ("KL_BUILD_DIR"))) {
+    g_auto (GStrv) words = g_strsplit (wrapper, " ", -1);
+    for (guint i = 0; words[i]; i++)
+      if (*words[i])
+        g_ptr_array_add (full, g_strdup (words[i]));
+  }
+  for (guint i = 0; argv[i]; i++)
+    g_ptr_array_add (full, g_strdup (argv[i]));
+  g_ptr_array_add (full, NULL);
+  return full;
+}
+
 GSubprocess *
 kl_test_bus_spawn (KlTestBus *bus, GSubprocessFlags flags, const char *const *argv)
 {
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
   g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) full = wrapped (argv);
   GSubprocess *process;
 
   g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", bus->address, TRUE);
   g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) full->pdata, &error);
   g_assert_no_error (error);
   return process;
 }

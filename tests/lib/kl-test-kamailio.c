@@ -8,19 +8,22 @@
 #include "kl-test-bus.h"
 
 /* Kamailio runs in its own session, out of reach of the death signal the test
- * gives its children; a failed assertion must still take it down, by PID. */
+ * gives its children; a failed assertion or a crash must still take it down,
+ * by PID. */
 #define MAX_RUNNING 8
 static volatile int running[MAX_RUNNING];
 
+static const int fatal_signals[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGTERM };
+
 static void
-on_abort (int signal_number)
+on_fatal_signal (int signal_number)
 {
   for (int i = 0; i < MAX_RUNNING; i++) {
     if (running[i] > 0)
       kill (-running[i], SIGKILL);
   }
-  signal (SIGABRT, SIG_DFL);
-  raise (SIGABRT);
+  signal (signal_number, SIG_DFL);
+  raise (signal_number);
 }
 
 static void
@@ -29,7 +32,9 @@ remember (int pid)
   static gboolean handler_installed;
 
   if (!handler_installed) {
-    signal (SIGABRT, on_abort);
+    /* a failed assertion aborts; a fatal critical traps */
+    for (guint i = 0; i < G_N_ELEMENTS (fatal_signals); i++)
+      signal (fatal_signals[i], on_fatal_signal);
     handler_installed = TRUE;
   }
   for (int i = 0; i < MAX_RUNNING; i++) {

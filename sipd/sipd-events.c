@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipd-events"
+
+#include "sipd-events.h"
+
+#include <string.h>
+
+#include "sipd-event-body.h"
+#include "sipd-subscription.h"
+
+#define MWI_EVENT "message-summary"
+#define MWI_TYPE "application/simple-message-summary"
+#define BLF_EVENT "dialog"
+#define BLF_TYPE "application/dialog-info+xml"
+
+typedef struct {
+  SipdEvents *events;
+  SipdSubscription *subscription;
+  char *extension; /* BLF only */
+} Entry;
+
+struct _SipdEvents {
+  SipdStack *stack;
+  KlSipLine1 *iface;
+  char *proxy;
+  GPtrArray *entries;
+  GHashTable *blf_states; /* extension → state */
+  SipdFlow *flow;
+  gboolean unsubscribing;
+};
+
+static void
+entry_free (Entry *entry)
+{
+  sipd_subscription_free (entry->subscription);
+  g_free (entry->extension);
+  g_free (entry);
+}
+
+/* A line's old subscriptions, ending after a configuration change, no longer
+ * speak for it on D-Bus. */
+static void
+publish_subscriptions (SipdEvents *self)
+{
+  GVariantBuilder list;
+
+  if (self->unsubscribing)
+    return;
+  g_variant_builder_init (&list, G_VARIANT_TYPE ("a(ssss)"));
+  for (guint i = 0; i < self->entries->len; i++) {
+    Entry *entry = g_ptr_array_index (self->entries, i);
+    g_variant_builder_add (&list, "(ssss)", sipd_subscription_get_event (entry->subscription),
+                           sipd_subscription_get_resource (entry->subscription),
+                           sipd_subscription_state_to_string (sipd_subscription_get_state (entry->subscription)),
+                           self->proxy);
+  }
+  kl_sip_line1_set_subscriptions (self->iface, g_variant_builder_end (&list));
+}
+
+static void
+publish_blf (SipdEvents *self)
+{
+  GVariantBuilder states;
+  GHashTableIter iter;
+  const char *extension, *state;
+
+  if (self->unsubscribing)
+    return;
+  g_variant_builder_init (&states, G_VARIANT_TYPE ("a{ss}"));
+  g_hash_table_iter_init (&iter, self->blf_states);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &extension, (gpointer *) &state))
+    g_variant_builder_add (&states, "{ss}", extension, state);
+  kl_sip_line1_set_blf_states (self->iface, g_variant_builder_end (&states));
+}
+
+static void
+on_state_changed (SipdSubscription *subscription, gpointer user_data)
+{
+  Entry *entry = user_data;
+
+  if (sipd_subscription_get_state (subscription) == SIPD_SUBSCRIPTION_STATE_TERMINATED)
+    g_message ("%s subscription to %s ended: %s", sipd_subscription_get_event (subscription),
+               sipd_subscription_get_resource (subscription), sipd_subscription_get_failure (subscription));
+  publish_subscriptions (entry->events);
+}
+
+static void
+on_notified (SipdSubscription *subscription, const char *content_type, GBytes *body, gpointer user_data)
+{
+  Entry *entry = user_data;
+  SipdEvents *self = entry->events;
+  gsize length;
+  const char *data = g_bytes_get_data (body, &length);
+  g_autofree char *reason = NULL;
+
+  if (self->unsubscribing)
+    return;
+  if (entry->extension == NULL) {
+    SipdMwiSummary summary;
+    if (!sipd_mwi_parse (data, length, &summary, &reason)) {
+      g_message ("ignored a message-summary NOTIFY: %s", reason);
+      return;
+    }
+    kl_sip_line1_set_messages_waiting (self->iface, summary.waiting);
+    kl_sip_line1_set_voice_messages (self->iface, g_variant_new ("(uu)", summary.new_messages,
+                                                                 summary.old_messages));
+    return;
+  }
+
+  {
+    const char *state = sipd_blf_parse (data, length, &reason);
+    if (state == NULL) {
+      g_message ("ignored a dialog NOTIFY for %s: %s", entry->extension, reason);
+      return;
+    }
+    g_hash_table_replace (self->blf_states, g_strdup (entry->extension), g_strdup (state));
+    publish_blf (self);
+  }
+}
+
+static const SipdSubscriptionCallbacks subscription_callbacks = { on_state_changed, on_notified };
+
+static void
+add_entry (SipdEvents *self, const SipdSubscriptionConfig *config, const char *extension)
+{
+  Entry *entry = g_new0 (Entry, 1);
+
+  entry->events = self;
+  entry->extension = g_strdup (extension);
+  entry->subscription = sipd_subscription_new (self->stack, config, &subscription_callbacks, entry);
+  g_ptr_array_add (self->entries, entry);
+}
+
+/* "1002" → "sip:1002@domain"; "sip:1002@other" and "1002@other" stay as they are. */
+static char *
+blf_resource (const char *extension, const char *domain)
+{
+  if (g_str_has_prefix (extension, "sip:"))
+    return g_strdup (extension);
+  if (strchr (extension, '@') != NULL)
+    return g_strconcat ("sip:", extension, NULL);
+  return g_strdup_printf ("sip:%s@%s", extension, domain);
+}
+
+SipdEvents *
+sipd_events_new (SipdStack *stack, KlSipLine1 *iface, const SipdLineSettings *settings, const char *user_agent)
+{
+  SipdEvents *self = g_new0 (SipdEvents, 1);
+  const char *domain = strchr (settings->aor, '@') + 1;
+  SipdSubscriptionConfig config = {
+    .aor = settings->aor,
+    .user = settings->user,
+    .auth_user = settings->auth_user,
+    .password = settings->password,
+    .route = settings->route,
+    .outbound = settings->outbound,
+    .retry_s = settings->subscription_retry_s,
+    .timeout_retry_s = settings->subscription_timeout_retry_s,
+    .user_agent = user_agent,
+  };
+
+  self->stack = stack;
+  self->iface = g_object_ref (iface);
+  self->proxy = g_strdup (settings->proxy);
+  self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  self->blf_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  if (settings->explicit_mwi) {
+    config.event = MWI_EVENT;
+    config.accept = MWI_TYPE;
+    config.resource = settings->aor;
+    config.expires_s = settings->mwi_expires_s;
+    add_entry (self, &config, NULL);
+  }
+  for (guint i = 0; settings->blf && settings->blf[i]; i++) {
+    g_autofree char *resource = blf_resource (settings->blf[i], domain);
+    config.event = BLF_EVENT;
+    config.accept = BLF_TYPE;
+    config.resource = resource;
+    config.expires_s = settings->blf_expires_s;
+    add_entry (self, &config, settings->blf[i]);
+    g_hash_table_replace (self->blf_states, g_strdup (settings->blf[i]), g_strdup ("unknown"));
+  }
+  kl_sip_line1_set_messages_waiting (self->iface, FALSE);
+  kl_sip_line1_set_voice_messages (self->iface, g_variant_new ("(uu)", 0, 0));
+  publish_blf (self);
+  publish_subscriptions (self);
+  return self;
+}
+
+void
+sipd_events_free (SipdEvents *self)
+{
+  g_ptr_array_unref (self->entries);
+  g_hash_table_unref (self->blf_states);
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  g_clear_object (&self->iface);
+  g_free (self->proxy);
+  g_free (self);
+}
+
+/* New subscriptions (new dialogs) over the flow the line just registered on. */
+void
+sipd_events_subscribe (SipdEvents *self, SipdFlow *flow)
+{
+  if (self->flow != flow) {
+    g_clear_pointer (&self->flow, sipd_flow_unref);
+    self->flow = sipd_flow_ref (flow);
+  }
+  for (guint i = 0; i < self->entries->len; i++)
+    sipd_subscription_subscribe (((Entry *) g_ptr_array_index (self->entries, i))->subscription, flow);
+}
+
+/* The flow is gone: forget the dialogs; the line subscribes again on its next flow. */
+void
+sipd_events_stop (SipdEvents *self)
+{
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  for (guint i = 0; i < self->entries->len; i++)
+    sipd_subscription_stop (((Entry *) g_ptr_array_index (self->entries, i))->subscription);
+}
+
+/* Ends every subscription at its notifier (Expires: 0); see sipd_events_is_done(). */
+void
+sipd_events_unsubscribe (SipdEvents *self)
+{
+  self->unsubscribing = TRUE;
+  for (guint i = 0; i < self->entries->len; i++)
+    sipd_subscription_unsubscribe (((Entry *) g_ptr_array_index (self->entries, i))->subscription);
+}
+
+gboolean
+sipd_events_is_done (SipdEvents *self)
+{
+  for (guint i = 0; i < self->entries->len; i++) {
+    SipdSubscriptionState state = sipd_subscription_get_state (((Entry *) g_ptr_array_index (self->entries, i))->subscription);
+    if (state != SIPD_SUBSCRIPTION_STATE_IDLE && state != SIPD_SUBSCRIPTION_STATE_TERMINATED)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sipd_events_handle_notify (SipdEvents *self, SipdFlow *flow, SipdMessage *notify)
+{
+  for (guint i = 0; i < self->entries->len; i++) {
+    if (sipd_subscription_handle_notify (((Entry *) g_ptr_array_index (self->entries, i))->subscription, flow,
+                                         notify))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+SipdFlow *
+sipd_events_get_flow (SipdEvents *self)
+{
+  return self->flow;
+}
