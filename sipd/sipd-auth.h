@@ -10,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-#define SIPD_AUTH_MAX_ROUNDS 2 /* a second challenge to fresh credentials means they are wrong */
+#define SIPD_AUTH_MAX_ROUNDS 1 /* a challenge to fresh credentials means they are wrong, unless stale */
 
 typedef struct {
   gboolean have_challenge;
