@@ -5,6 +5,19 @@
 
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KL_HAVE_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KL_HAVE_LSAN 1
+#endif
+#endif
+#ifdef KL_HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "kl-build-config.h"
 #include "kl-system.h"
@@ -169,4 +182,20 @@ kl_daemon_run (const KlDaemonHooks *hooks)
     g_clear_object (&run.connection);
   }
   return run.status;
+}
+
+/* Ends the process once main has freed everything. Library destructors are
+ * skipped on purpose: GDBus's worker thread outlives the connection and may
+ * still be running GLib code when they tear down GLib's thread-local keys,
+ * which aborts in pthread_setspecific (seen once in about fifty stops). */
+void
+kl_daemon_exit (int status)
+{
+  fflush (stdout);
+  fflush (stderr);
+#ifdef KL_HAVE_LSAN
+  if (__lsan_do_recoverable_leak_check () != 0 && status == 0)
+    status = 23;
+#endif
+  _exit (status);
 }

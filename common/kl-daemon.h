@@ -38,5 +38,6 @@ typedef struct {
 } KlDaemonHooks;
 
 int kl_daemon_run (const KlDaemonHooks *hooks);
+G_GNUC_NORETURN void kl_daemon_exit (int status);
 
 G_END_DECLS

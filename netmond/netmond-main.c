@@ -19,8 +19,8 @@ on_shutdown (gpointer user_data)
   netmond_service_unexport (user_data);
 }
 
-int
-main (int argc, char **argv)
+static int
+run (int argc, char **argv)
 {
   g_auto (KlDaemonOptions) options = { 0 };
   g_autoptr (GOptionContext) context = g_option_context_new ("- keepline network monitor");
@@ -55,4 +55,10 @@ main (int argc, char **argv)
     .user_data = service,
   };
   return kl_daemon_run (&hooks);
+}
+
+int
+main (int argc, char **argv)
+{
+  kl_daemon_exit (run (argc, argv));
 }

@@ -51,8 +51,8 @@ run_admin_command (KlConfig *config, GPtrArray *diagnostics, GError *error, gboo
   return 0;
 }
 
-int
-main (int argc, char **argv)
+static int
+run (int argc, char **argv)
 {
   g_auto (KlDaemonOptions) options = { 0 };
   g_autoptr (GOptionContext) context = g_option_context_new ("- keepline SIP daemon");
@@ -110,4 +110,10 @@ main (int argc, char **argv)
     .user_data = manager,
   };
   return kl_daemon_run (&hooks);
+}
+
+int
+main (int argc, char **argv)
+{
+  kl_daemon_exit (run (argc, argv));
 }

@@ -93,6 +93,7 @@ registrar_receive (Fixture *f, GSocketAddress **ret_from)
   SipdMessage *request;
 
   g_assert_true (registrar_has_request (f));
+  g_clear_object (ret_from);
   got = g_socket_receive_from (f->registrar, ret_from, buffer, sizeof buffer, NULL, &error);
   g_assert_no_error (error);
   request = sipd_message_parse ((const guint8 *) buffer, (gsize) got, &error);
