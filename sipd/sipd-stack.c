@@ -7,6 +7,7 @@
 
 #define SERVER_TRANSACTION_LIFETIME_MS 32000 /* RFC 3261 Timer J for UDP */
 #define NO_SERVER_NAME ""
+#define MAX_STRAY_FLOWS 32 /* UDP peers we did not contact, kept to answer them */
 
 typedef struct {
   SipdStack *stack;
@@ -390,6 +391,33 @@ find_flow (SipdStack *self, SipdTransport transport, GInetSocketAddress *remote)
   return NULL;
 }
 
+static gboolean
+is_stray (SipdFlow *flow)
+{
+  return g_strcmp0 (sipd_flow_get_server_name (flow), NO_SERVER_NAME) == 0;
+}
+
+/* Many senders we never contacted must not make the flow table grow without end. */
+static void
+limit_stray_flows (SipdStack *self)
+{
+  guint strays = 0;
+  guint oldest = G_MAXUINT;
+
+  for (guint i = 0; i < self->flows->len; i++) {
+    if (is_stray (g_ptr_array_index (self->flows, i))) {
+      strays++;
+      if (oldest == G_MAXUINT)
+        oldest = i;
+    }
+  }
+  if (strays >= MAX_STRAY_FLOWS) {
+    SipdFlow *flow = g_ptr_array_steal_index (self->flows, oldest);
+    sipd_flow_close (flow);
+    sipd_flow_unref (flow);
+  }
+}
+
 static void
 on_udp_datagram (GInetSocketAddress *from, const guint8 *data, gsize length, gpointer user_data)
 {
@@ -397,8 +425,10 @@ on_udp_datagram (GInetSocketAddress *from, const guint8 *data, gsize length, gpo
   SipdFlow *flow = find_flow (self, SIPD_TRANSPORT_UDP, from);
 
   /* A request from an address with no flow yet still gets its answer over UDP. */
-  if (flow == NULL)
+  if (flow == NULL) {
+    limit_stray_flows (self);
     flow = sipd_stack_get_flow (self, SIPD_TRANSPORT_UDP, from, NO_SERVER_NAME);
+  }
   if (flow != NULL)
     sipd_flow_receive_datagram (flow, data, length);
 }
@@ -564,6 +594,19 @@ sipd_stack_get_local_address (SipdStack *self, SipdFlow *flow)
   return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (
     g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)),
     g_inet_socket_address_get_port (sipd_udp_socket_get_local_address (udp))));
+}
+
+guint
+sipd_stack_get_n_flows (SipdStack *self)
+{
+  return self->flows->len;
+}
+
+/* The local address of the IPv4 SIP socket (any address, the bound port). */
+GInetSocketAddress *
+sipd_stack_get_udp_address (SipdStack *self)
+{
+  return sipd_udp_socket_get_local_address (self->udp_listen[0]);
 }
 
 char *

@@ -62,6 +62,8 @@ SipdFlow *sipd_stack_get_flow (SipdStack *self,
                                GInetSocketAddress *remote,
                                const char *server_name);
 GInetSocketAddress *sipd_stack_get_local_address (SipdStack *self, SipdFlow *flow);
+guint sipd_stack_get_n_flows (SipdStack *self);
+GInetSocketAddress *sipd_stack_get_udp_address (SipdStack *self);
 char *sipd_stack_via (SipdStack *self, SipdFlow *flow, const char *branch);
 
 guint sipd_stack_send_request (SipdStack *self,
