@@ -31,6 +31,7 @@ struct _SipdLine {
   SipdTimer *retry_timer;
   GCancellable *resolving;
 
+  gint64 published_rtt_ms;    /* the round trip the Flows property shows */
   guint consecutive_failures; /* of the flow, for the RFC 5626 back-off */
   guint flow_failures;
   char *last_flow_failure;
@@ -127,8 +128,9 @@ update_flows_property (SipdLine *self)
     state = sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
     local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
     remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
+    self->published_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
     g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (sipd_flow_get_transport (self->flow)),
-                           local, remote, state, (gint32) sipd_flow_get_rtt_ms (self->flow), self->flow_failures,
+                           local, remote, state, (gint32) self->published_rtt_ms, self->flow_failures,
                            self->last_flow_failure ? self->last_flow_failure : "");
   } else if (self->backing_off && self->settings != NULL) {
     g_autofree char *target = sipd_format_host_port (self->settings->flow_host, self->settings->flow_port);
@@ -263,6 +265,16 @@ recover_flow (SipdLine *self, const char *reason)
   sipd_timer_start (self->retry_timer, delay_ms);
 }
 
+/* An idle phone should not chatter on the bus: a keep-alive's round trip is
+ * announced when it is the first, or moved by 10 ms and a quarter. */
+static gboolean
+rtt_worth_publishing (gint64 published_ms, gint64 rtt_ms)
+{
+  gint64 change = ABS (rtt_ms - published_ms);
+
+  return published_ms < 0 || (change >= 10 && change * 4 >= published_ms);
+}
+
 static void
 on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer user_data)
 {
@@ -271,7 +283,8 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
   if (flow != self->flow)
     return;
   if (event == SIPD_FLOW_EVENT_KEEPALIVE) {
-    update_flows_property (self);
+    if (rtt_worth_publishing (self->published_rtt_ms, sipd_flow_get_rtt_ms (flow)))
+      update_flows_property (self);
     return;
   }
   switch (sipd_flow_get_state (flow)) {
@@ -453,6 +466,7 @@ sipd_line_new (guint index, SipdLineContext *context)
   self->object = kl_object_skeleton_new (self->object_path);
   self->iface = kl_sip_line1_skeleton_new ();
   self->state = SIPD_LINE_STATE_DISABLED;
+  self->published_rtt_ms = -1;
   self->retiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_registration_free);
   self->retiring_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_events_free);
   self->retiring_timer = sipd_timer_new (context->clock, on_retiring_done, self);

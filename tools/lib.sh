@@ -9,11 +9,12 @@ KL_BUILD_PACKAGES=(
   libglib2.0-dev libglib2.0-bin libsofia-sip-ua-dev libgnutls28-dev
 )
 KL_RUN_PACKAGES=(dbus-daemon dbus-bin systemd util-linux)
-KL_TEST_PACKAGES=(
-  clang libclang-rt-14-dev
+# a real registrar, certificates and tools for the demo and the end-to-end tests
+KL_SERVER_PACKAGES=(
   kamailio kamailio-outbound-modules kamailio-tls-modules kamailio-presence-modules
   gnutls-bin python3 iproute2
 )
+KL_TEST_PACKAGES=(clang libclang-rt-14-dev "${KL_SERVER_PACKAGES[@]}")
 
 kl_say() {
   printf '\n=== %s\n' "$*"

@@ -29,13 +29,19 @@ setsid kamailio -f "$rundir/kamailio.cfg" -DD -E -Y "$rundir" -P "$rundir/kamail
   > "$rundir/kamailio.log" 2>&1 &
 
 # Stopping Kamailio before its children are up can hang it, so wait until it answers.
+# If it never does, take down what was started before failing.
+give_up() {
+  echo "$1" >&2
+  grep -E "ERROR|CRITICAL" "$rundir/kamailio.log" | tail -5 >&2
+  [ -n "${pid:-}" ] && kill -KILL -"$pid" 2>/dev/null
+  exit 1
+}
 i=0
+pid=""
 while [ $i -lt 200 ]; do
   pid=$(cat "$rundir/kamailio.pid" 2>/dev/null || true)
   if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-    echo "kamailio died while starting:" >&2
-    cat "$rundir/kamailio.log" >&2
-    exit 1
+    give_up "kamailio died while starting:"
   fi
   if [ -n "$pid" ] && [ -S "$rundir/kamailio_ctl" ] &&
      kamcmd -s "unix:$rundir/kamailio_ctl" core.uptime >/dev/null 2>&1 &&
@@ -46,5 +52,4 @@ while [ $i -lt 200 ]; do
   sleep 0.05
   i=$((i + 1))
 done
-echo "kamailio did not answer in time" >&2
-exit 1
+give_up "kamailio did not answer in time"
