@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "kl-log.h"
 #include "sipd-framer.h"
 #include "sipd-stun.h"
 #include "sipd-timing.h"
@@ -113,16 +114,12 @@ G_GNUC_PRINTF (3, 4)
 static void
 flow_log (SipdFlow *self, GLogLevelFlags level, const char *format, ...)
 {
-  g_autofree char *message = NULL;
-  char id[16];
+  g_autofree char *prefix = g_strdup_printf ("flow %u (%s)", self->id, self->label);
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  kl_log_with_field (G_LOG_DOMAIN, level, "FLOW", self->id, prefix, format, args);
   va_end (args);
-  g_snprintf (id, sizeof id, "%u", self->id);
-  g_log_structured (G_LOG_DOMAIN, level, "FLOW", id, "MESSAGE", "flow %u (%s): %s", self->id,
-                    self->label, message);
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "kl-log.h"
 #include "sipd-error.h"
 #include "sipd-events.h"
 #include "sipd-registration.h"
@@ -45,16 +46,12 @@ G_GNUC_PRINTF (3, 4)
 static void
 line_log (SipdLine *self, GLogLevelFlags level, const char *format, ...)
 {
-  g_autofree char *message = NULL;
-  char line_field[16];
+  g_autofree char *prefix = g_strdup_printf ("line %u", self->index);
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  kl_log_with_field (G_LOG_DOMAIN, level, "LINE", self->index, prefix, format, args);
   va_end (args);
-  g_snprintf (line_field, sizeof line_field, "%u", self->index);
-  g_log_structured (G_LOG_DOMAIN, level, "LINE", line_field, "MESSAGE", "line %u: %s", self->index,
-                    message);
 }
 
 const char *

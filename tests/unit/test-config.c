@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The phone configuration loader: every key, per-line overrides, the order of the
  * four files, and each kind of bad value. */
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "kl-config.h"
+#include "kl-test-bus.h"
 
 /* Helpers */
 
@@ -37,39 +37,6 @@ only_diagnostic (GPtrArray *diagnostics)
   }
   g_assert_cmpuint (diagnostics->len, ==, 1);
   return g_ptr_array_index (diagnostics, 0);
-}
-
-static char *
-make_config_dir (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("kl-test-config-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-write_file (const char *dir, const char *name, const char *text)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (handle && (name = g_dir_read_name (handle)) != NULL) {
-    g_autofree char *path = g_build_filename (dir, name, NULL);
-    g_unlink (path);
-  }
-  g_rmdir (dir);
 }
 
 /* The key table */
@@ -603,20 +570,20 @@ test_local_certificate_without_key_is_an_error (void)
 static void
 test_files_are_read_in_guide_order_later_wins (void)
 {
-  g_autofree char *dir = make_config_dir ();
+  g_autofree char *dir = kl_test_config_dir_new ();
   g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
   const KlConfigSource source = { .dir = dir, .model = "6739i", .mac = "00085d0a0b0c" };
   const char *const expect_files[] = { "aastra.cfg", "6739i.cfg", "00085D0A0B0C.cfg", "local.cfg", NULL };
 
-  write_file (dir, "aastra.cfg",
+  kl_test_config_write (dir, "aastra.cfg",
               "sip proxy ip: aastra.example.com\nsip registration period: 100\n"
               "sip T1 timer: 100\nsip T2 timer: 1100\nsip line1 user name: 1001\n");
-  write_file (dir, "6739i.cfg", "sip registration period: 200\nsip T1 timer: 200\nsip T2 timer: 1200\n");
-  write_file (dir, "00085D0A0B0C.cfg", "sip registration period: 300\nsip T1 timer: 300\n");
-  write_file (dir, "local.cfg", "sip registration period: 400\n");
-  write_file (dir, "other.cfg", "sip registration period: 999\n");
+  kl_test_config_write (dir, "6739i.cfg", "sip registration period: 200\nsip T1 timer: 200\nsip T2 timer: 1200\n");
+  kl_test_config_write (dir, "00085D0A0B0C.cfg", "sip registration period: 300\nsip T1 timer: 300\n");
+  kl_test_config_write (dir, "local.cfg", "sip registration period: 400\n");
+  kl_test_config_write (dir, "other.cfg", "sip registration period: 999\n");
 
   config = kl_config_load (&source, diagnostics, &error);
   g_assert_no_error (error);
@@ -625,49 +592,49 @@ test_files_are_read_in_guide_order_later_wins (void)
   g_assert_cmpint (kl_config_get_int (config, 0, KL_CONFIG_KEY_T1_TIMER), ==, 300);
   g_assert_cmpint (kl_config_get_int (config, 0, KL_CONFIG_KEY_T2_TIMER), ==, 1200);
   g_assert_cmpstr (kl_config_get_string (config, 1, KL_CONFIG_KEY_PROXY_IP), ==, "aastra.example.com");
-  remove_dir (dir);
+  kl_test_config_dir_remove (dir);
 }
 
 static void
 test_global_key_in_a_later_file_does_not_beat_a_line_key (void)
 {
-  g_autofree char *dir = make_config_dir ();
+  g_autofree char *dir = kl_test_config_dir_new ();
   g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
   const KlConfigSource source = { .dir = dir };
 
-  write_file (dir, "aastra.cfg", "sip line1 proxy ip: line.example.com\n");
-  write_file (dir, "local.cfg", "sip proxy ip: global.example.com\n");
+  kl_test_config_write (dir, "aastra.cfg", "sip line1 proxy ip: line.example.com\n");
+  kl_test_config_write (dir, "local.cfg", "sip proxy ip: global.example.com\n");
   config = kl_config_load (&source, diagnostics, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (kl_config_get_string (config, 1, KL_CONFIG_KEY_PROXY_IP), ==, "line.example.com");
   g_assert_cmpstr (kl_config_get_string (config, 2, KL_CONFIG_KEY_PROXY_IP), ==, "global.example.com");
-  remove_dir (dir);
+  kl_test_config_dir_remove (dir);
 }
 
 static void
 test_missing_files_are_skipped (void)
 {
-  g_autofree char *dir = make_config_dir ();
+  g_autofree char *dir = kl_test_config_dir_new ();
   g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
   const KlConfigSource source = { .dir = dir, .model = "6739i", .mac = "00085D0A0B0C" };
   const char *const expect_files[] = { "local.cfg", NULL };
 
-  write_file (dir, "local.cfg", "sip T1 timer: 250\n");
+  kl_test_config_write (dir, "local.cfg", "sip T1 timer: 250\n");
   config = kl_config_load (&source, diagnostics, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (diagnostics->len, ==, 0);
   g_assert_cmpstrv (kl_config_get_files_read (config), expect_files);
-  remove_dir (dir);
+  kl_test_config_dir_remove (dir);
 }
 
 static void
 test_errors_in_several_files_fail_the_load_and_name_each_file (void)
 {
-  g_autofree char *dir = make_config_dir ();
+  g_autofree char *dir = kl_test_config_dir_new ();
   g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
@@ -675,8 +642,8 @@ test_errors_in_several_files_fail_the_load_and_name_each_file (void)
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
 
-  write_file (dir, "aastra.cfg", "# header\nsip proxy port: 70000\n");
-  write_file (dir, "local.cfg", "sip line0 user name: x\n");
+  kl_test_config_write (dir, "aastra.cfg", "# header\nsip proxy port: 70000\n");
+  kl_test_config_write (dir, "local.cfg", "sip line0 user name: x\n");
   config = kl_config_load (&source, diagnostics, &error);
   g_assert_null (config);
   g_assert_error (error, KL_CONFIG_ERROR, KL_CONFIG_ERROR_INVALID);
@@ -685,45 +652,45 @@ test_errors_in_several_files_fail_the_load_and_name_each_file (void)
   second = kl_config_diagnostic_to_string (g_ptr_array_index (diagnostics, 1));
   g_assert_true (g_str_has_prefix (first, "aastra.cfg:2: error: sip proxy port:"));
   g_assert_true (g_str_has_prefix (second, "local.cfg:1: error: sip line0 user name:"));
-  remove_dir (dir);
+  kl_test_config_dir_remove (dir);
 }
 
 static void
 test_relative_certificate_path_is_resolved_in_config_dir (void)
 {
-  g_autofree char *dir = make_config_dir ();
+  g_autofree char *dir = kl_test_config_dir_new ();
   g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
   const KlConfigSource source = { .dir = dir };
   g_autofree char *expect = g_build_filename (dir, "ca.pem", NULL);
 
-  write_file (dir, "ca.pem", "-----BEGIN CERTIFICATE-----\n");
-  write_file (dir, "local.cfg", "sips trusted certificates: ca.pem\n");
+  kl_test_config_write (dir, "ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  kl_test_config_write (dir, "local.cfg", "sips trusted certificates: ca.pem\n");
   config = kl_config_load (&source, diagnostics, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES), ==, expect);
-  remove_dir (dir);
+  kl_test_config_dir_remove (dir);
 }
 
 static void
 test_missing_certificate_file_is_an_error (void)
 {
-  g_autofree char *dir = make_config_dir ();
+  g_autofree char *dir = kl_test_config_dir_new ();
   g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
   const KlConfigSource source = { .dir = dir };
   const KlConfigDiagnostic *diagnostic;
 
-  write_file (dir, "local.cfg", "sips trusted certificates: missing.pem\n");
+  kl_test_config_write (dir, "local.cfg", "sips trusted certificates: missing.pem\n");
   config = kl_config_load (&source, diagnostics, &error);
   g_assert_null (config);
   diagnostic = only_diagnostic (diagnostics);
   g_assert_cmpstr (diagnostic->file, ==, "local.cfg");
   g_assert_cmpuint (diagnostic->line, ==, 1);
   g_assert_nonnull (strstr (diagnostic->message, "missing.pem"));
-  remove_dir (dir);
+  kl_test_config_dir_remove (dir);
 }
 
 static void
