@@ -142,17 +142,23 @@ blf_resource (const char *extension, const char *domain)
   return g_strdup_printf ("sip:%s@%s", extension, domain);
 }
 
+/* The subscriptions of a line under one plan: from its AOR (the primary or the
+ * backup one), to resources in the domain of its proxy. */
 SipdEvents *
-sipd_events_new (SipdStack *stack, KlSipLine1 *iface, const SipdLineSettings *settings, const char *user_agent)
+sipd_events_new (SipdStack *stack,
+                 KlSipLine1 *iface,
+                 const SipdLineSettings *settings,
+                 const SipdLinePlan *plan,
+                 const char *user_agent)
 {
   SipdEvents *self = g_new0 (SipdEvents, 1);
-  const char *domain = strchr (settings->aor, '@') + 1;
+  const char *domain = strchr (plan->aor, '@') + 1;
   SipdSubscriptionConfig config = {
-    .aor = settings->aor,
+    .aor = plan->aor,
     .user = settings->user,
     .auth_user = settings->auth_user,
     .password = settings->password,
-    .route = settings->route,
+    .route = plan->route,
     .outbound = settings->outbound,
     .retry_s = settings->subscription_retry_s,
     .timeout_retry_s = settings->subscription_timeout_retry_s,
@@ -161,14 +167,14 @@ sipd_events_new (SipdStack *stack, KlSipLine1 *iface, const SipdLineSettings *se
 
   self->stack = stack;
   self->iface = g_object_ref (iface);
-  self->proxy = g_strdup (settings->proxy);
+  self->proxy = g_strdup (plan->proxy);
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
   self->blf_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (settings->explicit_mwi) {
     config.event = MWI_EVENT;
     config.accept = MWI_TYPE;
-    config.resource = settings->aor;
+    config.resource = plan->aor;
     config.expires_s = settings->mwi_expires_s;
     add_entry (self, &config, NULL);
   }

@@ -43,14 +43,23 @@ scaled (KlConfig *config, guint line, KlConfigKey key)
   return (guint) MAX (1, kl_config_get_int (config, line, key) * percent / 100);
 }
 
+static void
+read_server (KlConfig *config, guint line, KlConfigKey host_key, KlConfigKey port_key, SipdServer *ret_server)
+{
+  const char *host;
+  guint16 port;
+
+  if (kl_config_get_server (config, line, host_key, port_key, &host, &port)) {
+    ret_server->host = g_strdup (host);
+    ret_server->port = port;
+  }
+}
+
 SipdLineSettings *
 sipd_line_settings_new (KlConfig *config, guint line)
 {
   SipdLineSettings *self = g_new0 (SipdLineSettings, 1);
-  const char *proxy_host = NULL, *registrar_host = NULL, *outbound_host = NULL;
-  guint16 proxy_port = 0, registrar_port = 0, outbound_port = 0;
-  gboolean has_proxy, has_registrar, has_outbound;
-  g_autofree char *domain = NULL;
+  SipdServer *proxy, *registrar;
 
   g_return_val_if_fail (kl_config_line_in_use (config, line), NULL);
 
@@ -66,36 +75,33 @@ sipd_line_settings_new (KlConfig *config, guint line)
   self->screen_name = g_strdup (kl_config_get_string (config, line, KL_CONFIG_KEY_SCREEN_NAME));
   self->transport = transport_of (kl_config_get_int (config, line, KL_CONFIG_KEY_TRANSPORT_PROTOCOL));
 
-  has_proxy = kl_config_get_server (config, line, KL_CONFIG_KEY_PROXY_IP, KL_CONFIG_KEY_PROXY_PORT,
-                                    &proxy_host, &proxy_port);
-  has_registrar = kl_config_get_server (config, line, KL_CONFIG_KEY_REGISTRAR_IP,
-                                        KL_CONFIG_KEY_REGISTRAR_PORT, &registrar_host, &registrar_port);
-  has_outbound = kl_config_get_server (config, line, KL_CONFIG_KEY_OUTBOUND_PROXY,
-                                       KL_CONFIG_KEY_OUTBOUND_PROXY_PORT, &outbound_host, &outbound_port);
-  /* kl_config_check() made sure a line in use has one of the two */
-  if (!has_registrar) {
-    registrar_host = proxy_host;
-    registrar_port = proxy_port;
-  }
-  if (!has_proxy) {
-    proxy_host = registrar_host;
-    proxy_port = registrar_port;
-  }
+  read_server (config, line, KL_CONFIG_KEY_PROXY_IP, KL_CONFIG_KEY_PROXY_PORT, &self->servers[SIPD_ROLE_PROXY][0]);
+  read_server (config, line, KL_CONFIG_KEY_REGISTRAR_IP, KL_CONFIG_KEY_REGISTRAR_PORT,
+               &self->servers[SIPD_ROLE_REGISTRAR][0]);
+  read_server (config, line, KL_CONFIG_KEY_OUTBOUND_PROXY, KL_CONFIG_KEY_OUTBOUND_PROXY_PORT,
+               &self->servers[SIPD_ROLE_OUTBOUND_PROXY][0]);
+  read_server (config, line, KL_CONFIG_KEY_BACKUP_PROXY_IP, KL_CONFIG_KEY_BACKUP_PROXY_PORT,
+               &self->servers[SIPD_ROLE_PROXY][1]);
+  read_server (config, line, KL_CONFIG_KEY_BACKUP_REGISTRAR_IP, KL_CONFIG_KEY_BACKUP_REGISTRAR_PORT,
+               &self->servers[SIPD_ROLE_REGISTRAR][1]);
+  read_server (config, line, KL_CONFIG_KEY_BACKUP_OUTBOUND_PROXY, KL_CONFIG_KEY_BACKUP_OUTBOUND_PROXY_PORT,
+               &self->servers[SIPD_ROLE_OUTBOUND_PROXY][1]);
 
-  domain = sipd_format_host_port (proxy_host, 0);
-  self->aor = g_strdup_printf ("sip:%s@%s", self->user, domain);
-  self->proxy = sipd_format_host_port (proxy_host, proxy_port);
-  self->registrar = sipd_format_host_port (registrar_host, registrar_port);
-  self->registrar_uri = sip_uri (registrar_host, registrar_port, self->transport, NULL);
-  if (has_outbound) {
-    g_autofree char *route_uri = sip_uri (outbound_host, outbound_port, self->transport, ";lr");
-    self->route = g_strdup_printf ("<%s>", route_uri);
-    self->flow_host = g_strdup (outbound_host);
-    self->flow_port = outbound_port;
-  } else {
-    self->flow_host = g_strdup (registrar_host);
-    self->flow_port = registrar_port;
+  /* kl_config_check() made sure a line in use has a proxy or a registrar:
+   * each stands in for the other when only one is set */
+  proxy = self->servers[SIPD_ROLE_PROXY];
+  registrar = self->servers[SIPD_ROLE_REGISTRAR];
+  for (guint i = 0; i < 2; i++) {
+    if (registrar[i].host == NULL && proxy[i].host != NULL) {
+      registrar[i].host = g_strdup (proxy[i].host);
+      registrar[i].port = proxy[i].port;
+    } else if (proxy[i].host == NULL && registrar[i].host != NULL) {
+      proxy[i].host = g_strdup (registrar[i].host);
+      proxy[i].port = registrar[i].port;
+    }
   }
+  for (guint role = 0; role < SIPD_N_ROLES; role++)
+    self->failover.has_backup[role] = self->servers[role][1].host != NULL;
 
   self->outbound = kl_config_get_bool (config, line, KL_CONFIG_KEY_OUTBOUND_SUPPORT);
   self->expires_s = (guint) kl_config_get_int (config, line, KL_CONFIG_KEY_REGISTRATION_PERIOD);
@@ -118,6 +124,63 @@ sipd_line_settings_new (KlConfig *config, guint line)
   return self;
 }
 
+static const SipdServer *
+active (const SipdLineSettings *settings, const SipdFailoverChoice *choice, SipdRole role)
+{
+  return &settings->servers[role][choice->use_backup[role] ? 1 : 0];
+}
+
+SipdLinePlan *
+sipd_line_plan_new (const SipdLineSettings *settings, const SipdFailoverChoice *choice)
+{
+  SipdLinePlan *self = g_new0 (SipdLinePlan, 1);
+  const SipdServer *proxy = active (settings, choice, SIPD_ROLE_PROXY);
+  const SipdServer *registrar = active (settings, choice, SIPD_ROLE_REGISTRAR);
+  const SipdServer *outbound = active (settings, choice, SIPD_ROLE_OUTBOUND_PROXY);
+  g_autofree char *domain = sipd_format_host_port (proxy->host, 0);
+
+  self->aor = g_strdup_printf ("sip:%s@%s", settings->user, domain);
+  self->proxy = sipd_format_host_port (proxy->host, proxy->port);
+  self->registrar = sipd_format_host_port (registrar->host, registrar->port);
+  self->registrar_uri = sip_uri (registrar->host, registrar->port, settings->transport, NULL);
+  if (outbound->host != NULL) {
+    g_autofree char *route_uri = sip_uri (outbound->host, outbound->port, settings->transport, ";lr");
+    self->route = g_strdup_printf ("<%s>", route_uri);
+    self->flow = (SipdServer) { g_strdup (outbound->host), outbound->port };
+  } else {
+    self->flow = (SipdServer) { g_strdup (registrar->host), registrar->port };
+  }
+  self->on_backup = sipd_failover_choice_any (choice);
+  return self;
+}
+
+void
+sipd_line_plan_free (SipdLinePlan *self)
+{
+  g_free (self->aor);
+  g_free (self->registrar_uri);
+  g_free (self->route);
+  g_free (self->proxy);
+  g_free (self->registrar);
+  g_free (self->flow.host);
+  g_free (self);
+}
+
+guint16
+sipd_server_port (const SipdServer *server, SipdTransport transport)
+{
+  return server->port ? server->port : sipd_transport_default_port (transport);
+}
+
+/* Whether a flow goes to this server: by the host as configured and the port. */
+gboolean
+sipd_server_matches (const SipdServer *server, SipdTransport transport, SipdFlow *flow)
+{
+  return server->host != NULL && sipd_flow_get_transport (flow) == transport &&
+         g_strcmp0 (sipd_flow_get_server_name (flow), server->host) == 0 &&
+         g_inet_socket_address_get_port (sipd_flow_get_remote (flow)) == sipd_server_port (server, transport);
+}
+
 void
 sipd_line_settings_free (SipdLineSettings *self)
 {
@@ -128,14 +191,25 @@ sipd_line_settings_free (SipdLineSettings *self)
   g_free (self->auth_user);
   g_free (self->display_name);
   g_free (self->screen_name);
-  g_free (self->aor);
-  g_free (self->registrar_uri);
-  g_free (self->route);
-  g_free (self->proxy);
-  g_free (self->registrar);
-  g_free (self->flow_host);
+  for (guint role = 0; role < SIPD_N_ROLES; role++) {
+    g_free (self->servers[role][0].host);
+    g_free (self->servers[role][1].host);
+  }
   g_strfreev (self->blf);
   g_free (self);
+}
+
+static gboolean
+servers_equal (const SipdLineSettings *a, const SipdLineSettings *b)
+{
+  for (guint role = 0; role < SIPD_N_ROLES; role++) {
+    for (guint i = 0; i < 2; i++) {
+      if (g_strcmp0 (a->servers[role][i].host, b->servers[role][i].host) != 0 ||
+          a->servers[role][i].port != b->servers[role][i].port)
+        return FALSE;
+    }
+  }
+  return TRUE;
 }
 
 gboolean
@@ -145,10 +219,8 @@ sipd_line_settings_equal (const SipdLineSettings *a, const SipdLineSettings *b)
     return a == b;
   return a->index == b->index && g_str_equal (a->user, b->user) && g_str_equal (a->auth_user, b->auth_user) &&
          g_str_equal (a->password, b->password) && g_str_equal (a->display_name, b->display_name) &&
-         g_str_equal (a->screen_name, b->screen_name) && g_str_equal (a->aor, b->aor) &&
-         g_str_equal (a->registrar_uri, b->registrar_uri) && g_strcmp0 (a->route, b->route) == 0 &&
-         a->transport == b->transport && g_str_equal (a->flow_host, b->flow_host) &&
-         a->flow_port == b->flow_port && a->outbound == b->outbound && a->expires_s == b->expires_s &&
+         g_str_equal (a->screen_name, b->screen_name) && servers_equal (a, b) &&
+         a->transport == b->transport && a->outbound == b->outbound && a->expires_s == b->expires_s &&
          a->renewal_s == b->renewal_s && a->retry_s == b->retry_s && a->timeout_retry_s == b->timeout_retry_s &&
          a->keepalive_s == b->keepalive_s && a->keepalive_without_outbound == b->keepalive_without_outbound &&
          a->timer_scale_percent == b->timer_scale_percent && a->explicit_mwi == b->explicit_mwi &&

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What a line is configured to do, derived from the .cfg keys once: its AOR,
- * where its flow goes, the REGISTER's Request-URI and Route, and its timers. */
+/* What a line is configured to do, derived from the .cfg keys once: its
+ * servers and their backups, its credentials and timers; and the plan that
+ * says, for a failover choice, which AOR registers where over which flow. */
 #pragma once
 
 #include "kl-config.h"
+#include "sipd-failover.h"
 #include "sipd-flow.h"
 
 G_BEGIN_DECLS
+
+typedef struct {
+  char *host; /* NULL when not configured */
+  guint16 port; /* 0 = the transport's default, or SRV for a name */
+} SipdServer;
 
 typedef struct {
   guint index;
@@ -15,16 +22,10 @@ typedef struct {
   char *password;
   char *display_name;
   char *screen_name;
-  char *aor;           /* sip:user@primary-proxy-host */
-  char *registrar_uri; /* sip:registrar[:port][;transport=…] */
-  char *route;         /* <sip:outbound-proxy…;lr> or NULL */
-  char *proxy;         /* host[:port] of the proxy, for D-Bus */
-  char *registrar;     /* host[:port] of the registrar, for D-Bus */
-
-  /* the flow: to the outbound proxy if there is one, else to the registrar */
   SipdTransport transport;
-  char *flow_host;
-  guint16 flow_port; /* 0 = the transport's default, or SRV for a name */
+  /* [role][0] the primary, [role][1] the backup */
+  SipdServer servers[SIPD_N_ROLES][2];
+  SipdFailoverConfig failover;
 
   gboolean outbound;
   guint expires_s;
@@ -47,6 +48,23 @@ void sipd_line_settings_free (SipdLineSettings *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdLineSettings, sipd_line_settings_free)
 gboolean sipd_line_settings_equal (const SipdLineSettings *a, const SipdLineSettings *b);
 
+/* Where the line's requests go under one failover choice. */
+typedef struct {
+  char *aor;           /* sip:user@proxy-host: the primary or the backup AOR */
+  char *registrar_uri; /* sip:registrar[:port][;transport=…] */
+  char *route;         /* <sip:outbound-proxy…;lr> or NULL */
+  char *proxy;         /* host[:port] of the proxy, for D-Bus */
+  char *registrar;     /* host[:port] of the registrar, for D-Bus */
+  SipdServer flow;     /* the outbound proxy if there is one, else the registrar */
+  gboolean on_backup;
+} SipdLinePlan;
+
+SipdLinePlan *sipd_line_plan_new (const SipdLineSettings *settings, const SipdFailoverChoice *choice);
+void sipd_line_plan_free (SipdLinePlan *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdLinePlan, sipd_line_plan_free)
+
+gboolean sipd_server_matches (const SipdServer *server, SipdTransport transport, SipdFlow *flow);
+guint16 sipd_server_port (const SipdServer *server, SipdTransport transport);
 guint16 sipd_transport_default_port (SipdTransport transport);
 char *sipd_format_host_port (const char *host, guint16 port);
 

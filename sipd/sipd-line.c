@@ -8,10 +8,11 @@
 #include "kl-log.h"
 #include "sipd-error.h"
 #include "sipd-events.h"
+#include "sipd-probe.h"
 #include "sipd-registration.h"
 #include "sipd-timing.h"
 
-#define RETIRING_LIFETIME_MS 32000 /* long enough for the un-SUBSCRIBEs to be answered */
+#define RETIRING_LIFETIME_MS 32000 /* long enough for the un-REGISTERs and un-SUBSCRIBEs to be answered */
 
 struct _SipdLine {
   guint index;
@@ -22,12 +23,26 @@ struct _SipdLine {
 
   SipdLineSettings *settings; /* NULL while disabled */
   SipdLineState state;
+
+  /* failover: which primaries failed, which servers that makes us use */
+  gboolean failed[SIPD_N_ROLES];
+  SipdFailoverChoice choice;
+  SipdLinePlan *plan;
+  GPtrArray *probes; /* of failed primary servers */
+  guint failovers;
+  guint failbacks;
+
+  /* what the plan registers and subscribes, over its flow */
   SipdRegistration *registration;
   SipdEvents *events;
-  GPtrArray *retiring;        /* registrations being removed after a configuration change */
-  GPtrArray *retiring_events; /* subscriptions being ended after a configuration change */
-  SipdTimer *retiring_timer;
   SipdFlow *flow;
+  /* the plan before, kept until the new one is registered (make before break) */
+  SipdRegistration *previous;
+  SipdEvents *previous_events;
+  GPtrArray *retiring;        /* registrations saying goodbye */
+  GPtrArray *retiring_events; /* subscriptions being ended */
+  SipdTimer *retiring_timer;
+
   guint flow_watch;
   SipdTimer *retry_timer;
   GCancellable *resolving;
@@ -41,6 +56,7 @@ struct _SipdLine {
 
 static void connect_flow (SipdLine *self);
 static void update_flows_property (SipdLine *self);
+static void on_probe_alive (SipdProbe *probe, gpointer user_data);
 
 G_GNUC_PRINTF (3, 4)
 static void
@@ -115,27 +131,114 @@ static void
 update_flows_property (SipdLine *self)
 {
   GVariantBuilder flows;
-  const char *state = NULL;
   g_autofree char *local = NULL;
   g_autofree char *remote = NULL;
   guint reg_id = self->settings && self->settings->outbound ? 1 : 0;
 
   g_variant_builder_init (&flows, G_VARIANT_TYPE ("a(ussssius)"));
   if (self->flow != NULL) {
-    state = sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
     local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
     remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
     self->published_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
     g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (sipd_flow_get_transport (self->flow)),
-                           local, remote, state, (gint32) self->published_rtt_ms, self->flow_failures,
+                           local, remote, sipd_flow_state_to_string (sipd_flow_get_state (self->flow)),
+                           (gint32) self->published_rtt_ms, self->flow_failures,
                            self->last_flow_failure ? self->last_flow_failure : "");
-  } else if (self->backing_off && self->settings != NULL) {
-    g_autofree char *target = sipd_format_host_port (self->settings->flow_host, self->settings->flow_port);
+  } else if (self->backing_off && self->plan != NULL) {
+    g_autofree char *target = sipd_format_host_port (self->plan->flow.host, self->plan->flow.port);
     g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (self->settings->transport), "",
                            target, "backoff", -1, self->flow_failures,
                            self->last_flow_failure ? self->last_flow_failure : "");
   }
   kl_sip_line1_set_flows (self->iface, g_variant_builder_end (&flows));
+}
+
+static void
+publish_plan (SipdLine *self)
+{
+  kl_sip_line1_set_aor (self->iface, self->plan ? self->plan->aor : "");
+  kl_sip_line1_set_proxy (self->iface, self->plan ? self->plan->proxy : "");
+  kl_sip_line1_set_on_backup (self->iface, self->plan ? self->plan->on_backup : FALSE);
+}
+
+/* Retiring: what an old plan registered and subscribed, removed once the new
+ * plan works */
+
+static gboolean
+free_registration (gpointer registration)
+{
+  sipd_registration_free (registration);
+  return G_SOURCE_REMOVE;
+}
+
+/* An old registration is done saying goodbye; it is freed once its own
+ * callback has returned. */
+static void
+on_retiring_changed (SipdRegistration *registration, gpointer user_data)
+{
+  SipdLine *self = user_data;
+  SipdRegistrationState state = sipd_registration_get_state (registration);
+  guint index;
+
+  if (state != SIPD_REGISTRATION_STATE_IDLE && state != SIPD_REGISTRATION_STATE_FAILED)
+    return;
+  if (!g_ptr_array_find (self->retiring, registration, &index))
+    return;
+  g_ptr_array_steal_index_fast (self->retiring, index);
+  g_idle_add (free_registration, registration);
+}
+
+/* Un-registers where its flow still works; forgets it otherwise. */
+static void
+retire_registration (SipdLine *self, SipdRegistration *registration)
+{
+  SipdFlow *flow = sipd_registration_get_flow (registration);
+
+  if (sipd_registration_get_state (registration) == SIPD_REGISTRATION_STATE_REGISTERED && flow != NULL &&
+      sipd_flow_get_state (flow) == SIPD_FLOW_STATE_ACTIVE) {
+    g_ptr_array_add (self->retiring, registration);
+    sipd_registration_set_handler (registration, on_retiring_changed, self);
+    sipd_registration_unregister (registration);
+    return;
+  }
+  sipd_registration_free (registration);
+}
+
+static void
+retire_events (SipdLine *self, SipdEvents *events)
+{
+  SipdFlow *flow = sipd_events_get_flow (events);
+
+  if (flow != NULL && sipd_flow_get_state (flow) == SIPD_FLOW_STATE_ACTIVE) {
+    sipd_events_unsubscribe (events);
+    g_ptr_array_add (self->retiring_events, events);
+    sipd_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);
+    return;
+  }
+  sipd_events_free (events);
+}
+
+static void
+on_retiring_done (gpointer user_data)
+{
+  SipdLine *self = user_data;
+
+  g_ptr_array_set_size (self->retiring_events, 0);
+}
+
+/* A NOTIFY for one of the line's subscriptions, current, previous or ending. */
+gboolean
+sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify)
+{
+  if (self->events != NULL && sipd_events_handle_notify (self->events, flow, notify))
+    return TRUE;
+  if (self->previous_events != NULL && sipd_events_handle_notify (self->previous_events, flow, notify))
+    return TRUE;
+  for (guint i = 0; i < self->retiring_events->len; i++) {
+    if (sipd_events_handle_notify (g_ptr_array_index (self->retiring_events, i), flow, notify))
+      return TRUE;
+  }
+  return FALSE;
 }
 
 /* Registration */
@@ -163,35 +266,56 @@ on_retry_due (gpointer user_data)
     connect_flow (self);
 }
 
+static void fail_primaries (SipdLine *self, const SipdServer *server, const char *reason);
+
+/* The new plan works: what the old one registered and subscribed goes away. */
+static void
+finish_move (SipdLine *self)
+{
+  if (self->previous != NULL)
+    retire_registration (self, g_steal_pointer (&self->previous));
+  if (self->previous_events != NULL)
+    retire_events (self, g_steal_pointer (&self->previous_events));
+}
+
 static void
 on_registration_changed (SipdRegistration *registration, gpointer user_data)
 {
   SipdLine *self = user_data;
   g_autofree char *error = NULL;
+  guint status;
   guint delay_s;
 
   switch (sipd_registration_get_state (registration)) {
   case SIPD_REGISTRATION_STATE_REGISTERED:
     self->consecutive_failures = 0;
     set_last_error (self, NULL);
-    kl_sip_line1_set_registrar (self->iface, self->settings->registrar);
+    kl_sip_line1_set_registrar (self->iface, self->plan->registrar);
     kl_sip_line1_set_outbound (self->iface, sipd_registration_get_outbound (registration));
     start_keepalive (self);
     if (sipd_events_get_flow (self->events) != self->flow)
       sipd_events_subscribe (self->events, self->flow);
     set_state (self, SIPD_LINE_STATE_REGISTERED,
                sipd_registration_get_outbound (registration) ? "200 OK, outbound in use" : "200 OK");
+    finish_move (self);
     break;
   case SIPD_REGISTRATION_STATE_FAILED:
     kl_sip_line1_set_registrar (self->iface, "");
-    if (sipd_registration_get_failure_status (registration) == 0) {
-      /* timeouts and transport errors fail the flow: on_flow_changed recovers it */
+    status = sipd_registration_get_failure_status (registration);
+    if (status == 0) {
+      /* timeouts and transport errors fail the flow: on_flow_changed acts */
       if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
         sipd_flow_fail (self->flow, sipd_registration_get_failure (registration));
       return;
     }
-    error = g_strdup_printf ("%s from %s", sipd_registration_get_failure (registration), self->settings->registrar);
+    error = g_strdup_printf ("%s from %s", sipd_registration_get_failure (registration), self->plan->registrar);
     set_last_error (self, error);
+    /* 408 and 5xx say the registrar is in trouble: a reason to use the backup */
+    if ((status == 408 || status >= 500) && status < 600 && !self->choice.use_backup[SIPD_ROLE_REGISTRAR] &&
+        self->settings->failover.has_backup[SIPD_ROLE_REGISTRAR]) {
+      fail_primaries (self, &self->settings->servers[SIPD_ROLE_REGISTRAR][0], error);
+      return;
+    }
     delay_s = sipd_registration_get_retry_after (registration);
     if (delay_s == 0)
       delay_s = self->settings->retry_s;
@@ -208,28 +332,122 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
   }
 }
 
-static gboolean
-free_registration (gpointer registration)
+/* Plans */
+
+/* Registers and subscribes as the current failover choice says. What the
+ * previous plan had stays until the new registration succeeds. */
+static void
+adopt_plan (SipdLine *self)
 {
-  sipd_registration_free (registration);
-  return G_SOURCE_REMOVE;
+  const SipdLineSettings *s = self->settings;
+  g_autoptr (SipdLinePlan) plan = sipd_line_plan_new (s, &self->choice);
+  SipdRegistrationConfig config = {
+    .aor = plan->aor,
+    .registrar_uri = plan->registrar_uri,
+    .route = plan->route,
+    .user = s->user,
+    .display_name = s->display_name,
+    .auth_user = s->auth_user,
+    .password = s->password,
+    .instance_id = s->outbound ? self->context->instance_id : NULL,
+    .reg_id = s->outbound ? 1 : 0,
+    .outbound = s->outbound,
+    .expires_s = s->expires_s,
+    .renewal_s = s->renewal_s,
+    .user_agent = self->context->user_agent,
+  };
+
+  /* a move in the middle of a move: the half-made plan is dropped */
+  if (self->previous != NULL) {
+    g_clear_pointer (&self->registration, sipd_registration_free);
+    g_clear_pointer (&self->events, sipd_events_free);
+  }
+  if (self->registration != NULL) {
+    self->previous = g_steal_pointer (&self->registration);
+    self->previous_events = g_steal_pointer (&self->events);
+  }
+  g_clear_pointer (&self->plan, sipd_line_plan_free);
+  self->plan = g_steal_pointer (&plan);
+  self->registration = sipd_registration_new (self->context->stack, &config, on_registration_changed, self);
+  self->events = sipd_events_new (self->context->stack, self->iface, s, self->plan, self->context->user_agent);
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  sipd_timer_stop (self->retry_timer);
+  self->consecutive_failures = 0;
+  publish_plan (self);
+  connect_flow (self);
 }
 
-/* An old registration is done saying goodbye; it is freed once its own
- * callback has returned. */
+static gboolean
+has_probe (SipdLine *self, const SipdServer *server)
+{
+  for (guint i = 0; i < self->probes->len; i++) {
+    const SipdServer *probed = sipd_probe_get_server (g_ptr_array_index (self->probes, i));
+    if (g_strcmp0 (probed->host, server->host) == 0 && probed->port == server->port)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+same_server (const SipdServer *a, const SipdServer *b)
+{
+  return a->host != NULL && g_strcmp0 (a->host, b->host) == 0 && a->port == b->port;
+}
+
+/* The primary server failed: every role it serves fails over where it can,
+ * and the server is probed until it answers again. */
 static void
-on_retiring_changed (SipdRegistration *registration, gpointer user_data)
+fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
+{
+  SipdFailoverChoice choice;
+  g_autofree char *failover = NULL;
+
+  for (guint role = 0; role < SIPD_N_ROLES; role++) {
+    if (same_server (&self->settings->servers[role][0], server))
+      self->failed[role] = TRUE;
+  }
+  if (!has_probe (self, server))
+    g_ptr_array_add (self->probes, sipd_probe_new (self->context->stack, server, self->settings->transport,
+                                                   self->settings->timer_scale_percent, on_probe_alive, self));
+
+  choice = sipd_failover_choose (&self->settings->failover, self->failed);
+  if (sipd_failover_choice_equal (&choice, &self->choice))
+    return;
+  self->choice = choice;
+  self->failovers++;
+  failover = g_strdup_printf ("%s: %s", server->host, reason);
+  line_log (self, G_LOG_LEVEL_MESSAGE, "failing over: %s", failover);
+  kl_sip_line1_set_failovers (self->iface, self->failovers);
+  kl_sip_line1_set_last_failover (self->iface, failover);
+  kl_sip_line1_emit_failed_over (self->iface, failover);
+  adopt_plan (self);
+}
+
+static void
+on_probe_alive (SipdProbe *probe, gpointer user_data)
 {
   SipdLine *self = user_data;
-  SipdRegistrationState state = sipd_registration_get_state (registration);
+  const SipdServer *server = sipd_probe_get_server (probe);
+  g_autofree char *reason = g_strdup_printf ("%s answers again", server->host);
+  SipdFailoverChoice choice;
   guint index;
 
-  if (state != SIPD_REGISTRATION_STATE_IDLE && state != SIPD_REGISTRATION_STATE_FAILED)
+  for (guint role = 0; role < SIPD_N_ROLES; role++) {
+    if (same_server (&self->settings->servers[role][0], server))
+      self->failed[role] = FALSE;
+  }
+  if (g_ptr_array_find (self->probes, probe, &index))
+    g_ptr_array_remove_index_fast (self->probes, index); /* frees the probe */
+
+  choice = sipd_failover_choose (&self->settings->failover, self->failed);
+  if (sipd_failover_choice_equal (&choice, &self->choice))
     return;
-  if (!g_ptr_array_find (self->retiring, registration, &index))
-    return;
-  g_ptr_array_steal_index_fast (self->retiring, index);
-  g_idle_add (free_registration, registration);
+  self->choice = choice;
+  self->failbacks++;
+  line_log (self, G_LOG_LEVEL_MESSAGE, "failing back: %s", reason);
+  kl_sip_line1_set_failbacks (self->iface, self->failbacks);
+  kl_sip_line1_emit_failed_back (self->iface, reason);
+  adopt_plan (self);
 }
 
 /* Flow */
@@ -240,12 +458,9 @@ static void
 recover_flow (SipdLine *self, const char *reason)
 {
   gint64 delay_ms;
-  g_autofree char *error = g_strdup_printf ("flow to %s failed: %s", self->settings->registrar, reason);
+  g_autofree char *error = g_strdup_printf ("flow to %s failed: %s", self->plan->registrar, reason);
 
   self->consecutive_failures++;
-  self->flow_failures++;
-  g_free (self->last_flow_failure);
-  self->last_flow_failure = g_strdup (reason);
   if (self->settings->outbound)
     delay_ms = sipd_backoff_delay_ms (self->context->clock, self->consecutive_failures, TRUE,
                                       sipd_registration_get_retry_after (self->registration),
@@ -260,6 +475,34 @@ recover_flow (SipdLine *self, const char *reason)
             self->consecutive_failures);
   self->backing_off = TRUE;
   sipd_timer_start (self->retry_timer, delay_ms);
+}
+
+/* The flow of the plan failed: fail over if a primary with a backup is behind
+ * it, else recover it in place. */
+static void
+flow_failed (SipdLine *self, SipdFlow *flow, const char *reason)
+{
+  const SipdServer *server = NULL;
+
+  self->flow_failures++;
+  g_free (self->last_flow_failure);
+  self->last_flow_failure = g_strdup (reason);
+  for (guint role = 0; role < SIPD_N_ROLES && server == NULL; role++) {
+    const SipdServer *primary = &self->settings->servers[role][0];
+    if (!self->choice.use_backup[role] && sipd_server_matches (primary, self->settings->transport, flow) &&
+        self->settings->failover.has_backup[role])
+      server = primary;
+  }
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  sipd_registration_stop (self->registration);
+  sipd_events_stop (self->events);
+  if (server != NULL) {
+    g_autofree char *error = g_strdup_printf ("flow to %s failed: %s", server->host, reason);
+    set_last_error (self, error);
+    fail_primaries (self, server, reason);
+    return;
+  }
+  recover_flow (self, reason);
 }
 
 /* An idle phone should not chatter on the bus: a keep-alive's round trip is
@@ -277,6 +520,13 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
 {
   SipdLine *self = user_data;
 
+  if (self->previous != NULL && flow == sipd_registration_get_flow (self->previous) &&
+      event == SIPD_FLOW_EVENT_STATE && sipd_flow_get_state (flow) == SIPD_FLOW_STATE_FAILED) {
+    /* the flow of the plan we are leaving died: nothing to remove there any more */
+    sipd_registration_stop (self->previous);
+    if (self->previous_events != NULL)
+      sipd_events_stop (self->previous_events);
+  }
   if (flow != self->flow)
     return;
   if (event == SIPD_FLOW_EVENT_KEEPALIVE) {
@@ -291,10 +541,7 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
   case SIPD_FLOW_STATE_FAILED:
   case SIPD_FLOW_STATE_CLOSED: {
     g_autofree char *reason = g_strdup (sipd_flow_get_failure (flow) ? sipd_flow_get_failure (flow) : "closed");
-    g_clear_pointer (&self->flow, sipd_flow_unref);
-    sipd_registration_stop (self->registration);
-    sipd_events_stop (self->events);
-    recover_flow (self, reason);
+    flow_failed (self, flow, reason);
     break;
   }
   case SIPD_FLOW_STATE_CONNECTING:
@@ -306,11 +553,11 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
 static void
 use_address (SipdLine *self, GInetAddress *address)
 {
-  guint16 port = self->settings->flow_port ? self->settings->flow_port
-                                           : sipd_transport_default_port (self->settings->transport);
-  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (address, port);
+  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (address,
+                                                                 sipd_server_port (&self->plan->flow,
+                                                                                   self->settings->transport));
   SipdFlow *flow = sipd_stack_get_flow (self->context->stack, self->settings->transport,
-                                        G_INET_SOCKET_ADDRESS (remote), self->settings->flow_host);
+                                        G_INET_SOCKET_ADDRESS (remote), self->plan->flow.host);
 
   if (flow == NULL) {
     g_autofree char *error = g_strdup_printf ("TLS is not available: %s",
@@ -334,16 +581,14 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->resolving);
   if (addresses == NULL) {
-    g_autofree char *reason = NULL;
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      return;
-    reason = g_strdup_printf ("cannot resolve %s: %s", self->settings->flow_host, error->message);
-    g_clear_object (&self->resolving);
+    g_autofree char *reason = g_strdup_printf ("cannot resolve %s: %s", self->plan->flow.host, error->message);
     recover_flow (self, reason);
     return;
   }
-  g_clear_object (&self->resolving);
   use_address (self, addresses->data);
   g_resolver_free_addresses (addresses);
 }
@@ -353,18 +598,20 @@ connect_flow (SipdLine *self)
 {
   g_autoptr (GInetAddress) address = NULL;
 
-  if (self->resolving != NULL)
-    return;
+  if (self->resolving != NULL) {
+    g_cancellable_cancel (self->resolving);
+    g_clear_object (&self->resolving);
+  }
   self->backing_off = FALSE;
   set_state (self, SIPD_LINE_STATE_REGISTERING, "connecting");
-  address = g_inet_address_new_from_string (self->settings->flow_host);
+  address = g_inet_address_new_from_string (self->plan->flow.host);
   if (address != NULL) {
     use_address (self, address);
     return;
   }
   self->resolving = g_cancellable_new ();
-  g_resolver_lookup_by_name_async (g_resolver_get_default (), self->settings->flow_host, self->resolving,
-                                   on_resolved, self);
+  g_resolver_lookup_by_name_async (g_resolver_get_default (), self->plan->flow.host, self->resolving, on_resolved,
+                                   self);
 }
 
 /* Lifetime */
@@ -377,77 +624,21 @@ reset (SipdLine *self)
     g_clear_object (&self->resolving);
   }
   sipd_timer_stop (self->retry_timer);
-  if (self->registration != NULL) {
-    if (sipd_registration_get_state (self->registration) == SIPD_REGISTRATION_STATE_REGISTERED) {
-      /* say goodbye to the registrar; the object lives until it answers */
-      SipdRegistration *old = g_steal_pointer (&self->registration);
-      g_ptr_array_add (self->retiring, old);
-      sipd_registration_set_handler (old, on_retiring_changed, self);
-      sipd_registration_unregister (old);
-    } else {
-      g_clear_pointer (&self->registration, sipd_registration_free);
-    }
-  }
-  if (self->events != NULL) {
-    /* end the subscriptions where they are; free them once answered */
-    SipdEvents *old = g_steal_pointer (&self->events);
-    if (sipd_events_get_flow (old) != NULL) {
-      sipd_events_unsubscribe (old);
-      g_ptr_array_add (self->retiring_events, old);
-      sipd_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);
-    } else {
-      sipd_events_free (old);
-    }
-  }
+  g_ptr_array_set_size (self->probes, 0);
+  if (self->previous != NULL)
+    retire_registration (self, g_steal_pointer (&self->previous));
+  if (self->previous_events != NULL)
+    retire_events (self, g_steal_pointer (&self->previous_events));
+  if (self->registration != NULL)
+    retire_registration (self, g_steal_pointer (&self->registration));
+  if (self->events != NULL)
+    retire_events (self, g_steal_pointer (&self->events));
   g_clear_pointer (&self->flow, sipd_flow_unref);
+  g_clear_pointer (&self->plan, sipd_line_plan_free);
+  memset (self->failed, 0, sizeof self->failed);
+  self->choice = (SipdFailoverChoice) { { FALSE } };
   self->consecutive_failures = 0;
   self->backing_off = FALSE;
-}
-
-static void
-on_retiring_done (gpointer user_data)
-{
-  SipdLine *self = user_data;
-
-  g_ptr_array_set_size (self->retiring_events, 0);
-}
-
-/* A NOTIFY for one of the line's subscriptions, current or ending. */
-gboolean
-sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify)
-{
-  if (self->events != NULL && sipd_events_handle_notify (self->events, flow, notify))
-    return TRUE;
-  for (guint i = 0; i < self->retiring_events->len; i++) {
-    if (sipd_events_handle_notify (g_ptr_array_index (self->retiring_events, i), flow, notify))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-static void
-start (SipdLine *self)
-{
-  const SipdLineSettings *s = self->settings;
-  const SipdRegistrationConfig config = {
-    .aor = s->aor,
-    .registrar_uri = s->registrar_uri,
-    .route = s->route,
-    .user = s->user,
-    .display_name = s->display_name,
-    .auth_user = s->auth_user,
-    .password = s->password,
-    .instance_id = s->outbound ? self->context->instance_id : NULL,
-    .reg_id = s->outbound ? 1 : 0,
-    .outbound = s->outbound,
-    .expires_s = s->expires_s,
-    .renewal_s = s->renewal_s,
-    .user_agent = self->context->user_agent,
-  };
-
-  self->registration = sipd_registration_new (self->context->stack, &config, on_registration_changed, self);
-  self->events = sipd_events_new (self->context->stack, self->iface, s, self->context->user_agent);
-  connect_flow (self);
 }
 
 SipdLine *
@@ -464,6 +655,7 @@ sipd_line_new (guint index, SipdLineContext *context)
   self->iface = kl_sip_line1_skeleton_new ();
   self->state = SIPD_LINE_STATE_DISABLED;
   self->published_rtt_ms = -1;
+  self->probes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_probe_free);
   self->retiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_registration_free);
   self->retiring_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_events_free);
   self->retiring_timer = sipd_timer_new (context->clock, on_retiring_done, self);
@@ -516,9 +708,9 @@ sipd_line_free (SipdLine *self)
   sipd_line_detach (self);
   sipd_timer_free (self->retry_timer);
   sipd_timer_free (self->retiring_timer);
+  g_ptr_array_unref (self->probes);
   g_ptr_array_unref (self->retiring);
   g_ptr_array_unref (self->retiring_events);
-  g_clear_pointer (&self->settings, sipd_line_settings_free);
   g_clear_object (&self->iface);
   g_clear_object (&self->object);
   g_free (self->last_flow_failure);
@@ -567,8 +759,6 @@ publish_settings (SipdLine *self)
 {
   const SipdLineSettings *s = self->settings;
 
-  kl_sip_line1_set_aor (self->iface, s ? s->aor : "");
-  kl_sip_line1_set_proxy (self->iface, s ? s->proxy : "");
   kl_sip_line1_set_display_name (self->iface, s ? s->display_name : "");
   kl_sip_line1_set_screen_name (self->iface, s ? s->screen_name : "");
   kl_sip_line1_set_registrar (self->iface, "");
@@ -595,9 +785,10 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   publish_settings (self);
   update_flows_property (self);
   if (self->settings == NULL) {
+    publish_plan (self);
     set_state (self, SIPD_LINE_STATE_DISABLED, "no user name configured");
     return;
   }
   set_state (self, SIPD_LINE_STATE_UNREGISTERED, "configured");
-  start (self);
+  adopt_plan (self);
 }

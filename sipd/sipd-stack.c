@@ -335,15 +335,23 @@ on_flow_message (SipdFlow *flow, GBytes *bytes, gpointer user_data)
     receive_response (self, flow, message);
 }
 
+/* A watch may add or remove watches, its own or others': each is looked up
+ * again before it is called. */
 static void
 notify_watches (SipdStack *self, SipdFlow *flow, SipdFlowEvent event)
 {
-  /* a copy: a watch may add or remove watches */
-  g_autoptr (GArray) watches = g_array_copy (self->watches);
+  g_autoptr (GArray) ids = g_array_sized_new (FALSE, FALSE, sizeof (guint), self->watches->len);
 
-  for (guint i = 0; i < watches->len; i++) {
-    FlowWatch *watch = &g_array_index (watches, FlowWatch, i);
-    watch->func (self, flow, event, watch->user_data);
+  for (guint i = 0; i < self->watches->len; i++)
+    g_array_append_val (ids, g_array_index (self->watches, FlowWatch, i).id);
+  for (guint i = 0; i < ids->len; i++) {
+    for (guint j = 0; j < self->watches->len; j++) {
+      FlowWatch watch = g_array_index (self->watches, FlowWatch, j);
+      if (watch.id == g_array_index (ids, guint, i)) {
+        watch.func (self, flow, event, watch.user_data);
+        break;
+      }
+    }
   }
 }
 
