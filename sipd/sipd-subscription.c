@@ -379,6 +379,12 @@ sipd_subscription_handle_notify (SipdSubscription *self, SipdFlow *flow, SipdMes
     return TRUE;
   }
   respond (self, flow, notify, 200, "OK");
+  if (self->unsubscribing) {
+    /* the notifier confirms the end we asked for: nothing to retry */
+    if (g_ascii_strcasecmp (state->ss_substate, "terminated") == 0)
+      set_state (self, SIPD_SUBSCRIPTION_STATE_IDLE);
+    return TRUE;
+  }
   learn_dialog (self, notify, sip->sip_from->a_tag);
 
   body = sipd_message_get_body (notify);

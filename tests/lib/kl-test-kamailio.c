@@ -91,30 +91,63 @@ kl_test_certificates_new (void)
   return dir;
 }
 
+static void
+launch (KlTestKamailio *self)
+{
+  g_autofree char *flow_timer_text = g_strdup_printf ("%u", self->flow_timer);
+  g_autofree char *out = NULL;
+  int status;
+  const char *argv[] = { kl_test_source_path ("tests/e2e/kamailio/start-instance.sh"), self->addr, self->rundir,
+                         self->certdir, "5060", "5060", "5061", flow_timer_text, NULL };
+
+  out = kl_test_run (argv, &status);
+  g_assert_cmpint (status, ==, 0);
+  self->pid = atoi (out);
+  g_assert_cmpint (self->pid, >, 1);
+  remember (self->pid);
+}
+
 KlTestKamailio *
 kl_test_kamailio_start (const char *addr, const char *certdir, guint flow_timer)
 {
   g_autoptr (GError) error = NULL;
   KlTestKamailio *self = g_new0 (KlTestKamailio, 1);
-  g_autofree char *flow_timer_text = g_strdup_printf ("%u", flow_timer);
-  g_autofree char *out = NULL;
-  int status;
 
   self->addr = g_strdup (addr);
   self->certdir = g_strdup (certdir);
   self->flow_timer = flow_timer;
   self->rundir = g_dir_make_tmp ("kl-test-kamailio-XXXXXX", &error);
   g_assert_no_error (error);
-  {
-    const char *argv[] = { kl_test_source_path ("tests/e2e/kamailio/start-instance.sh"), addr, self->rundir,
-                           certdir, "5060", "5060", "5061", flow_timer_text, NULL };
-    out = kl_test_run (argv, &status);
-  }
-  g_assert_cmpint (status, ==, 0);
-  self->pid = atoi (out);
-  g_assert_cmpint (self->pid, >, 1);
-  remember (self->pid);
+  launch (self);
   return self;
+}
+
+/* A crash: SIGKILL to the whole process group; the kernel closes its sockets. */
+void
+kl_test_kamailio_kill (KlTestKamailio *self)
+{
+  g_assert_cmpint (self->pid, >, 1);
+  kill (-self->pid, SIGKILL);
+  for (guint i = 0; i < 250 && kill (-self->pid, 0) == 0; i++)
+    g_usleep (20 * 1000);
+  forget (self->pid);
+  self->pid = 0;
+}
+
+/* The same server again, with empty tables, as after a reboot. */
+void
+kl_test_kamailio_restart (KlTestKamailio *self)
+{
+  g_assert_cmpint (self->pid, ==, 0);
+  launch (self);
+}
+
+/* A hung server: SIGSTOP; its kernel still completes TCP handshakes. */
+void
+kl_test_kamailio_pause (KlTestKamailio *self, gboolean paused)
+{
+  g_assert_cmpint (self->pid, >, 1);
+  kill (-self->pid, paused ? SIGSTOP : SIGCONT);
 }
 
 void
@@ -124,6 +157,7 @@ kl_test_kamailio_stop (KlTestKamailio *self)
 
   if (self->pid <= 0)
     return;
+  kill (-self->pid, SIGCONT); /* a paused server cannot stop */
   pid = g_strdup_printf ("%d", self->pid);
   {
     const char *argv[] = { kl_test_source_path ("tests/e2e/kamailio/stop-instance.sh"), pid, NULL };

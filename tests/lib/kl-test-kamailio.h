@@ -27,6 +27,9 @@ guint kl_test_kamailio_count_bindings (KlTestKamailio *self, const char *user);
 char *kl_test_kamailio_subscriptions (KlTestKamailio *self);
 int kl_test_kamailio_inject (KlTestKamailio *self, const char *const *args, char **ret_output);
 void kl_test_kamailio_reset_connections (KlTestKamailio *self);
+void kl_test_kamailio_kill (KlTestKamailio *self);
+void kl_test_kamailio_restart (KlTestKamailio *self);
+void kl_test_kamailio_pause (KlTestKamailio *self, gboolean paused);
 
 char *kl_test_run (const char *const *argv, int *ret_status);
 
