@@ -235,6 +235,21 @@ sipd_events_unsubscribe (SipdEvents *self)
     sipd_subscription_unsubscribe (((Entry *) g_ptr_array_index (self->entries, i))->subscription);
 }
 
+/* Ends, over another flow to the same proxy, the dialogs of a flow that failed;
+ * FALSE when there were none. */
+gboolean
+sipd_events_end_over (SipdEvents *self, SipdFlow *flow)
+{
+  gboolean any = FALSE;
+
+  self->unsubscribing = TRUE;
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  self->flow = sipd_flow_ref (flow);
+  for (guint i = 0; i < self->entries->len; i++)
+    any |= sipd_subscription_end_over (((Entry *) g_ptr_array_index (self->entries, i))->subscription, flow);
+  return any;
+}
+
 gboolean
 sipd_events_is_done (SipdEvents *self)
 {
@@ -255,6 +270,14 @@ sipd_events_handle_notify (SipdEvents *self, SipdFlow *flow, SipdMessage *notify
       return TRUE;
   }
   return FALSE;
+}
+
+/* Shows these subscriptions on D-Bus again, as when the line returns to them. */
+void
+sipd_events_publish (SipdEvents *self)
+{
+  publish_blf (self);
+  publish_subscriptions (self);
 }
 
 SipdFlow *

@@ -13,6 +13,16 @@
 #include "sipd-timing.h"
 
 #define RETIRING_LIFETIME_MS 32000 /* long enough for the un-REGISTERs and un-SUBSCRIBEs to be answered */
+#define MAX_STRANDED 4
+
+/* What a plan left at its servers when its flow failed: a binding and
+ * subscription dialogs, removed once the line works through the same servers
+ * again (a failback, or a return after a hung server). */
+typedef struct {
+  SipdLinePlan *plan;
+  SipdRegistration *registration;
+  SipdEvents *events;
+} Stranded;
 
 struct _SipdLine {
   guint index;
@@ -31,6 +41,8 @@ struct _SipdLine {
   GPtrArray *probes; /* of failed primary servers */
   guint failovers;
   guint failbacks;
+  char *failback_reason;   /* of the failback under way, announced once it worked */
+  guint failback_failures; /* in a row: the probe backs off by them */
 
   /* what the plan registers and subscribes, over its flow */
   SipdRegistration *registration;
@@ -39,8 +51,11 @@ struct _SipdLine {
   /* the plan before, kept until the new one is registered (make before break) */
   SipdRegistration *previous;
   SipdEvents *previous_events;
+  SipdLinePlan *previous_plan;
+  SipdFailoverChoice previous_choice;
   GPtrArray *retiring;        /* registrations saying goodbye */
   GPtrArray *retiring_events; /* subscriptions being ended */
+  GPtrArray *stranded;        /* of Stranded */
   SipdTimer *retiring_timer;
 
   guint flow_watch;
@@ -268,14 +283,112 @@ on_retry_due (gpointer user_data)
 
 static void fail_primaries (SipdLine *self, const SipdServer *server, const char *reason);
 
-/* The new plan works: what the old one registered and subscribed goes away. */
+/* With outbound, a registrar replaces the binding of the same instance and
+ * reg-id (RFC 5626 §6): un-registering the old one would remove the new one. */
+static gboolean
+same_binding (const SipdLinePlan *a, const SipdLinePlan *b, gboolean outbound)
+{
+  return outbound && g_str_equal (a->aor, b->aor) && g_str_equal (a->registrar_uri, b->registrar_uri);
+}
+
+static void
+announce_failback (SipdLine *self)
+{
+  self->failbacks++;
+  self->failback_failures = 0;
+  line_log (self, G_LOG_LEVEL_MESSAGE, "failed back: %s", self->failback_reason);
+  kl_sip_line1_set_failbacks (self->iface, self->failbacks);
+  kl_sip_line1_emit_failed_back (self->iface, self->failback_reason);
+  g_clear_pointer (&self->failback_reason, g_free);
+}
+
+static void
+stranded_free (Stranded *stranded)
+{
+  g_clear_pointer (&stranded->registration, sipd_registration_free);
+  g_clear_pointer (&stranded->events, sipd_events_free);
+  sipd_line_plan_free (stranded->plan);
+  g_free (stranded);
+}
+
+static void
+strand_previous (SipdLine *self)
+{
+  Stranded *stranded = g_new0 (Stranded, 1);
+
+  stranded->plan = g_steal_pointer (&self->previous_plan);
+  stranded->registration = g_steal_pointer (&self->previous);
+  stranded->events = g_steal_pointer (&self->previous_events);
+  if (self->stranded->len == MAX_STRANDED)
+    g_ptr_array_remove_index (self->stranded, 0);
+  g_ptr_array_add (self->stranded, stranded);
+}
+
+static gboolean
+same_path (const SipdLinePlan *a, const SipdLinePlan *b)
+{
+  return g_strcmp0 (a->route, b->route) == 0;
+}
+
+/* The line is registered: what failed flows left on the servers it now uses
+ * through the same outbound proxy is removed over its flow. */
+static void
+clear_stranded (SipdLine *self)
+{
+  for (guint i = self->stranded->len; i-- > 0;) {
+    Stranded *stranded = g_ptr_array_index (self->stranded, i);
+
+    if (!same_path (stranded->plan, self->plan))
+      continue;
+    if (stranded->registration != NULL && g_str_equal (stranded->plan->registrar_uri, self->plan->registrar_uri)) {
+      SipdRegistration *registration = g_steal_pointer (&stranded->registration);
+      if (!same_binding (stranded->plan, self->plan, self->settings->outbound) &&
+          sipd_registration_unregister_over (registration, self->flow)) {
+        line_log (self, G_LOG_LEVEL_MESSAGE, "removing the binding a failed flow left at %s",
+                  self->plan->registrar);
+        g_ptr_array_add (self->retiring, registration);
+        sipd_registration_set_handler (registration, on_retiring_changed, self);
+      } else {
+        sipd_registration_free (registration);
+      }
+    }
+    if (stranded->events != NULL && g_str_equal (stranded->plan->proxy, self->plan->proxy)) {
+      SipdEvents *events = g_steal_pointer (&stranded->events);
+      if (sipd_events_end_over (events, self->flow)) {
+        line_log (self, G_LOG_LEVEL_MESSAGE, "ending the subscriptions a failed flow left at %s", self->plan->proxy);
+        g_ptr_array_add (self->retiring_events, events);
+        sipd_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);
+      } else {
+        sipd_events_free (events);
+      }
+    }
+    if (stranded->registration == NULL && stranded->events == NULL)
+      g_ptr_array_remove_index (self->stranded, i);
+  }
+}
+
+/* The new plan works: what the old one registered and subscribed goes away,
+ * now over its flow, or once the line works there again. */
 static void
 finish_move (SipdLine *self)
 {
-  if (self->previous != NULL)
-    retire_registration (self, g_steal_pointer (&self->previous));
-  if (self->previous_events != NULL)
-    retire_events (self, g_steal_pointer (&self->previous_events));
+  if (self->previous != NULL) {
+    SipdFlow *flow = sipd_registration_get_flow (self->previous);
+
+    if (flow == NULL || sipd_flow_get_state (flow) != SIPD_FLOW_STATE_ACTIVE) {
+      strand_previous (self);
+    } else {
+      if (same_binding (self->previous_plan, self->plan, self->settings->outbound))
+        sipd_registration_free (g_steal_pointer (&self->previous));
+      else
+        retire_registration (self, g_steal_pointer (&self->previous));
+      retire_events (self, g_steal_pointer (&self->previous_events));
+      g_clear_pointer (&self->previous_plan, sipd_line_plan_free);
+    }
+  }
+  clear_stranded (self);
+  if (self->failback_reason != NULL)
+    announce_failback (self);
 }
 
 static void
@@ -286,6 +399,8 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
   guint status;
   guint delay_s;
 
+  if (registration != self->registration)
+    return; /* the plan being left: it stays as it is until it is removed or returned to */
   switch (sipd_registration_get_state (registration)) {
   case SIPD_REGISTRATION_STATE_REGISTERED:
     self->consecutive_failures = 0;
@@ -357,15 +472,9 @@ adopt_plan (SipdLine *self)
     .user_agent = self->context->user_agent,
   };
 
-  /* a move in the middle of a move: the half-made plan is dropped */
-  if (self->previous != NULL) {
-    g_clear_pointer (&self->registration, sipd_registration_free);
-    g_clear_pointer (&self->events, sipd_events_free);
-  }
-  if (self->registration != NULL) {
-    self->previous = g_steal_pointer (&self->registration);
-    self->previous_events = g_steal_pointer (&self->events);
-  }
+  /* a plan not kept as the previous one was half made: it is dropped */
+  g_clear_pointer (&self->registration, sipd_registration_free);
+  g_clear_pointer (&self->events, sipd_events_free);
   g_clear_pointer (&self->plan, sipd_line_plan_free);
   self->plan = g_steal_pointer (&plan);
   self->registration = sipd_registration_new (self->context->stack, &config, on_registration_changed, self);
@@ -375,6 +484,52 @@ adopt_plan (SipdLine *self)
   self->consecutive_failures = 0;
   publish_plan (self);
   connect_flow (self);
+}
+
+/* The move failed before it was made: the line goes on with the plan it had,
+ * which is still registered unless its own flow failed meanwhile. */
+static void
+return_to_previous (SipdLine *self)
+{
+  g_clear_pointer (&self->registration, sipd_registration_free);
+  g_clear_pointer (&self->events, sipd_events_free);
+  g_clear_pointer (&self->plan, sipd_line_plan_free);
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  self->registration = g_steal_pointer (&self->previous);
+  self->events = g_steal_pointer (&self->previous_events);
+  self->plan = g_steal_pointer (&self->previous_plan);
+  sipd_timer_stop (self->retry_timer);
+  publish_plan (self);
+  sipd_events_publish (self->events);
+  if (sipd_registration_get_state (self->registration) != SIPD_REGISTRATION_STATE_REGISTERED) {
+    connect_flow (self);
+    return;
+  }
+  self->flow = sipd_flow_ref (sipd_registration_get_flow (self->registration));
+  kl_sip_line1_set_registrar (self->iface, self->plan->registrar);
+  set_state (self, SIPD_LINE_STATE_REGISTERED, "still registered");
+  update_flows_property (self);
+}
+
+/* Moves the line to the servers of a failover choice, make before break: what
+ * the line has now stays until the new plan is registered; a move back to it
+ * before then is a return to it. */
+static void
+move_to (SipdLine *self, const SipdFailoverChoice *choice)
+{
+  if (self->previous != NULL && sipd_failover_choice_equal (choice, &self->previous_choice)) {
+    self->choice = *choice;
+    return_to_previous (self);
+    return;
+  }
+  if (self->previous == NULL && self->registration != NULL) {
+    self->previous = g_steal_pointer (&self->registration);
+    self->previous_events = g_steal_pointer (&self->events);
+    self->previous_plan = g_steal_pointer (&self->plan);
+    self->previous_choice = self->choice;
+  }
+  self->choice = *choice;
+  adopt_plan (self);
 }
 
 static gboolean
@@ -408,19 +563,27 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
   }
   if (!has_probe (self, server))
     g_ptr_array_add (self->probes, sipd_probe_new (self->context->stack, server, self->settings->transport,
-                                                   self->settings->timer_scale_percent, on_probe_alive, self));
+                                                   self->settings->timer_scale_percent, self->failback_failures,
+                                                   on_probe_alive, self));
 
   choice = sipd_failover_choose (&self->settings->failover, self->failed);
   if (sipd_failover_choice_equal (&choice, &self->choice))
     return;
-  self->choice = choice;
-  self->failovers++;
   failover = g_strdup_printf ("%s: %s", server->host, reason);
+  if (self->failback_reason != NULL) {
+    /* the primary answered the probe but not the registration: stay, probe less often */
+    self->failback_failures++;
+    g_clear_pointer (&self->failback_reason, g_free);
+    line_log (self, G_LOG_LEVEL_MESSAGE, "failing back did not work (%s); staying on the backup", failover);
+    move_to (self, &choice);
+    return;
+  }
+  self->failovers++;
   line_log (self, G_LOG_LEVEL_MESSAGE, "failing over: %s", failover);
   kl_sip_line1_set_failovers (self->iface, self->failovers);
   kl_sip_line1_set_last_failover (self->iface, failover);
   kl_sip_line1_emit_failed_over (self->iface, failover);
-  adopt_plan (self);
+  move_to (self, &choice);
 }
 
 static void
@@ -442,12 +605,10 @@ on_probe_alive (SipdProbe *probe, gpointer user_data)
   choice = sipd_failover_choose (&self->settings->failover, self->failed);
   if (sipd_failover_choice_equal (&choice, &self->choice))
     return;
-  self->choice = choice;
-  self->failbacks++;
   line_log (self, G_LOG_LEVEL_MESSAGE, "failing back: %s", reason);
-  kl_sip_line1_set_failbacks (self->iface, self->failbacks);
-  kl_sip_line1_emit_failed_back (self->iface, reason);
-  adopt_plan (self);
+  g_free (self->failback_reason);
+  self->failback_reason = g_steal_pointer (&reason);
+  move_to (self, &choice);
 }
 
 /* Flow */
@@ -629,6 +790,9 @@ reset (SipdLine *self)
     retire_registration (self, g_steal_pointer (&self->previous));
   if (self->previous_events != NULL)
     retire_events (self, g_steal_pointer (&self->previous_events));
+  g_clear_pointer (&self->previous_plan, sipd_line_plan_free);
+  g_clear_pointer (&self->failback_reason, g_free);
+  self->failback_failures = 0;
   if (self->registration != NULL)
     retire_registration (self, g_steal_pointer (&self->registration));
   if (self->events != NULL)
@@ -658,6 +822,7 @@ sipd_line_new (guint index, SipdLineContext *context)
   self->probes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_probe_free);
   self->retiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_registration_free);
   self->retiring_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_events_free);
+  self->stranded = g_ptr_array_new_with_free_func ((GDestroyNotify) stranded_free);
   self->retiring_timer = sipd_timer_new (context->clock, on_retiring_done, self);
   self->retry_timer = sipd_timer_new (context->clock, on_retry_due, self);
   sipd_line_attach (self);
@@ -680,6 +845,7 @@ sipd_line_stop (SipdLine *self)
   reset (self);
   g_ptr_array_set_size (self->retiring, 0);
   g_ptr_array_set_size (self->retiring_events, 0);
+  g_ptr_array_set_size (self->stranded, 0);
   sipd_timer_stop (self->retiring_timer);
 }
 
@@ -711,6 +877,7 @@ sipd_line_free (SipdLine *self)
   g_ptr_array_unref (self->probes);
   g_ptr_array_unref (self->retiring);
   g_ptr_array_unref (self->retiring_events);
+  g_ptr_array_unref (self->stranded);
   g_clear_object (&self->iface);
   g_clear_object (&self->object);
   g_free (self->last_flow_failure);
@@ -790,5 +957,5 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
     return;
   }
   set_state (self, SIPD_LINE_STATE_UNREGISTERED, "configured");
-  adopt_plan (self);
+  move_to (self, &self->choice);
 }

@@ -146,6 +146,7 @@ sipd_probe_new (SipdStack *stack,
                 const SipdServer *server,
                 SipdTransport transport,
                 guint scale_percent,
+                guint failed_attempts,
                 SipdProbeFunc alive,
                 gpointer user_data)
 {
@@ -156,6 +157,7 @@ sipd_probe_new (SipdStack *stack,
   self->server.port = server->port;
   self->transport = transport;
   self->scale_percent = scale_percent;
+  self->attempts = failed_attempts;
   self->alive = alive;
   self->user_data = user_data;
   self->timer = sipd_timer_new (sipd_stack_get_clock (stack), on_timer, self);

@@ -18,6 +18,7 @@ SipdProbe *sipd_probe_new (SipdStack *stack,
                            const SipdServer *server,
                            SipdTransport transport,
                            guint scale_percent,
+                           guint failed_attempts,
                            SipdProbeFunc alive,
                            gpointer user_data);
 void sipd_probe_free (SipdProbe *self);

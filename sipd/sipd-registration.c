@@ -357,6 +357,8 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
   }
 
   if (self->removing) {
+    if (status >= 200 && status < 300)
+      self->granted_expires_s = 0;
     set_state (self, SIPD_REGISTRATION_STATE_IDLE);
     return;
   }
@@ -436,6 +438,24 @@ sipd_registration_unregister (SipdRegistration *self)
   self->auth.rounds = 0;
   set_state (self, SIPD_REGISTRATION_STATE_UNREGISTERING);
   send_register (self);
+}
+
+/* Removes, over another flow to the same registrar, the binding made over a
+ * flow that failed; FALSE when there is none. With outbound, do not: the new
+ * registration of the same instance and reg-id has replaced it. */
+gboolean
+sipd_registration_unregister_over (SipdRegistration *self, SipdFlow *flow)
+{
+  if (self->contact == NULL || self->granted_expires_s == 0)
+    return FALSE;
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  self->flow = sipd_flow_ref (flow);
+  sipd_timer_stop (self->refresh_timer);
+  self->removing = TRUE;
+  self->auth.rounds = 0;
+  set_state (self, SIPD_REGISTRATION_STATE_UNREGISTERING);
+  send_register (self);
+  return TRUE;
 }
 
 /* Forgets the binding without telling the registrar (the flow is gone). */

@@ -449,6 +449,24 @@ sipd_subscription_unsubscribe (SipdSubscription *self)
   send_subscribe (self);
 }
 
+/* Ends, over another flow to the same notifier, a dialog whose own flow failed:
+ * FALSE when there is no dialog to end. */
+gboolean
+sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow)
+{
+  if (self->to_tag == NULL)
+    return FALSE;
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+  self->flow = sipd_flow_ref (flow);
+  cancel_pending (self);
+  sipd_timer_stop (self->refresh_timer);
+  sipd_timer_stop (self->retry_timer);
+  self->unsubscribing = TRUE;
+  self->auth.rounds = 0;
+  send_subscribe (self);
+  return TRUE;
+}
+
 /* Forgets the subscription without telling the notifier (the flow is gone). */
 void
 sipd_subscription_stop (SipdSubscription *self)

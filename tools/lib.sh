@@ -14,7 +14,7 @@ KL_SERVER_PACKAGES=(
   kamailio kamailio-outbound-modules kamailio-tls-modules kamailio-presence-modules
   gnutls-bin python3 iproute2
 )
-KL_TEST_PACKAGES=(clang libclang-rt-14-dev "${KL_SERVER_PACKAGES[@]}")
+KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables "${KL_SERVER_PACKAGES[@]}")
 
 kl_say() {
   printf '\n=== %s\n' "$*"

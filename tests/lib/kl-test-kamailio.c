@@ -91,6 +91,8 @@ kl_test_certificates_new (void)
   return dir;
 }
 
+static char *kamcmd (KlTestKamailio *self, const char *const *args);
+
 static void
 launch (KlTestKamailio *self)
 {
@@ -118,6 +120,7 @@ kl_test_kamailio_start (const char *addr, const char *certdir, guint flow_timer)
   self->flow_timer = flow_timer;
   self->rundir = g_dir_make_tmp ("kl-test-kamailio-XXXXXX", &error);
   g_assert_no_error (error);
+  kl_test_kamailio_black_hole (self, FALSE); /* left by a test that crashed */
   launch (self);
   return self;
 }
@@ -150,6 +153,52 @@ kl_test_kamailio_pause (KlTestKamailio *self, gboolean paused)
   kill (-self->pid, paused ? SIGSTOP : SIGCONT);
 }
 
+/* A black hole: nftables drops every packet to and from the server's address. */
+void
+kl_test_kamailio_black_hole (KlTestKamailio *self, gboolean on)
+{
+  g_autofree char *table = g_strdup_printf ("kl_test_black_hole_%s", self->addr);
+  g_autofree char *rules = NULL;
+  int status;
+
+  g_strdelimit (table, ".:", '_');
+  if (!on) {
+    g_autofree char *command = g_strdup_printf ("nft list table inet %s >/dev/null 2>&1 && nft delete table inet %s",
+                                                table, table);
+    const char *argv[] = { "sh", "-c", command, NULL };
+    g_free (kl_test_run (argv, NULL));
+    return;
+  }
+  rules = g_strdup_printf ("table inet %s {\n"
+                           "  chain out {\n"
+                           "    type filter hook output priority 0; policy accept;\n"
+                           "    ip daddr %s drop\n"
+                           "    ip saddr %s drop\n"
+                           "  }\n"
+                           "}\n",
+                           table, self->addr, self->addr);
+  {
+    g_autofree char *file = g_build_filename (self->rundir, "black-hole.nft", NULL);
+    const char *argv[] = { "nft", "-f", file, NULL };
+    g_autoptr (GError) error = NULL;
+
+    g_file_set_contents (file, rules, -1, &error);
+    g_assert_no_error (error);
+    g_free (kl_test_run (argv, &status));
+    g_assert_cmpint (status, ==, 0);
+  }
+}
+
+/* Makes the server answer every REGISTER of a local user with this status; 0 = normally. */
+void
+kl_test_kamailio_set_register_reply (KlTestKamailio *self, guint status)
+{
+  g_autofree char *value = g_strdup_printf ("%u", status);
+  const char *args[] = { "pv.shvSet", "register_reply", "int", value, NULL };
+
+  g_free (kamcmd (self, args));
+}
+
 void
 kl_test_kamailio_stop (KlTestKamailio *self)
 {
@@ -170,6 +219,7 @@ kl_test_kamailio_stop (KlTestKamailio *self)
 void
 kl_test_kamailio_free (KlTestKamailio *self)
 {
+  kl_test_kamailio_black_hole (self, FALSE);
   kl_test_kamailio_stop (self);
   {
     const char *argv[] = { "rm", "-rf", self->rundir, NULL };
@@ -202,7 +252,7 @@ kl_test_kamailio_bindings (KlTestKamailio *self, const char *user)
 {
   g_autofree char *aor = g_strdup_printf ("%s@%s", user, self->addr);
   const char *args[] = { "ul.lookup", "location", aor, NULL };
-  g_autofree char *out = kamcmd (self, args);
+  g_autofree char *out = self->pid > 0 ? kamcmd (self, args) : g_strdup ("");
 
   if (strstr (out, "Contact:") == NULL)
     return g_strdup ("");
@@ -224,10 +274,11 @@ char *
 kl_test_kamailio_subscriptions (KlTestKamailio *self)
 {
   const char *args[] = { "db_text.query",
-                         "select presentity_uri,watcher_username,event,status,expires,contact,callid "
+                         "select presentity_uri,watcher_username,event,status,expires,contact,record_route,callid "
                          "from active_watchers",
                          NULL };
-  return kamcmd (self, args);
+
+  return self->pid > 0 ? kamcmd (self, args) : g_strdup ("");
 }
 
 /* tests/e2e/sip-inject.py against this server; returns its exit status. */

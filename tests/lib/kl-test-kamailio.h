@@ -30,6 +30,8 @@ void kl_test_kamailio_reset_connections (KlTestKamailio *self);
 void kl_test_kamailio_kill (KlTestKamailio *self);
 void kl_test_kamailio_restart (KlTestKamailio *self);
 void kl_test_kamailio_pause (KlTestKamailio *self, gboolean paused);
+void kl_test_kamailio_black_hole (KlTestKamailio *self, gboolean on);
+void kl_test_kamailio_set_register_reply (KlTestKamailio *self, guint status);
 
 char *kl_test_run (const char *const *argv, int *ret_status);
 
