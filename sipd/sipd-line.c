@@ -839,6 +839,27 @@ sipd_line_new (guint index, SipdLineContext *context)
   return self;
 }
 
+/* Removes the line's binding and subscriptions where its flows still work;
+ * see sipd_line_is_quiet(). */
+void
+sipd_line_say_goodbye (SipdLine *self)
+{
+  reset (self);
+  g_ptr_array_set_size (self->stranded, 0);
+}
+
+gboolean
+sipd_line_is_quiet (SipdLine *self)
+{
+  if (self->retiring->len > 0)
+    return FALSE;
+  for (guint i = 0; i < self->retiring_events->len; i++) {
+    if (!sipd_events_is_done (g_ptr_array_index (self->retiring_events, i)))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 void
 sipd_line_stop (SipdLine *self)
 {

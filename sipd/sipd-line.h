@@ -45,6 +45,8 @@ const char *sipd_line_state_to_string (SipdLineState state);
 
 void sipd_line_apply_config (SipdLine *self, KlConfig *config);
 void sipd_line_stop (SipdLine *self);
+void sipd_line_say_goodbye (SipdLine *self);
+gboolean sipd_line_is_quiet (SipdLine *self);
 void sipd_line_detach (SipdLine *self);
 gboolean sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify);
 void sipd_line_attach (SipdLine *self);

@@ -7,6 +7,8 @@
 #include "kl-daemon.h"
 #include "sipd-manager.h"
 
+#define GOODBYE_TIMEOUT_MS 2000
+
 static gboolean
 on_bus_acquired (GDBusConnection *connection, gpointer user_data, GError **error)
 {
@@ -25,6 +27,7 @@ on_reload (gpointer user_data)
 static void
 on_shutdown (gpointer user_data)
 {
+  sipd_manager_say_goodbye (user_data, GOODBYE_TIMEOUT_MS);
   sipd_manager_unexport (user_data);
 }
 

@@ -271,6 +271,38 @@ sipd_manager_export (SipdManager *self, GDBusConnection *connection, GError **er
   return TRUE;
 }
 
+static gboolean
+on_goodbye_deadline (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Un-registers and un-subscribes every line, as a phone does before a restart,
+ * and waits for the answers, but not longer than timeout_ms. */
+void
+sipd_manager_say_goodbye (SipdManager *self, guint timeout_ms)
+{
+  gboolean late = FALSE;
+  guint deadline;
+  gboolean quiet;
+
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
+    sipd_line_say_goodbye (self->lines[i]);
+  deadline = g_timeout_add (timeout_ms, on_goodbye_deadline, &late);
+  do {
+    quiet = TRUE;
+    for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
+      quiet = quiet && sipd_line_is_quiet (self->lines[i]);
+    if (!quiet)
+      g_main_context_iteration (NULL, TRUE);
+  } while (!quiet && !late);
+  if (!late)
+    g_source_remove (deadline);
+  else
+    g_message ("stopping without the last answers to un-REGISTER or un-SUBSCRIBE");
+}
+
 void
 sipd_manager_unexport (SipdManager *self)
 {

@@ -24,6 +24,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdManager, sipd_manager_free)
 
 gboolean sipd_manager_export (SipdManager *self, GDBusConnection *connection, GError **error);
 void sipd_manager_unexport (SipdManager *self);
+void sipd_manager_say_goodbye (SipdManager *self, guint timeout_ms);
 gboolean sipd_manager_reload (SipdManager *self, GError **error);
 KlConfig *sipd_manager_get_config (SipdManager *self);
 

@@ -154,10 +154,35 @@ line_config (const Case *c)
 }
 
 static void
+start_sipd (Fixture *f)
+{
+  const char *argv[] = { kl_test_build_path ("sipd/sipd"), "--config-dir", f->config_dir, "--mac", MAC, NULL };
+  g_autoptr (GError) error = NULL;
+
+  f->sipd = kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_NONE, argv);
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
+  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
+                                         "/org/keepline/Sip/Line/1", NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->line, "failed-over", G_CALLBACK (on_failed_over), f);
+  g_signal_connect (f->line, "failed-back", G_CALLBACK (on_failed_back), f);
+}
+
+static void
+stop_sipd (Fixture *f)
+{
+  g_clear_object (&f->line);
+  kl_test_process_stop (f->sipd);
+  if (g_subprocess_get_if_signaled (f->sipd))
+    g_error ("sipd died of signal %d instead of stopping on SIGTERM", g_subprocess_get_term_sig (f->sipd));
+  g_assert_cmpint (g_subprocess_get_exit_status (f->sipd), ==, 0);
+  g_clear_object (&f->sipd);
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", FALSE));
+}
+
+static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  const char *argv[] = { NULL, "--config-dir", NULL, "--mac", MAC, NULL };
-  g_autoptr (GError) error = NULL;
   g_autofree char *config = NULL;
 
   f->c = data;
@@ -172,26 +197,13 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->config_dir = kl_test_config_dir_new ();
   config = line_config (f->c);
   kl_test_config_write (f->config_dir, "local.cfg", config);
-  argv[0] = kl_test_build_path ("sipd/sipd");
-  argv[2] = f->config_dir;
-  f->sipd = kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_NONE, argv);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect (f->line, "failed-over", G_CALLBACK (on_failed_over), f);
-  g_signal_connect (f->line, "failed-back", G_CALLBACK (on_failed_back), f);
+  start_sipd (f);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->line);
-  kl_test_process_stop (f->sipd);
-  if (g_subprocess_get_if_signaled (f->sipd))
-    g_error ("sipd died of signal %d instead of stopping on SIGTERM", g_subprocess_get_term_sig (f->sipd));
-  g_assert_cmpint (g_subprocess_get_exit_status (f->sipd), ==, 0);
-  g_clear_object (&f->sipd);
+  stop_sipd (f);
   kl_test_config_dir_remove (f->config_dir);
   g_free (f->config_dir);
   kl_test_bus_free (f->bus);
@@ -477,6 +489,47 @@ test_failover_and_back (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->failed_over, ==, 1);
 }
 
+/* The primary crashes and returns three times, faster than the line settles;
+ * in the end the line is back, and nothing is left anywhere else. */
+static void
+test_flapping_primary_leaves_nothing_stale (Fixture *f, gconstpointer data)
+{
+  const Row *row = f->c->row;
+
+  assert_at (f, primary_place (row), "before the first crash");
+  for (guint i = 0; i < 3; i++) {
+    kl_test_kamailio_kill (f->primary);
+    assert_at (f, failover_place (row), "after a crash");
+    kl_test_kamailio_restart (f->primary);
+    (void) kl_test_wait_until (never, NULL, g_random_int_range (100, 1500));
+  }
+  assert_at (f, primary_place (row), "after the primary stayed up");
+  g_assert_false (kl_sip_line1_get_on_backup (f->line));
+  g_test_message ("%u failovers, %u failbacks", f->failed_over, f->failed_back);
+  g_assert_cmpuint (f->failed_over, >=, 3);
+}
+
+/* sipd restarted while the primary is down: it finds the backup again, with
+ * one binding and one subscription there, and returns when the primary does. */
+static void
+test_restart_on_the_backup_recovers (Fixture *f, gconstpointer data)
+{
+  const Row *row = f->c->row;
+
+  assert_at (f, primary_place (row), "before the crash");
+  kl_test_kamailio_kill (f->primary);
+  assert_at (f, failover_place (row), "after the crash");
+
+  stop_sipd (f);
+  start_sipd (f);
+  assert_at (f, failover_place (row), "after sipd restarted");
+  g_assert_true (kl_sip_line1_get_on_backup (f->line));
+
+  kl_test_kamailio_restart (f->primary);
+  assert_at (f, primary_place (row), "after the primary returned");
+  g_assert_cmpuint (f->failed_back, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -501,6 +554,15 @@ main (int argc, char **argv)
       path = g_strdup_printf ("/e2e/failover/%s/%s", rows[r].name, faults[k].name);
       g_test_add (path, Fixture, c, fixture_setup, test_failover_and_back, fixture_teardown);
     }
+  }
+  {
+    static const Case on_backup_proxy_and_registrar = { &rows[3], FAULT_FIN };
+    g_test_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/flapping-primary-leaves-nothing-stale",
+                Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_flapping_primary_leaves_nothing_stale,
+                fixture_teardown);
+    g_test_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/sipd-restarted-on-the-backup-recovers",
+                Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_restart_on_the_backup_recovers,
+                fixture_teardown);
   }
   status = g_test_run ();
   kl_test_config_dir_remove (certdir);
