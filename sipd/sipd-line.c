@@ -561,6 +561,8 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
     if (same_server (&self->settings->servers[role][0], server))
       self->failed[role] = TRUE;
   }
+  if (self->failback_reason != NULL)
+    self->failback_failures++; /* the next probes wait longer */
   if (!has_probe (self, server))
     g_ptr_array_add (self->probes, sipd_probe_new (self->context->stack, server, self->settings->transport,
                                                    self->settings->timer_scale_percent, self->failback_failures,
@@ -571,8 +573,7 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
     return;
   failover = g_strdup_printf ("%s: %s", server->host, reason);
   if (self->failback_reason != NULL) {
-    /* the primary answered the probe but not the registration: stay, probe less often */
-    self->failback_failures++;
+    /* the primary answered the probe but not the registration: stay */
     g_clear_pointer (&self->failback_reason, g_free);
     line_log (self, G_LOG_LEVEL_MESSAGE, "failing back did not work (%s); staying on the backup", failover);
     move_to (self, &choice);
