@@ -235,10 +235,10 @@ sipd_events_unsubscribe (SipdEvents *self)
     sipd_subscription_unsubscribe (((Entry *) g_ptr_array_index (self->entries, i))->subscription);
 }
 
-/* Ends, over another flow to the same proxy, the dialogs of a flow that failed;
- * FALSE when there were none. */
+/* Ends, over another flow to the same proxy, the dialogs of a flow that failed
+ * (see sipd_subscription_end_over()); FALSE when there were none. */
 gboolean
-sipd_events_end_over (SipdEvents *self, SipdFlow *flow)
+sipd_events_end_over (SipdEvents *self, SipdFlow *flow, const char *gone_host, const char *route)
 {
   gboolean any = FALSE;
 
@@ -246,7 +246,8 @@ sipd_events_end_over (SipdEvents *self, SipdFlow *flow)
   g_clear_pointer (&self->flow, sipd_flow_unref);
   self->flow = sipd_flow_ref (flow);
   for (guint i = 0; i < self->entries->len; i++)
-    any |= sipd_subscription_end_over (((Entry *) g_ptr_array_index (self->entries, i))->subscription, flow);
+    any |= sipd_subscription_end_over (((Entry *) g_ptr_array_index (self->entries, i))->subscription, flow,
+                                       gone_host, route);
   return any;
 }
 

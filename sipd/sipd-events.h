@@ -22,7 +22,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdEvents, sipd_events_free)
 void sipd_events_subscribe (SipdEvents *self, SipdFlow *flow);
 void sipd_events_stop (SipdEvents *self);
 void sipd_events_unsubscribe (SipdEvents *self);
-gboolean sipd_events_end_over (SipdEvents *self, SipdFlow *flow);
+gboolean sipd_events_end_over (SipdEvents *self, SipdFlow *flow, const char *gone_host, const char *route);
 gboolean sipd_events_is_done (SipdEvents *self);
 void sipd_events_publish (SipdEvents *self);
 gboolean sipd_events_handle_notify (SipdEvents *self, SipdFlow *flow, SipdMessage *notify);

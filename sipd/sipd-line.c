@@ -324,26 +324,18 @@ strand_previous (SipdLine *self)
   g_ptr_array_add (self->stranded, stranded);
 }
 
-static gboolean
-same_path (const SipdLinePlan *a, const SipdLinePlan *b)
-{
-  return g_strcmp0 (a->route, b->route) == 0;
-}
-
 /* The line is registered: what failed flows left on the servers it now uses
- * through the same outbound proxy is removed over its flow. */
+ * is removed over its flow, through its outbound proxy. */
 static void
 clear_stranded (SipdLine *self)
 {
   for (guint i = self->stranded->len; i-- > 0;) {
     Stranded *stranded = g_ptr_array_index (self->stranded, i);
 
-    if (!same_path (stranded->plan, self->plan))
-      continue;
     if (stranded->registration != NULL && g_str_equal (stranded->plan->registrar_uri, self->plan->registrar_uri)) {
       SipdRegistration *registration = g_steal_pointer (&stranded->registration);
       if (!same_binding (stranded->plan, self->plan, self->settings->outbound) &&
-          sipd_registration_unregister_over (registration, self->flow)) {
+          sipd_registration_unregister_over (registration, self->flow, self->plan->route)) {
         line_log (self, G_LOG_LEVEL_MESSAGE, "removing the binding a failed flow left at %s",
                   self->plan->registrar);
         g_ptr_array_add (self->retiring, registration);
@@ -354,7 +346,9 @@ clear_stranded (SipdLine *self)
     }
     if (stranded->events != NULL && g_str_equal (stranded->plan->proxy, self->plan->proxy)) {
       SipdEvents *events = g_steal_pointer (&stranded->events);
-      if (sipd_events_end_over (events, self->flow)) {
+      gboolean had_edge = stranded->plan->route != NULL;
+
+      if (sipd_events_end_over (events, self->flow, had_edge ? stranded->plan->flow.host : NULL, self->plan->route)) {
         line_log (self, G_LOG_LEVEL_MESSAGE, "ending the subscriptions a failed flow left at %s", self->plan->proxy);
         g_ptr_array_add (self->retiring_events, events);
         sipd_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);

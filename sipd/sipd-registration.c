@@ -440,14 +440,17 @@ sipd_registration_unregister (SipdRegistration *self)
   send_register (self);
 }
 
-/* Removes, over another flow to the same registrar, the binding made over a
- * flow that failed; FALSE when there is none. With outbound, do not: the new
- * registration of the same instance and reg-id has replaced it. */
+/* Removes, over another flow to the same registrar and through its outbound
+ * proxy (route), the binding made over a flow that failed; FALSE when there is
+ * none. With outbound, do not: the new registration of the same instance and
+ * reg-id has replaced it. */
 gboolean
-sipd_registration_unregister_over (SipdRegistration *self, SipdFlow *flow)
+sipd_registration_unregister_over (SipdRegistration *self, SipdFlow *flow, const char *route)
 {
   if (self->contact == NULL || self->granted_expires_s == 0)
     return FALSE;
+  g_free (self->route);
+  self->route = g_strdup (route);
   g_clear_pointer (&self->flow, sipd_flow_unref);
   self->flow = sipd_flow_ref (flow);
   sipd_timer_stop (self->refresh_timer);

@@ -47,7 +47,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdRegistration, sipd_registration_free)
 void sipd_registration_set_handler (SipdRegistration *self, SipdRegistrationFunc changed, gpointer user_data);
 void sipd_registration_register (SipdRegistration *self, SipdFlow *flow);
 void sipd_registration_unregister (SipdRegistration *self);
-gboolean sipd_registration_unregister_over (SipdRegistration *self, SipdFlow *flow);
+gboolean sipd_registration_unregister_over (SipdRegistration *self, SipdFlow *flow, const char *route);
 void sipd_registration_stop (SipdRegistration *self);
 
 SipdRegistrationState sipd_registration_get_state (SipdRegistration *self);

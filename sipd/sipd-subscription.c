@@ -449,13 +449,51 @@ sipd_subscription_unsubscribe (SipdSubscription *self)
   send_subscribe (self);
 }
 
-/* Ends, over another flow to the same notifier, a dialog whose own flow failed:
- * FALSE when there is no dialog to end. */
+static gboolean
+route_is_via (const char *route, gsize length, const char *host)
+{
+  g_autofree char *entry = g_strndup (route, length);
+  g_autofree char *plain = g_strconcat ("sip:", host, NULL);
+  g_autofree char *with_user = g_strconcat ("@", host, NULL);
+
+  return strstr (entry, plain) != NULL || strstr (entry, with_user) != NULL;
+}
+
+/* The dialog's route set with the entries of an edge proxy that is gone at
+ * its start replaced by the edge proxy in use (route, NULL when none). */
+static char *
+route_set_via (const char *route_set, const char *gone_host, const char *route)
+{
+  const char *rest = route_set;
+
+  while (rest != NULL && *rest != '\0') {
+    const char *close = strchr (rest, '>');
+    const char *next = close ? strchr (close, ',') : NULL;
+    gsize length = next ? (gsize) (next - rest) : strlen (rest);
+
+    if (!route_is_via (rest, length, gone_host))
+      break;
+    rest = next ? next + strspn (next, ", ") : NULL;
+  }
+  if (route == NULL)
+    return rest && *rest ? g_strdup (rest) : NULL;
+  return rest && *rest ? g_strconcat (route, ", ", rest, NULL) : g_strdup (route);
+}
+
+/* Ends, over another flow to the same notifier, a dialog whose own flow
+ * failed: through the edge proxy of that flow (route) instead of the one that
+ * failed (gone_host), which cannot forward anything any more. FALSE when there
+ * is no dialog to end. */
 gboolean
-sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow)
+sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow, const char *gone_host, const char *route)
 {
   if (self->to_tag == NULL)
     return FALSE;
+  if (gone_host != NULL) {
+    char *route_set = route_set_via (self->route_set, gone_host, route);
+    g_free (self->route_set);
+    self->route_set = route_set;
+  }
   g_clear_pointer (&self->flow, sipd_flow_unref);
   self->flow = sipd_flow_ref (flow);
   cancel_pending (self);

@@ -49,7 +49,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdSubscription, sipd_subscription_free)
 
 void sipd_subscription_subscribe (SipdSubscription *self, SipdFlow *flow);
 void sipd_subscription_unsubscribe (SipdSubscription *self);
-gboolean sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow);
+gboolean sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow, const char *gone_host, const char *route);
 void sipd_subscription_stop (SipdSubscription *self);
 gboolean sipd_subscription_handle_notify (SipdSubscription *self, SipdFlow *flow, SipdMessage *notify);
 

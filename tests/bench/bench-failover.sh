@@ -60,6 +60,7 @@ trap cleanup EXIT
 
 command -v baresip >/dev/null || { echo "baresip is not installed (apt-get install baresip-core)" >&2; exit 1; }
 meson compile -C "$top/build" >/dev/null
+cp "$top/build/sipd/sipd" "$work/sipd-under-test" # the build may change while this runs
 "$top/tests/e2e/gen-certs.sh" "$work/certs" >/dev/null
 
 start_kamailio() {
@@ -117,7 +118,7 @@ EOF
   dbus-daemon --nofork --print-address=3 --config-file "$work/bus.conf" 3>"$work/address" 2>/dev/null &
   bus_pid=$!
   for _ in $(seq 100); do [ -s "$work/address" ] && break; sleep 0.02; done
-  DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$work/address") "$top/build/sipd/sipd" --config-dir "$config" \
+  DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$work/address") "$work/sipd-under-test" --config-dir "$config" \
     --mac 00085D0B0E0C 2>>"$work/sipd.log" &
   child_pid=$!
 }
@@ -216,7 +217,6 @@ summary() {
       return sprintf("%7.2f %7.2f %7.2f", (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2, a[1], a[n])
     }
     END {
-      printf "%-8s %-11s %23s   %23s\n", "program", "fault", "failover s: median min max", "failback s: median min max"
       for (key in order) { split(key, k, " "); printf "%-8s %-11s %23s   %23s\n", k[1], k[2], stats(over[key]), stats(back[key]) }
     }' "$work/results" | sort -k1,1 -k2,2
 }
@@ -232,4 +232,5 @@ for program in $programs; do
   done
 done
 echo
+printf '%-8s %-11s %23s   %23s\n' program fault "failover s: median min max" "failback s: median min max"
 summary

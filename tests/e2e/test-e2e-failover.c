@@ -81,6 +81,7 @@ is_reply_fault (FaultKind fault)
 /* Where the line should be: registered with the AOR of a domain at a
  * registrar, through an edge proxy or none, subscribed at that proxy. */
 typedef struct {
+  gboolean on_backup;
   const char *registrar;
   const char *edge;
   gboolean other_is_down; /* the other server cannot clean up, nor be asked */
@@ -241,10 +242,12 @@ line_is_at (PlaceWait *wait)
     return FALSE;
   }
   if (g_strcmp0 (kl_sip_line1_get_registrar (line), wait->registrar) != 0 ||
-      g_strcmp0 (kl_sip_line1_get_aor (line), wait->aor) != 0) {
+      g_strcmp0 (kl_sip_line1_get_aor (line), wait->aor) != 0 ||
+      kl_sip_line1_get_on_backup (line) != wait->place.on_backup) {
     g_free (wait->why);
-    wait->why = g_strdup_printf ("line 1 is registered as %s at %s", kl_sip_line1_get_aor (line),
-                                 kl_sip_line1_get_registrar (line));
+    wait->why = g_strdup_printf ("line 1 is registered as %s at %s, %s", kl_sip_line1_get_aor (line),
+                                 kl_sip_line1_get_registrar (line),
+                                 kl_sip_line1_get_on_backup (line) ? "on backup" : "not on backup");
     return FALSE;
   }
   return TRUE;
@@ -349,7 +352,7 @@ assert_at (Fixture *f, Place place, const char *when)
 static Place
 primary_place (const Row *row)
 {
-  return (Place) { PRIMARY, row->outbound_proxies ? EDGE : NULL };
+  return (Place) { FALSE, PRIMARY, row->outbound_proxies ? EDGE : NULL };
 }
 
 /* Where the row says the line goes when its primary fails. */
@@ -357,8 +360,8 @@ static Place
 failover_place (const Row *row)
 {
   if (row->backup_proxy_and_registrar)
-    return (Place) { BACKUP, row->backup_outbound_proxy ? BACKUP_EDGE : NULL, TRUE };
-  return (Place) { PRIMARY, BACKUP_EDGE, FALSE };
+    return (Place) { TRUE, BACKUP, row->backup_outbound_proxy ? BACKUP_EDGE : NULL, TRUE };
+  return (Place) { TRUE, PRIMARY, BACKUP_EDGE, FALSE };
 }
 
 /* Faults */
