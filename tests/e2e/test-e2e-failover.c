@@ -143,6 +143,7 @@ line_config (const Case *c)
    * every 5 s. Over UDP, the REGISTER must time out before a STUN keep-alive. */
   g_string_append_printf (text,
                           "sip registration period: 30\n"
+                          "sip registration retry timer: 30\n"
                           "sip registration renewal timer: %d\n"
                           "sip outbound keep alive timer: %d\n"
                           "sip transaction timer: 2000\n"
