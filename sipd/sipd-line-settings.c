@@ -104,6 +104,8 @@ sipd_line_settings_new (KlConfig *config, guint line)
     self->failover.has_backup[role] = self->servers[role][1].host != NULL;
 
   self->outbound = kl_config_get_bool (config, line, KL_CONFIG_KEY_OUTBOUND_SUPPORT);
+  self->dual_flow = self->outbound && self->failover.has_backup[SIPD_ROLE_OUTBOUND_PROXY] &&
+                    kl_config_get_bool (config, line, KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW);
   self->expires_s = (guint) kl_config_get_int (config, line, KL_CONFIG_KEY_REGISTRATION_PERIOD);
   self->renewal_s = (guint) kl_config_get_int (config, line, KL_CONFIG_KEY_REGISTRATION_RENEWAL_TIMER);
   self->retry_s = scaled (config, line, KL_CONFIG_KEY_REGISTRATION_RETRY_TIMER);
@@ -172,6 +174,15 @@ sipd_server_port (const SipdServer *server, SipdTransport transport)
   return server->port ? server->port : sipd_transport_default_port (transport);
 }
 
+/* The stack's flow to the server at one of its addresses (NULL: no TLS). */
+SipdFlow *
+sipd_server_get_flow (const SipdServer *server, SipdStack *stack, SipdTransport transport, GInetAddress *address)
+{
+  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (address, sipd_server_port (server, transport));
+
+  return sipd_stack_get_flow (stack, transport, G_INET_SOCKET_ADDRESS (remote), server->host);
+}
+
 /* Whether a flow goes to this server: by the host as configured and the port. */
 gboolean
 sipd_server_matches (const SipdServer *server, SipdTransport transport, SipdFlow *flow)
@@ -220,7 +231,8 @@ sipd_line_settings_equal (const SipdLineSettings *a, const SipdLineSettings *b)
   return a->index == b->index && g_str_equal (a->user, b->user) && g_str_equal (a->auth_user, b->auth_user) &&
          g_str_equal (a->password, b->password) && g_str_equal (a->display_name, b->display_name) &&
          g_str_equal (a->screen_name, b->screen_name) && servers_equal (a, b) &&
-         a->transport == b->transport && a->outbound == b->outbound && a->expires_s == b->expires_s &&
+         a->transport == b->transport && a->outbound == b->outbound && a->dual_flow == b->dual_flow &&
+         a->expires_s == b->expires_s &&
          a->renewal_s == b->renewal_s && a->retry_s == b->retry_s && a->timeout_retry_s == b->timeout_retry_s &&
          a->keepalive_s == b->keepalive_s && a->keepalive_without_outbound == b->keepalive_without_outbound &&
          a->timer_scale_percent == b->timer_scale_percent && a->explicit_mwi == b->explicit_mwi &&

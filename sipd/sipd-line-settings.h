@@ -7,6 +7,7 @@
 #include "kl-config.h"
 #include "sipd-failover.h"
 #include "sipd-flow.h"
+#include "sipd-stack.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,7 @@ typedef struct {
   SipdFailoverConfig failover;
 
   gboolean outbound;
+  gboolean dual_flow; /* a second flow, reg-id 2, through the backup outbound proxy */
   guint expires_s;
   guint renewal_s;
   guint retry_s;         /* after a rejected REGISTER */
@@ -65,6 +67,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdLinePlan, sipd_line_plan_free)
 
 gboolean sipd_server_matches (const SipdServer *server, SipdTransport transport, SipdFlow *flow);
 guint16 sipd_server_port (const SipdServer *server, SipdTransport transport);
+SipdFlow *sipd_server_get_flow (const SipdServer *server, SipdStack *stack, SipdTransport transport,
+                                GInetAddress *address);
 guint16 sipd_transport_default_port (SipdTransport transport);
 char *sipd_format_host_port (const char *host, guint16 port);
 

@@ -8,8 +8,10 @@
 #include "kl-log.h"
 #include "sipd-error.h"
 #include "sipd-events.h"
+#include "sipd-lookup.h"
 #include "sipd-probe.h"
 #include "sipd-registration.h"
+#include "sipd-standby.h"
 #include "sipd-timing.h"
 
 #define RETIRING_LIFETIME_MS 32000 /* long enough for the un-REGISTERs and un-SUBSCRIBEs to be answered */
@@ -48,6 +50,7 @@ struct _SipdLine {
   SipdRegistration *registration;
   SipdEvents *events;
   SipdFlow *flow;
+  SipdStandby *standby; /* the second flow, with "sip outbound dual flow" */
   /* the plan before, kept until the new one is registered (make before break) */
   SipdRegistration *previous;
   SipdEvents *previous_events;
@@ -60,7 +63,7 @@ struct _SipdLine {
 
   guint flow_watch;
   SipdTimer *retry_timer;
-  GCancellable *resolving;
+  SipdLookup *lookup;
 
   gint64 published_rtt_ms;    /* the round trip the Flows property shows */
   guint consecutive_failures; /* of the flow, for the RFC 5626 back-off */
@@ -159,7 +162,18 @@ update_flows_property (SipdLine *self)
                            local, remote, sipd_flow_state_to_string (sipd_flow_get_state (self->flow)),
                            (gint32) self->published_rtt_ms, self->flow_failures,
                            self->last_flow_failure ? self->last_flow_failure : "");
-  } else if (self->backing_off && self->plan != NULL) {
+  }
+  if (self->standby != NULL && sipd_standby_get_flow (self->standby) != NULL) {
+    SipdFlow *flow = sipd_standby_get_flow (self->standby);
+    g_autofree char *standby_local = sipd_socket_address_to_string (sipd_flow_get_local (flow));
+    g_autofree char *standby_remote = sipd_socket_address_to_string (sipd_flow_get_remote (flow));
+
+    g_variant_builder_add (&flows, "(ussssius)", 2, sipd_transport_to_string (sipd_flow_get_transport (flow)),
+                           standby_local, standby_remote, sipd_flow_state_to_string (sipd_flow_get_state (flow)),
+                           (gint32) sipd_flow_get_rtt_ms (flow), sipd_standby_get_flow_failures (self->standby),
+                           sipd_standby_get_last_failure (self->standby));
+  }
+  if (self->flow == NULL && self->backing_off && self->plan != NULL) {
     g_autofree char *target = sipd_format_host_port (self->plan->flow.host, self->plan->flow.port);
     g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (self->settings->transport), "",
                            target, "backoff", -1, self->flow_failures,
@@ -282,6 +296,7 @@ on_retry_due (gpointer user_data)
 }
 
 static void fail_primaries (SipdLine *self, const SipdServer *server, const char *reason);
+static void update_standby (SipdLine *self);
 
 /* With outbound, a registrar replaces the binding of the same instance and
  * reg-id (RFC 5626 §6): un-registering the old one would remove the new one. */
@@ -381,6 +396,7 @@ finish_move (SipdLine *self)
     }
   }
   clear_stranded (self);
+  update_standby (self);
   if (self->failback_reason != NULL)
     announce_failback (self);
 }
@@ -445,12 +461,12 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
 
 /* Registers and subscribes as the current failover choice says. What the
  * previous plan had stays until the new registration succeeds. */
-static void
-adopt_plan (SipdLine *self)
+static SipdRegistrationConfig
+registration_config (SipdLine *self, const SipdLinePlan *plan, guint reg_id)
 {
   const SipdLineSettings *s = self->settings;
-  g_autoptr (SipdLinePlan) plan = sipd_line_plan_new (s, &self->choice);
-  SipdRegistrationConfig config = {
+
+  return (SipdRegistrationConfig) {
     .aor = plan->aor,
     .registrar_uri = plan->registrar_uri,
     .route = plan->route,
@@ -459,12 +475,51 @@ adopt_plan (SipdLine *self)
     .auth_user = s->auth_user,
     .password = s->password,
     .instance_id = s->outbound ? self->context->instance_id : NULL,
-    .reg_id = s->outbound ? 1 : 0,
+    .reg_id = s->outbound ? reg_id : 0,
     .outbound = s->outbound,
     .expires_s = s->expires_s,
     .renewal_s = s->renewal_s,
     .user_agent = self->context->user_agent,
   };
+}
+
+static void
+stop_standby (SipdLine *self)
+{
+  SipdRegistration *registration = sipd_standby_steal_registration (self->standby);
+
+  g_clear_pointer (&self->standby, sipd_standby_free);
+  retire_registration (self, registration);
+}
+
+/* With "sip outbound dual flow", a second flow through the backup outbound
+ * proxy, to where the line would fail over, while the line uses the primary. */
+static void
+update_standby (SipdLine *self)
+{
+  const SipdLineSettings *s = self->settings;
+  gboolean wanted = s->dual_flow && !self->choice.use_backup[SIPD_ROLE_OUTBOUND_PROXY];
+
+  if (wanted && self->standby == NULL) {
+    gboolean failed[SIPD_N_ROLES] = { [SIPD_ROLE_OUTBOUND_PROXY] = TRUE };
+    SipdFailoverChoice choice = sipd_failover_choose (&s->failover, failed);
+    g_autoptr (SipdLinePlan) plan = sipd_line_plan_new (s, &choice);
+    SipdRegistrationConfig config = registration_config (self, plan, 2);
+
+    self->standby = sipd_standby_new (self->context->stack, s, plan, &config);
+    update_flows_property (self);
+  } else if (!wanted && self->standby != NULL) {
+    stop_standby (self);
+    update_flows_property (self);
+  }
+}
+
+static void
+adopt_plan (SipdLine *self)
+{
+  const SipdLineSettings *s = self->settings;
+  g_autoptr (SipdLinePlan) plan = sipd_line_plan_new (s, &self->choice);
+  SipdRegistrationConfig config = registration_config (self, plan, 1);
 
   /* a plan not kept as the previous one was half made: it is dropped */
   g_clear_pointer (&self->registration, sipd_registration_free);
@@ -494,6 +549,7 @@ return_to_previous (SipdLine *self)
   self->plan = g_steal_pointer (&self->previous_plan);
   sipd_timer_stop (self->retry_timer);
   publish_plan (self);
+  update_standby (self);
   sipd_events_publish (self->events);
   if (sipd_registration_get_state (self->registration) != SIPD_REGISTRATION_STATE_REGISTERED) {
     connect_flow (self);
@@ -683,8 +739,11 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
     if (self->previous_events != NULL)
       sipd_events_stop (self->previous_events);
   }
-  if (flow != self->flow)
+  if (flow != self->flow) {
+    if (self->standby != NULL && event == SIPD_FLOW_EVENT_STATE)
+      update_flows_property (self); /* perhaps the second flow's */
     return;
+  }
   if (event == SIPD_FLOW_EVENT_KEEPALIVE) {
     if (rtt_worth_publishing (self->published_rtt_ms, sipd_flow_get_rtt_ms (flow)))
       update_flows_property (self);
@@ -709,11 +768,8 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
 static void
 use_address (SipdLine *self, GInetAddress *address)
 {
-  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (address,
-                                                                 sipd_server_port (&self->plan->flow,
-                                                                                   self->settings->transport));
-  SipdFlow *flow = sipd_stack_get_flow (self->context->stack, self->settings->transport,
-                                        G_INET_SOCKET_ADDRESS (remote), self->plan->flow.host);
+  SipdFlow *flow = sipd_server_get_flow (&self->plan->flow, self->context->stack, self->settings->transport,
+                                         address);
 
   if (flow == NULL) {
     g_autofree char *error = g_strdup_printf ("TLS is not available: %s",
@@ -731,43 +787,26 @@ use_address (SipdLine *self, GInetAddress *address)
 }
 
 static void
-on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+on_looked_up (GInetAddress *address, const char *error, gpointer user_data)
 {
   SipdLine *self = user_data;
-  g_autoptr (GError) error = NULL;
-  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->resolving);
-  if (addresses == NULL) {
-    g_autofree char *reason = g_strdup_printf ("cannot resolve %s: %s", self->plan->flow.host, error->message);
+  self->lookup = NULL;
+  if (address == NULL) {
+    g_autofree char *reason = g_strdup_printf ("cannot resolve %s: %s", self->plan->flow.host, error);
     recover_flow (self, reason);
     return;
   }
-  use_address (self, addresses->data);
-  g_resolver_free_addresses (addresses);
+  use_address (self, address);
 }
 
 static void
 connect_flow (SipdLine *self)
 {
-  g_autoptr (GInetAddress) address = NULL;
-
-  if (self->resolving != NULL) {
-    g_cancellable_cancel (self->resolving);
-    g_clear_object (&self->resolving);
-  }
+  g_clear_pointer (&self->lookup, sipd_lookup_cancel);
   self->backing_off = FALSE;
   set_state (self, SIPD_LINE_STATE_REGISTERING, "connecting");
-  address = g_inet_address_new_from_string (self->plan->flow.host);
-  if (address != NULL) {
-    use_address (self, address);
-    return;
-  }
-  self->resolving = g_cancellable_new ();
-  g_resolver_lookup_by_name_async (g_resolver_get_default (), self->plan->flow.host, self->resolving, on_resolved,
-                                   self);
+  self->lookup = sipd_lookup_start (self->plan->flow.host, on_looked_up, self);
 }
 
 /* Lifetime */
@@ -775,12 +814,11 @@ connect_flow (SipdLine *self)
 static void
 reset (SipdLine *self)
 {
-  if (self->resolving != NULL) {
-    g_cancellable_cancel (self->resolving);
-    g_clear_object (&self->resolving);
-  }
+  g_clear_pointer (&self->lookup, sipd_lookup_cancel);
   sipd_timer_stop (self->retry_timer);
   g_ptr_array_set_size (self->probes, 0);
+  if (self->standby != NULL)
+    stop_standby (self);
   if (self->previous != NULL)
     retire_registration (self, g_steal_pointer (&self->previous));
   if (self->previous_events != NULL)

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "sipd-lookup.h"
+
 #define PROBE_MIN_S 5.0
 #define PROBE_MAX_S 10.0
 #define PROBE_MAX_DOUBLINGS 3 /* 5-10 s, then up to 40-80 s while the server stays dead */
@@ -20,7 +22,7 @@ struct _SipdProbe {
   SipdTimer *timer;
   guint watch;
   SipdFlow *flow; /* the flow of the attempt under way */
-  GCancellable *resolving;
+  SipdLookup *lookup;
   guint attempts;
   gboolean pinged;
 };
@@ -86,10 +88,7 @@ on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer u
 static void
 use_address (SipdProbe *self, GInetAddress *address)
 {
-  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (address, sipd_server_port (&self->server,
-                                                                                          self->transport));
-  SipdFlow *flow = sipd_stack_get_flow (self->stack, self->transport, G_INET_SOCKET_ADDRESS (remote),
-                                        self->server.host);
+  SipdFlow *flow = sipd_server_get_flow (&self->server, self->stack, self->transport, address);
 
   if (flow == NULL) {
     self->attempts++;
@@ -102,37 +101,24 @@ use_address (SipdProbe *self, GInetAddress *address)
 }
 
 static void
-on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+on_looked_up (GInetAddress *address, const char *error, gpointer user_data)
 {
   SipdProbe *self = user_data;
-  g_autoptr (GError) error = NULL;
-  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->resolving);
-  if (addresses == NULL) {
+  self->lookup = NULL;
+  if (address == NULL) {
     self->attempts++;
     schedule (self);
     return;
   }
-  use_address (self, addresses->data);
-  g_resolver_free_addresses (addresses);
+  use_address (self, address);
 }
 
 static void
 attempt (SipdProbe *self)
 {
-  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (self->server.host);
-
   g_debug ("probing %s (attempt %u)", self->server.host, self->attempts + 1);
-  if (address != NULL) {
-    use_address (self, address);
-    return;
-  }
-  self->resolving = g_cancellable_new ();
-  g_resolver_lookup_by_name_async (g_resolver_get_default (), self->server.host, self->resolving, on_resolved,
-                                   self);
+  self->lookup = sipd_lookup_start (self->server.host, on_looked_up, self);
 }
 
 static void
@@ -169,10 +155,7 @@ sipd_probe_new (SipdStack *stack,
 void
 sipd_probe_free (SipdProbe *self)
 {
-  if (self->resolving != NULL) {
-    g_cancellable_cancel (self->resolving);
-    g_clear_object (&self->resolving);
-  }
+  g_clear_pointer (&self->lookup, sipd_lookup_cancel);
   sipd_stack_remove_flow_watch (self->stack, self->watch);
   sipd_timer_free (self->timer);
   g_clear_pointer (&self->flow, sipd_flow_unref);

@@ -70,6 +70,7 @@ static const struct {
 typedef struct {
   const Row *row;
   FaultKind fault;
+  gboolean dual_flow;
 } Case;
 
 static gboolean
@@ -150,8 +151,9 @@ line_config (const Case *c)
                           "sip timer scale percent: 10\n"
                           "sip line1 user name: 1001\n"
                           "sip line1 password: secret1001\n"
-                          "sip line1 explicit mwi subscription: 1\n",
-                          row->outbound ? 15 : 25, c->fault == FAULT_UDP_TIMEOUT ? 120 : 1);
+                          "sip line1 explicit mwi subscription: 1\n"
+                          "sip outbound dual flow: %d\n",
+                          row->outbound ? 15 : 25, c->fault == FAULT_UDP_TIMEOUT ? 120 : 1, c->dual_flow);
   return g_string_free (text, FALSE);
 }
 
@@ -509,8 +511,99 @@ test_flapping_primary_leaves_nothing_stale (Fixture *f, gconstpointer data)
   }
   assert_at (f, primary_place (row), "after the primary stayed up");
   g_assert_false (kl_sip_line1_get_on_backup (f->line));
+  /* a crash during a failback returns the line to the backup: no new failover */
   g_test_message ("%u failovers, %u failbacks", f->failed_over, f->failed_back);
-  g_assert_cmpuint (f->failed_over, >=, 3);
+  g_assert_cmpuint (f->failed_over, >=, 1);
+  g_assert_cmpuint (f->failed_back, ==, f->failed_over);
+}
+
+/* Dual flow */
+
+typedef struct {
+  Fixture *f;
+  const char *edges[2]; /* the edge proxies the bindings at the registrar come through */
+  guint flows;
+  char *why;
+} DualWait;
+
+static gboolean
+flows_and_bindings_are (gpointer data)
+{
+  DualWait *wait = data;
+  g_autofree char *bindings = kl_test_kamailio_bindings (wait->f->primary, "1001");
+  guint count = kl_test_kamailio_count_bindings (wait->f->primary, "1001");
+  GVariant *flows = kl_sip_line1_get_flows (wait->f->line);
+  guint expected = wait->edges[1] ? 2 : 1;
+  guint active = 0;
+
+  for (gsize i = 0; flows && i < g_variant_n_children (flows); i++) {
+    const char *state;
+    g_variant_get_child (flows, i, "(u&s&s&s&sius)", NULL, NULL, NULL, NULL, &state, NULL, NULL, NULL);
+    active += g_str_equal (state, "active");
+  }
+  g_free (wait->why);
+  wait->why = g_strdup_printf ("%u active flows on D-Bus, %u bindings at " PRIMARY ":\n%s", active, count, bindings);
+  return g_strcmp0 (kl_sip_line1_get_state (wait->f->line), "registered") == 0 && active == wait->flows &&
+         count == expected && strstr (bindings, wait->edges[0]) != NULL &&
+         (wait->edges[1] == NULL || strstr (bindings, wait->edges[1]) != NULL);
+}
+
+static void
+assert_bindings_through (Fixture *f, const char *edge, const char *second_edge, guint flows, const char *when)
+{
+  DualWait wait = { f, { edge, second_edge }, flows, NULL };
+
+  if (!kl_test_wait_until (flows_and_bindings_are, &wait, WAIT_MS))
+    g_error ("%s: %s", when, wait.why);
+  g_free (wait.why);
+}
+
+static void
+on_message_received (KlSipLine1 *line, const char *from, const char *content_type, const char *body, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static gboolean
+got_message (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+static void
+assert_reachable (Fixture *f)
+{
+  const char *message[] = { "message", "1001", PRIMARY, "are you there?", NULL };
+  guint received = 0;
+  gulong handler = g_signal_connect (f->line, "message-received", G_CALLBACK (on_message_received), &received);
+
+  g_autofree char *out = NULL;
+
+  if (kl_test_kamailio_inject (f->primary, message, &out) != 0)
+    g_error ("a MESSAGE to 1001 at " PRIMARY " was not answered 200:\n%s", out);
+  g_assert_true (kl_test_wait_until (got_message, &received, WAIT_MS));
+  g_signal_handler_disconnect (f->line, handler);
+}
+
+/* With "sip outbound dual flow", the registrar holds reg-id 1 through the
+ * primary outbound proxy and reg-id 2 through the backup one: the phone is
+ * reachable through either, and while the primary is down, through the backup. */
+static void
+test_dual_flow_keeps_the_backup_registered (Fixture *f, gconstpointer data)
+{
+  assert_bindings_through (f, EDGE, BACKUP_EDGE, 2, "before the fault");
+  assert_reachable (f);
+
+  kl_test_kamailio_reset_connections (f->edge);
+  kl_test_kamailio_kill (f->edge);
+  assert_at (f, failover_place (f->c->row), "during the fault");
+  assert_bindings_through (f, BACKUP_EDGE, NULL, 1, "during the fault");
+  assert_reachable (f);
+
+  kl_test_kamailio_restart (f->edge);
+  assert_bindings_through (f, EDGE, BACKUP_EDGE, 2, "after the primary outbound proxy returned");
+  g_assert_false (kl_sip_line1_get_on_backup (f->line));
+  assert_reachable (f);
 }
 
 /* sipd restarted while the primary is down: it finds the backup again, with
@@ -560,13 +653,17 @@ main (int argc, char **argv)
     }
   }
   {
-    static const Case on_backup_proxy_and_registrar = { &rows[3], FAULT_FIN };
+    static const Case on_backup_proxy_and_registrar = { &rows[3], FAULT_FIN, FALSE };
+    static const Case on_backup_outbound_proxy_dual_flow = { &rows[5], FAULT_RESET, TRUE };
     g_test_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/flapping-primary-leaves-nothing-stale",
                 Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_flapping_primary_leaves_nothing_stale,
                 fixture_teardown);
     g_test_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/sipd-restarted-on-the-backup-recovers",
                 Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_restart_on_the_backup_recovers,
                 fixture_teardown);
+    g_test_add ("/e2e/failover/outbound-on/backup-outbound-proxy-only/dual-flow-keeps-the-backup-registered",
+                Fixture, &on_backup_outbound_proxy_dual_flow, fixture_setup,
+                test_dual_flow_keeps_the_backup_registered, fixture_teardown);
   }
   status = g_test_run ();
   kl_test_config_dir_remove (certdir);
