@@ -20,7 +20,7 @@
 struct _SipdFlow {
   gint ref_count;
   guint id;
-  SipdClock *clock;
+  KlClock *clock;
   SipdFlowCallbacks callbacks;
   gpointer user_data;
 
@@ -46,10 +46,10 @@ struct _SipdFlow {
   gsize tls_pending; /* size of a TLS record gnutls asked to be sent again */
   SipdFramer *framer;
 
-  SipdTimer *connect_timer;
-  SipdTimer *keepalive_timer;
-  SipdTimer *deadline_timer;   /* pong or STUN answer due */
-  SipdTimer *retransmit_timer; /* STUN over UDP */
+  KlTimer *connect_timer;
+  KlTimer *keepalive_timer;
+  KlTimer *deadline_timer;   /* pong or STUN answer due */
+  KlTimer *retransmit_timer; /* STUN over UDP */
   gboolean keepalive_on;
   guint flow_timer_s;
   guint configured_s;
@@ -141,7 +141,7 @@ static void on_answer_deadline (gpointer user_data);
 static void on_stun_retransmit (gpointer user_data);
 
 SipdFlow *
-sipd_flow_new (SipdClock *clock,
+sipd_flow_new (KlClock *clock,
                const SipdFlowParams *params,
                const SipdFlowCallbacks *callbacks,
                gpointer user_data)
@@ -154,7 +154,7 @@ sipd_flow_new (SipdClock *clock,
 
   self->ref_count = 1;
   self->id = next_flow_id++;
-  self->clock = sipd_clock_ref (clock);
+  self->clock = kl_clock_ref (clock);
   self->callbacks = *callbacks;
   self->user_data = user_data;
   self->transport = params->transport;
@@ -168,10 +168,10 @@ sipd_flow_new (SipdClock *clock,
   self->output = g_byte_array_new ();
   self->framer = sipd_framer_new ();
   self->rtt_ms = -1;
-  self->connect_timer = sipd_timer_new (clock, on_connect_timeout, self);
-  self->keepalive_timer = sipd_timer_new (clock, on_keepalive_due, self);
-  self->deadline_timer = sipd_timer_new (clock, on_answer_deadline, self);
-  self->retransmit_timer = sipd_timer_new (clock, on_stun_retransmit, self);
+  self->connect_timer = kl_timer_new (clock, on_connect_timeout, self);
+  self->keepalive_timer = kl_timer_new (clock, on_keepalive_due, self);
+  self->deadline_timer = kl_timer_new (clock, on_answer_deadline, self);
+  self->retransmit_timer = kl_timer_new (clock, on_stun_retransmit, self);
   if (self->udp != NULL)
     self->local = g_object_ref (sipd_udp_socket_get_local_address (self->udp));
   update_label (self);
@@ -198,10 +198,10 @@ drop_source (GSource **source)
 static void
 teardown (SipdFlow *self)
 {
-  sipd_timer_stop (self->connect_timer);
-  sipd_timer_stop (self->keepalive_timer);
-  sipd_timer_stop (self->deadline_timer);
-  sipd_timer_stop (self->retransmit_timer);
+  kl_timer_stop (self->connect_timer);
+  kl_timer_stop (self->keepalive_timer);
+  kl_timer_stop (self->deadline_timer);
+  kl_timer_stop (self->retransmit_timer);
   self->keepalive_on = FALSE;
   self->awaiting_answer = FALSE;
   drop_source (&self->read_source);
@@ -223,16 +223,16 @@ sipd_flow_unref (SipdFlow *self)
   if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
   teardown (self);
-  sipd_timer_free (self->connect_timer);
-  sipd_timer_free (self->keepalive_timer);
-  sipd_timer_free (self->deadline_timer);
-  sipd_timer_free (self->retransmit_timer);
+  kl_timer_free (self->connect_timer);
+  kl_timer_free (self->keepalive_timer);
+  kl_timer_free (self->deadline_timer);
+  kl_timer_free (self->retransmit_timer);
   sipd_framer_free (self->framer);
   g_byte_array_unref (self->output);
   g_clear_object (&self->mapped);
   g_clear_object (&self->remote);
   g_clear_object (&self->local);
-  sipd_clock_unref (self->clock);
+  kl_clock_unref (self->clock);
   g_free (self->server_name);
   g_free (self->label);
   g_free (self->failure);
@@ -249,7 +249,7 @@ emit_state_changed (SipdFlow *self)
 static void
 set_active (SipdFlow *self)
 {
-  sipd_timer_stop (self->connect_timer);
+  kl_timer_stop (self->connect_timer);
   self->state = SIPD_FLOW_STATE_ACTIVE;
   flow_log (self, G_LOG_LEVEL_INFO, "connecting -> active");
   sipd_flow_ref (self);
@@ -322,9 +322,9 @@ deliver_frames (SipdFlow *self)
     case SIPD_FRAME_PONG:
       if (self->awaiting_answer) {
         self->awaiting_answer = FALSE;
-        self->rtt_ms = sipd_clock_now_ms (self->clock) - self->ping_sent_ms;
-        sipd_timer_stop (self->deadline_timer);
-        sipd_timer_start (self->keepalive_timer,
+        self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
+        kl_timer_stop (self->deadline_timer);
+        kl_timer_start (self->keepalive_timer,
                           sipd_keepalive_interval_ms (self->clock, TRUE, self->flow_timer_s,
                                                       self->configured_s));
         flow_log (self, G_LOG_LEVEL_DEBUG, "pong after %" G_GINT64_FORMAT " ms", self->rtt_ms);
@@ -684,7 +684,7 @@ sipd_flow_start (SipdFlow *self)
     set_failed (self, error->message);
     return;
   }
-  sipd_timer_start (self->connect_timer, self->connect_timeout_ms);
+  kl_timer_start (self->connect_timer, self->connect_timeout_ms);
   if (g_socket_connect (self->socket, G_SOCKET_ADDRESS (self->remote), NULL, &error)) {
     watch_writable (self); /* connected at once: on_writable finishes the job */
     return;
@@ -718,15 +718,15 @@ on_keepalive_due (gpointer user_data)
   if (self->state != SIPD_FLOW_STATE_ACTIVE || self->awaiting_answer)
     return;
   self->awaiting_answer = TRUE;
-  self->ping_sent_ms = sipd_clock_now_ms (self->clock);
-  sipd_timer_start (self->deadline_timer, SIPD_PONG_TIMEOUT_MS);
+  self->ping_sent_ms = kl_clock_now_ms (self->clock);
+  kl_timer_start (self->deadline_timer, SIPD_PONG_TIMEOUT_MS);
 
   if (self->transport == SIPD_TRANSPORT_UDP) {
     for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
-      self->stun_id.id[i] = (guint8) sipd_clock_random (self->clock, 0, 256);
+      self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
     self->stun_rto_ms = STUN_FIRST_RTO_MS;
     send_stun_request (self);
-    sipd_timer_start (self->retransmit_timer, self->stun_rto_ms);
+    kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
     return;
   }
   g_byte_array_append (self->output, ping, 4);
@@ -742,7 +742,7 @@ on_stun_retransmit (gpointer user_data)
     return;
   send_stun_request (self);
   self->stun_rto_ms *= 2;
-  sipd_timer_start (self->retransmit_timer, self->stun_rto_ms);
+  kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
 }
 
 static void
@@ -763,7 +763,7 @@ sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_
     return;
   self->keepalive_on = TRUE;
   if (!self->awaiting_answer)
-    sipd_timer_start (self->keepalive_timer,
+    kl_timer_start (self->keepalive_timer,
                       sipd_keepalive_interval_ms (self->clock, sipd_flow_is_stream (self),
                                                   flow_timer_s, configured_s));
 }
@@ -773,9 +773,9 @@ sipd_flow_stop_keepalive (SipdFlow *self)
 {
   self->keepalive_on = FALSE;
   self->awaiting_answer = FALSE;
-  sipd_timer_stop (self->keepalive_timer);
-  sipd_timer_stop (self->deadline_timer);
-  sipd_timer_stop (self->retransmit_timer);
+  kl_timer_stop (self->keepalive_timer);
+  kl_timer_stop (self->deadline_timer);
+  kl_timer_stop (self->retransmit_timer);
 }
 
 /* Checks the flow at once, as after a link change, instead of at the next tick. */
@@ -784,7 +784,7 @@ sipd_flow_keepalive_now (SipdFlow *self)
 {
   if (self->state != SIPD_FLOW_STATE_ACTIVE || self->awaiting_answer)
     return;
-  sipd_timer_stop (self->keepalive_timer);
+  kl_timer_stop (self->keepalive_timer);
   on_keepalive_due (self);
 }
 
@@ -811,10 +811,10 @@ handle_stun (SipdFlow *self, const guint8 *data, gsize length)
 
   g_set_object (&self->mapped, mapped);
   self->awaiting_answer = FALSE;
-  self->rtt_ms = sipd_clock_now_ms (self->clock) - self->ping_sent_ms;
-  sipd_timer_stop (self->deadline_timer);
-  sipd_timer_stop (self->retransmit_timer);
-  sipd_timer_start (self->keepalive_timer,
+  self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
+  kl_timer_stop (self->deadline_timer);
+  kl_timer_stop (self->retransmit_timer);
+  kl_timer_start (self->keepalive_timer,
                     sipd_keepalive_interval_ms (self->clock, FALSE, self->flow_timer_s, self->configured_s));
   if (self->callbacks.keepalive_answered != NULL)
     self->callbacks.keepalive_answered (self, self->user_data);

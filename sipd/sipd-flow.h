@@ -8,7 +8,7 @@
 
 #include <gio/gio.h>
 
-#include "sipd-clock.h"
+#include "kl-clock.h"
 #include "sipd-tls.h"
 #include "sipd-udp.h"
 
@@ -48,7 +48,7 @@ typedef struct {
   gint64 connect_timeout_ms; /* TCP connect plus TLS handshake */
 } SipdFlowParams;
 
-SipdFlow *sipd_flow_new (SipdClock *clock,
+SipdFlow *sipd_flow_new (KlClock *clock,
                          const SipdFlowParams *params,
                          const SipdFlowCallbacks *callbacks,
                          gpointer user_data);

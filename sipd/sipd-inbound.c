@@ -14,7 +14,7 @@ typedef struct {
   SipdFlow *flow;
   SipdMessage *invite;
   char *to_tag;
-  SipdTimer *expiry_timer;
+  KlTimer *expiry_timer;
 } RingingCall;
 
 struct _SipdInbound {
@@ -27,7 +27,7 @@ struct _SipdInbound {
 static void
 ringing_call_free (RingingCall *call)
 {
-  sipd_timer_free (call->expiry_timer);
+  kl_timer_free (call->expiry_timer);
   sipd_flow_unref (call->flow);
   sipd_message_unref (call->invite);
   g_free (call->to_tag);
@@ -148,8 +148,8 @@ handle_invite (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
   call->flow = sipd_flow_ref (flow);
   call->invite = sipd_message_ref (request);
   call->to_tag = sipd_random_token (10);
-  call->expiry_timer = sipd_timer_new (sipd_stack_get_clock (self->stack), on_ringing_expired, call);
-  sipd_timer_start (call->expiry_timer, RINGING_LIFETIME_MS);
+  call->expiry_timer = kl_timer_new (sipd_stack_get_clock (self->stack), on_ringing_expired, call);
+  kl_timer_start (call->expiry_timer, RINGING_LIFETIME_MS);
   g_ptr_array_add (self->ringing, call);
 
   sipd_inbound_respond (self->stack, flow, request, 180, "Ringing", call->to_tag);

@@ -59,10 +59,10 @@ struct _SipdLine {
   GPtrArray *retiring;        /* registrations saying goodbye */
   GPtrArray *retiring_events; /* subscriptions being ended */
   GPtrArray *stranded;        /* of Stranded */
-  SipdTimer *retiring_timer;
+  KlTimer *retiring_timer;
 
   guint flow_watch;
-  SipdTimer *retry_timer;
+  KlTimer *retry_timer;
   SipdLookup *lookup;
 
   gint64 published_rtt_ms;    /* the round trip the Flows property shows */
@@ -136,7 +136,7 @@ on_handle_register (KlSipLine1 *iface, GDBusMethodInvocation *invocation, gpoint
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   line_log (self, G_LOG_LEVEL_MESSAGE, "registering again on request");
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->retry_timer);
   if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
     sipd_registration_register (self->registration, self->flow);
   else
@@ -241,7 +241,7 @@ retire_events (SipdLine *self, SipdEvents *events)
   if (flow != NULL && sipd_flow_get_state (flow) == SIPD_FLOW_STATE_ACTIVE) {
     sipd_events_unsubscribe (events);
     g_ptr_array_add (self->retiring_events, events);
-    sipd_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);
+    kl_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);
     return;
   }
   sipd_events_free (events);
@@ -366,7 +366,7 @@ clear_stranded (SipdLine *self)
       if (sipd_events_end_over (events, self->flow, had_edge ? stranded->plan->flow.host : NULL, self->plan->route)) {
         line_log (self, G_LOG_LEVEL_MESSAGE, "ending the subscriptions a failed flow left at %s", self->plan->proxy);
         g_ptr_array_add (self->retiring_events, events);
-        sipd_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);
+        kl_timer_start (self->retiring_timer, RETIRING_LIFETIME_MS);
       } else {
         sipd_events_free (events);
       }
@@ -444,7 +444,7 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
     delay_s = sipd_registration_get_retry_after (registration);
     if (delay_s == 0)
       delay_s = self->settings->retry_s;
-    sipd_timer_start (self->retry_timer, (gint64) delay_s * 1000);
+    kl_timer_start (self->retry_timer, (gint64) delay_s * 1000);
     set_state (self, SIPD_LINE_STATE_FAILED, error);
     line_log (self, G_LOG_LEVEL_MESSAGE, "registering again in %u s", delay_s);
     break;
@@ -529,7 +529,7 @@ adopt_plan (SipdLine *self)
   self->registration = sipd_registration_new (self->context->stack, &config, on_registration_changed, self);
   self->events = sipd_events_new (self->context->stack, self->iface, s, self->plan, self->context->user_agent);
   g_clear_pointer (&self->flow, sipd_flow_unref);
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->retry_timer);
   self->consecutive_failures = 0;
   publish_plan (self);
   connect_flow (self);
@@ -547,7 +547,7 @@ return_to_previous (SipdLine *self)
   self->registration = g_steal_pointer (&self->previous);
   self->events = g_steal_pointer (&self->previous_events);
   self->plan = g_steal_pointer (&self->previous_plan);
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->retry_timer);
   publish_plan (self);
   update_standby (self);
   sipd_events_publish (self->events);
@@ -686,7 +686,7 @@ recover_flow (SipdLine *self, const char *reason)
   line_log (self, G_LOG_LEVEL_MESSAGE, "new flow in %" G_GINT64_FORMAT " ms (failure %u in a row)", delay_ms,
             self->consecutive_failures);
   self->backing_off = TRUE;
-  sipd_timer_start (self->retry_timer, delay_ms);
+  kl_timer_start (self->retry_timer, delay_ms);
 }
 
 /* The flow of the plan failed: fail over if a primary with a backup is behind
@@ -815,7 +815,7 @@ static void
 reset (SipdLine *self)
 {
   g_clear_pointer (&self->lookup, sipd_lookup_cancel);
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->retry_timer);
   g_ptr_array_set_size (self->probes, 0);
   if (self->standby != NULL)
     stop_standby (self);
@@ -856,8 +856,8 @@ sipd_line_new (guint index, SipdLineContext *context)
   self->retiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_registration_free);
   self->retiring_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_events_free);
   self->stranded = g_ptr_array_new_with_free_func ((GDestroyNotify) stranded_free);
-  self->retiring_timer = sipd_timer_new (context->clock, on_retiring_done, self);
-  self->retry_timer = sipd_timer_new (context->clock, on_retry_due, self);
+  self->retiring_timer = kl_timer_new (context->clock, on_retiring_done, self);
+  self->retry_timer = kl_timer_new (context->clock, on_retry_due, self);
   sipd_line_attach (self);
 
   kl_sip_line1_set_index (self->iface, index);
@@ -900,7 +900,7 @@ sipd_line_stop (SipdLine *self)
   g_ptr_array_set_size (self->retiring, 0);
   g_ptr_array_set_size (self->retiring_events, 0);
   g_ptr_array_set_size (self->stranded, 0);
-  sipd_timer_stop (self->retiring_timer);
+  kl_timer_stop (self->retiring_timer);
 }
 
 /* Before the manager replaces the stack: let go of everything on it. The next
@@ -926,8 +926,8 @@ void
 sipd_line_free (SipdLine *self)
 {
   sipd_line_detach (self);
-  sipd_timer_free (self->retry_timer);
-  sipd_timer_free (self->retiring_timer);
+  kl_timer_free (self->retry_timer);
+  kl_timer_free (self->retiring_timer);
   g_ptr_array_unref (self->probes);
   g_ptr_array_unref (self->retiring);
   g_ptr_array_unref (self->retiring_events);

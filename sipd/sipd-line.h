@@ -22,7 +22,7 @@ typedef enum {
 
 /* What all lines share; owned by the manager, outlives the lines. */
 typedef struct {
-  SipdClock *clock;
+  KlClock *clock;
   SipdStack *stack;
   char *instance_id;
   char *user_agent;

@@ -63,7 +63,7 @@ run (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
   g_autoptr (SipdManager) manager = NULL;
-  g_autoptr (SipdClock) clock = NULL;
+  g_autoptr (KlClock) clock = NULL;
   g_autofree char *state_dir = NULL;
   gboolean check_config = FALSE;
   gboolean print_config = FALSE;
@@ -99,7 +99,7 @@ run (int argc, char **argv)
     return 1;
   }
 
-  clock = sipd_clock_new ();
+  clock = kl_clock_new ();
   manager = sipd_manager_new (&source, state_dir ? state_dir : KL_DEFAULT_STATE_DIR, clock, config, &error);
   if (manager == NULL) {
     g_warning ("cannot start: %s", error->message);

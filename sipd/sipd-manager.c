@@ -203,7 +203,7 @@ instance_id (const KlConfigSource *source, const char *state_dir, GError **error
 SipdManager *
 sipd_manager_new (const KlConfigSource *source,
                   const char *state_dir,
-                  SipdClock *clock,
+                  KlClock *clock,
                   KlConfig *config,
                   GError **error)
 {
@@ -215,7 +215,7 @@ sipd_manager_new (const KlConfigSource *source,
   self->mac = g_strdup (source->mac);
   self->iface = kl_sip_manager1_skeleton_new ();
   self->object_manager = g_dbus_object_manager_server_new (SIPD_MANAGER_PATH);
-  self->context.clock = sipd_clock_ref (clock);
+  self->context.clock = kl_clock_ref (clock);
   self->context.user_agent = g_strdup_printf ("keepline/%s", KL_VERSION);
   self->context.instance_id = instance_id (source, state_dir, error);
   if (self->context.instance_id == NULL)
@@ -249,7 +249,7 @@ sipd_manager_free (SipdManager *self)
   drop_stack (self);
   g_clear_object (&self->iface);
   g_clear_pointer (&self->config, kl_config_unref);
-  g_clear_pointer (&self->context.clock, sipd_clock_unref);
+  g_clear_pointer (&self->context.clock, kl_clock_unref);
   g_free (self->context.instance_id);
   g_free (self->context.user_agent);
   g_free (self->config_dir);

@@ -6,7 +6,7 @@
 #include <gio/gio.h>
 
 #include "kl-config.h"
-#include "sipd-clock.h"
+#include "kl-clock.h"
 
 G_BEGIN_DECLS
 
@@ -16,7 +16,7 @@ typedef struct _SipdManager SipdManager;
 
 SipdManager *sipd_manager_new (const KlConfigSource *source,
                                const char *state_dir,
-                               SipdClock *clock,
+                               KlClock *clock,
                                KlConfig *config,
                                GError **error);
 void sipd_manager_free (SipdManager *self);

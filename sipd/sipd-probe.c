@@ -19,7 +19,7 @@ struct _SipdProbe {
   SipdProbeFunc alive;
   gpointer user_data;
 
-  SipdTimer *timer;
+  KlTimer *timer;
   guint watch;
   SipdFlow *flow; /* the flow of the attempt under way */
   SipdLookup *lookup;
@@ -31,9 +31,9 @@ static void attempt (SipdProbe *self);
 
 /* A random 5-10 s, doubled for each failed attempt up to three times. */
 gint64
-sipd_probe_delay_ms (SipdClock *clock, guint failed_attempts, guint scale_percent)
+sipd_probe_delay_ms (KlClock *clock, guint failed_attempts, guint scale_percent)
 {
-  double seconds = sipd_clock_random (clock, PROBE_MIN_S, PROBE_MAX_S);
+  double seconds = kl_clock_random (clock, PROBE_MIN_S, PROBE_MAX_S);
 
   for (guint i = 0; i < MIN (failed_attempts, PROBE_MAX_DOUBLINGS); i++)
     seconds *= 2;
@@ -45,7 +45,7 @@ schedule (SipdProbe *self)
 {
   g_clear_pointer (&self->flow, sipd_flow_unref);
   self->pinged = FALSE;
-  sipd_timer_start (self->timer, sipd_probe_delay_ms (sipd_stack_get_clock (self->stack), self->attempts,
+  kl_timer_start (self->timer, sipd_probe_delay_ms (sipd_stack_get_clock (self->stack), self->attempts,
                                                       self->scale_percent));
 }
 
@@ -146,7 +146,7 @@ sipd_probe_new (SipdStack *stack,
   self->attempts = failed_attempts;
   self->alive = alive;
   self->user_data = user_data;
-  self->timer = sipd_timer_new (sipd_stack_get_clock (stack), on_timer, self);
+  self->timer = kl_timer_new (sipd_stack_get_clock (stack), on_timer, self);
   self->watch = sipd_stack_add_flow_watch (stack, on_flow_event, self);
   schedule (self);
   return self;
@@ -157,7 +157,7 @@ sipd_probe_free (SipdProbe *self)
 {
   g_clear_pointer (&self->lookup, sipd_lookup_cancel);
   sipd_stack_remove_flow_watch (self->stack, self->watch);
-  sipd_timer_free (self->timer);
+  kl_timer_free (self->timer);
   g_clear_pointer (&self->flow, sipd_flow_unref);
   g_free (self->server.host);
   g_free (self);

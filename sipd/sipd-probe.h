@@ -26,6 +26,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdProbe, sipd_probe_free)
 
 const SipdServer *sipd_probe_get_server (SipdProbe *self);
 guint sipd_probe_get_attempts (SipdProbe *self);
-gint64 sipd_probe_delay_ms (SipdClock *clock, guint failed_attempts, guint scale_percent);
+gint64 sipd_probe_delay_ms (KlClock *clock, guint failed_attempts, guint scale_percent);
 
 G_END_DECLS

@@ -43,7 +43,7 @@ struct _SipdRegistration {
   gboolean removing;   /* the pending request has Expires: 0 */
   guint interval_rounds;
   guint asked_expires_s;
-  SipdTimer *refresh_timer;
+  KlTimer *refresh_timer;
 
   SipdAuth auth;
 
@@ -106,7 +106,7 @@ sipd_registration_new (SipdStack *stack,
   self->call_id = sipd_random_token (24);
   self->from_tag = sipd_random_token (12);
   self->cseq = (guint32) g_random_int_range (1, 10000);
-  self->refresh_timer = sipd_timer_new (sipd_stack_get_clock (stack), on_refresh_due, self);
+  self->refresh_timer = kl_timer_new (sipd_stack_get_clock (stack), on_refresh_due, self);
   return self;
 }
 
@@ -130,7 +130,7 @@ void
 sipd_registration_free (SipdRegistration *self)
 {
   cancel_pending (self);
-  sipd_timer_free (self->refresh_timer);
+  kl_timer_free (self->refresh_timer);
   sipd_auth_clear (&self->auth);
   g_clear_pointer (&self->flow, sipd_flow_unref);
   if (self->password != NULL)
@@ -171,7 +171,7 @@ fail (SipdRegistration *self, guint status, const char *reason, guint retry_afte
   self->failure = g_strdup (reason);
   self->failure_status = status;
   self->retry_after_s = retry_after_s;
-  sipd_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->refresh_timer);
   set_state (self, SIPD_REGISTRATION_STATE_FAILED);
 }
 
@@ -317,7 +317,7 @@ accept_2xx (SipdRegistration *self, SipdMessage *response)
     fail (self, 200, "the registrar granted no time", 0);
     return;
   }
-  sipd_timer_start (self->refresh_timer, sipd_refresh_delay_ms (expires, self->renewal_s));
+  kl_timer_start (self->refresh_timer, sipd_refresh_delay_ms (expires, self->renewal_s));
   if (self->state == SIPD_REGISTRATION_STATE_REGISTERED)
     self->changed (self, self->user_data); /* a refresh: the details may have changed */
   else
@@ -418,7 +418,7 @@ sipd_registration_register (SipdRegistration *self, SipdFlow *flow)
   self->auth.rounds = 0;
   self->interval_rounds = 0;
   self->asked_expires_s = self->expires_s;
-  sipd_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->refresh_timer);
   set_state (self, SIPD_REGISTRATION_STATE_REGISTERING);
   send_register (self);
 }
@@ -426,7 +426,7 @@ sipd_registration_register (SipdRegistration *self, SipdFlow *flow)
 void
 sipd_registration_unregister (SipdRegistration *self)
 {
-  sipd_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->refresh_timer);
   if (self->flow == NULL || self->contact == NULL ||
       sipd_flow_get_state (self->flow) != SIPD_FLOW_STATE_ACTIVE ||
       self->state == SIPD_REGISTRATION_STATE_IDLE) {
@@ -453,7 +453,7 @@ sipd_registration_unregister_over (SipdRegistration *self, SipdFlow *flow, const
   self->route = g_strdup (route);
   g_clear_pointer (&self->flow, sipd_flow_unref);
   self->flow = sipd_flow_ref (flow);
-  sipd_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->refresh_timer);
   self->removing = TRUE;
   self->auth.rounds = 0;
   set_state (self, SIPD_REGISTRATION_STATE_UNREGISTERING);
@@ -466,7 +466,7 @@ void
 sipd_registration_stop (SipdRegistration *self)
 {
   cancel_pending (self);
-  sipd_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->refresh_timer);
   self->removing = FALSE;
   set_state (self, SIPD_REGISTRATION_STATE_IDLE);
 }

@@ -18,8 +18,8 @@ typedef struct {
   GBytes *request;
   SipdResponseFunc func;
   gpointer user_data;
-  SipdTimer *retransmit_timer;
-  SipdTimer *timeout_timer;
+  KlTimer *retransmit_timer;
+  KlTimer *timeout_timer;
   gint64 interval_ms;
 } ClientTransaction;
 
@@ -30,7 +30,7 @@ typedef struct {
   guint flow_id;
   SipdFlow *flow;
   GBytes *response; /* NULL until answered */
-  SipdTimer *expiry_timer;
+  KlTimer *expiry_timer;
 } ServerTransaction;
 
 typedef struct {
@@ -40,7 +40,7 @@ typedef struct {
 } FlowWatch;
 
 struct _SipdStack {
-  SipdClock *clock;
+  KlClock *clock;
   SipdStackParams params;
   SipdUdpSocket *udp_listen[2]; /* [0] IPv4, [1] IPv6; created when first needed */
   SipdUdpSocket *udp_send[2];   /* only without symmetric signalling */
@@ -76,8 +76,8 @@ sipd_stack_params_from_config (SipdStackParams *params, KlConfig *config)
 static void
 client_transaction_free (ClientTransaction *tx)
 {
-  sipd_timer_free (tx->retransmit_timer);
-  sipd_timer_free (tx->timeout_timer);
+  kl_timer_free (tx->retransmit_timer);
+  kl_timer_free (tx->timeout_timer);
   sipd_flow_unref (tx->flow);
   g_bytes_unref (tx->request);
   g_free (tx->method);
@@ -101,11 +101,11 @@ static void
 on_retransmit (gpointer user_data)
 {
   ClientTransaction *tx = user_data;
-  const SipdTimers *timers = &tx->stack->params.timers;
+  const KlTimers *timers = &tx->stack->params.timers;
 
   sipd_flow_send (tx->flow, tx->request);
   tx->interval_ms = MIN (tx->interval_ms * 2, timers->t2_ms);
-  sipd_timer_start (tx->retransmit_timer, tx->interval_ms);
+  kl_timer_start (tx->retransmit_timer, tx->interval_ms);
 }
 
 /* No final response in time: the flow it went over has failed (RFC 5626 §4.4),
@@ -143,18 +143,18 @@ sipd_stack_send_request (SipdStack *self,
   tx->request = g_bytes_ref (request);
   tx->func = func;
   tx->user_data = user_data;
-  tx->retransmit_timer = sipd_timer_new (self->clock, on_retransmit, tx);
-  tx->timeout_timer = sipd_timer_new (self->clock, on_transaction_timeout, tx);
+  tx->retransmit_timer = kl_timer_new (self->clock, on_retransmit, tx);
+  tx->timeout_timer = kl_timer_new (self->clock, on_transaction_timeout, tx);
   tx->interval_ms = self->params.timers.t1_ms;
   g_hash_table_insert (self->client_transactions, GUINT_TO_POINTER (tx->id), tx);
 
   if (!sipd_flow_send (flow, request)) {
-    sipd_timer_start (tx->timeout_timer, 0); /* reports the flow's failure from the main loop */
+    kl_timer_start (tx->timeout_timer, 0); /* reports the flow's failure from the main loop */
     return tx->id;
   }
-  sipd_timer_start (tx->timeout_timer, self->params.timers.transaction_ms);
+  kl_timer_start (tx->timeout_timer, self->params.timers.transaction_ms);
   if (!sipd_flow_is_stream (flow))
-    sipd_timer_start (tx->retransmit_timer, tx->interval_ms);
+    kl_timer_start (tx->retransmit_timer, tx->interval_ms);
   return tx->id;
 }
 
@@ -179,9 +179,9 @@ receive_response (SipdStack *self, SipdFlow *flow, SipdMessage *response)
       continue;
     if (sipd_message_get_status (response) < 200) {
       /* a provisional response: keep waiting, retransmit at T2 (RFC 3261 17.1.2.2) */
-      if (sipd_timer_is_active (tx->retransmit_timer)) {
+      if (kl_timer_is_active (tx->retransmit_timer)) {
         tx->interval_ms = self->params.timers.t2_ms;
-        sipd_timer_start (tx->retransmit_timer, tx->interval_ms);
+        kl_timer_start (tx->retransmit_timer, tx->interval_ms);
       }
       return;
     }
@@ -221,7 +221,7 @@ fail_transactions_on (SipdStack *self, SipdFlow *flow)
 static void
 server_transaction_free (ServerTransaction *st)
 {
-  sipd_timer_free (st->expiry_timer);
+  kl_timer_free (st->expiry_timer);
   g_clear_pointer (&st->response, g_bytes_unref);
   sipd_flow_unref (st->flow);
   g_free (st->branch);
@@ -290,8 +290,8 @@ receive_request (SipdStack *self, SipdFlow *flow, SipdMessage *request)
       st->method = g_strdup (method);
       st->flow_id = sipd_flow_get_id (flow);
       st->flow = sipd_flow_ref (flow);
-      st->expiry_timer = sipd_timer_new (self->clock, on_server_transaction_expired, st);
-      sipd_timer_start (st->expiry_timer, SERVER_TRANSACTION_LIFETIME_MS);
+      st->expiry_timer = kl_timer_new (self->clock, on_server_transaction_expired, st);
+      kl_timer_start (st->expiry_timer, SERVER_TRANSACTION_LIFETIME_MS);
       g_ptr_array_add (self->server_transactions, st);
     }
   }
@@ -461,11 +461,11 @@ udp_socket (SipdStack *self, GSocketFamily family, gboolean for_sending, GError 
 /* Lifetime */
 
 SipdStack *
-sipd_stack_new (SipdClock *clock, const SipdStackParams *params, GError **error)
+sipd_stack_new (KlClock *clock, const SipdStackParams *params, GError **error)
 {
   g_autoptr (SipdStack) self = g_new0 (SipdStack, 1);
 
-  self->clock = sipd_clock_ref (clock);
+  self->clock = kl_clock_ref (clock);
   self->params = *params;
   self->flows = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_flow_unref);
   self->client_transactions = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) client_transaction_free);
@@ -493,17 +493,17 @@ sipd_stack_free (SipdStack *self)
     g_clear_pointer (&self->udp_send[i], sipd_udp_socket_free);
   }
   g_clear_pointer (&self->watches, g_array_unref);
-  sipd_clock_unref (self->clock);
+  kl_clock_unref (self->clock);
   g_free (self);
 }
 
-SipdClock *
+KlClock *
 sipd_stack_get_clock (SipdStack *self)
 {
   return self->clock;
 }
 
-const SipdTimers *
+const KlTimers *
 sipd_stack_get_timers (SipdStack *self)
 {
   return &self->params.timers;

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "kl-config.h"
-#include "sipd-clock.h"
+#include "kl-clock.h"
 #include "sipd-flow.h"
 #include "sipd-message.h"
 
@@ -19,10 +19,10 @@ typedef struct {
   gint64 t1_ms;
   gint64 t2_ms;
   gint64 transaction_ms; /* no final response within this: the transaction failed */
-} SipdTimers;
+} KlTimers;
 
 typedef struct {
-  SipdTimers timers;
+  KlTimers timers;
   guint16 udp_port;
   gboolean symmetric_udp;
   gboolean persistent_tls;
@@ -44,14 +44,14 @@ typedef enum {
 
 typedef void (*SipdFlowWatchFunc) (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer user_data);
 
-SipdStack *sipd_stack_new (SipdClock *clock, const SipdStackParams *params, GError **error);
+SipdStack *sipd_stack_new (KlClock *clock, const SipdStackParams *params, GError **error);
 void sipd_stack_free (SipdStack *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdStack, sipd_stack_free)
 
 void sipd_stack_params_from_config (SipdStackParams *params, KlConfig *config);
 
-SipdClock *sipd_stack_get_clock (SipdStack *self);
-const SipdTimers *sipd_stack_get_timers (SipdStack *self);
+KlClock *sipd_stack_get_clock (SipdStack *self);
+const KlTimers *sipd_stack_get_timers (SipdStack *self);
 
 void sipd_stack_set_request_handler (SipdStack *self, SipdRequestFunc func, gpointer user_data);
 guint sipd_stack_add_flow_watch (SipdStack *self, SipdFlowWatchFunc func, gpointer user_data);

@@ -17,7 +17,7 @@ struct _SipdStandby {
   SipdRegistration *registration;
   SipdFlow *flow;
   guint watch;
-  SipdTimer *retry_timer;
+  KlTimer *retry_timer;
   SipdLookup *lookup;
   guint consecutive_failures;
   guint flow_failures;
@@ -38,7 +38,7 @@ recover (SipdStandby *self, const char *reason)
                                     self->scale_percent);
   g_message ("second flow to %s failed (%s): new flow in %" G_GINT64_FORMAT " ms", self->server.host, reason,
              delay_ms);
-  sipd_timer_start (self->retry_timer, delay_ms);
+  kl_timer_start (self->retry_timer, delay_ms);
 }
 
 static void
@@ -59,7 +59,7 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
     }
     g_message ("second flow: %s; registering again in %u s", sipd_registration_get_failure (registration),
                self->retry_s);
-    sipd_timer_start (self->retry_timer, (gint64) self->retry_s * 1000);
+    kl_timer_start (self->retry_timer, (gint64) self->retry_s * 1000);
     break;
   case SIPD_REGISTRATION_STATE_IDLE:
   case SIPD_REGISTRATION_STATE_REGISTERING:
@@ -154,7 +154,7 @@ sipd_standby_new (SipdStack *stack,
   self->retry_s = settings->retry_s;
   self->scale_percent = settings->timer_scale_percent;
   self->registration = sipd_registration_new (stack, config, on_registration_changed, self);
-  self->retry_timer = sipd_timer_new (sipd_stack_get_clock (stack), on_retry_due, self);
+  self->retry_timer = kl_timer_new (sipd_stack_get_clock (stack), on_retry_due, self);
   self->watch = sipd_stack_add_flow_watch (stack, on_flow_event, self);
   connect_flow (self);
   return self;
@@ -165,7 +165,7 @@ sipd_standby_free (SipdStandby *self)
 {
   g_clear_pointer (&self->lookup, sipd_lookup_cancel);
   sipd_stack_remove_flow_watch (self->stack, self->watch);
-  sipd_timer_free (self->retry_timer);
+  kl_timer_free (self->retry_timer);
   g_clear_pointer (&self->registration, sipd_registration_free);
   g_clear_pointer (&self->flow, sipd_flow_unref);
   g_free (self->server.host);
@@ -177,7 +177,7 @@ sipd_standby_free (SipdStandby *self)
 SipdRegistration *
 sipd_standby_steal_registration (SipdStandby *self)
 {
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->retry_timer);
   return g_steal_pointer (&self->registration);
 }
 

@@ -44,8 +44,8 @@ struct _SipdSubscription {
   guint transaction;
   gboolean unsubscribing;
   SipdAuth auth;
-  SipdTimer *refresh_timer;
-  SipdTimer *retry_timer;
+  KlTimer *refresh_timer;
+  KlTimer *retry_timer;
 };
 
 static void send_subscribe (SipdSubscription *self);
@@ -125,8 +125,8 @@ retry_later (SipdSubscription *self, guint delay_s, const char *reason)
 {
   g_free (self->failure);
   self->failure = g_strdup (reason);
-  sipd_timer_stop (self->refresh_timer);
-  sipd_timer_start (self->retry_timer, (gint64) delay_s * 1000);
+  kl_timer_stop (self->refresh_timer);
+  kl_timer_start (self->retry_timer, (gint64) delay_s * 1000);
   set_state (self, SIPD_SUBSCRIPTION_STATE_RETRYING);
 }
 
@@ -155,8 +155,8 @@ sipd_subscription_new (SipdStack *stack,
   self->timeout_retry_s = config->timeout_retry_s;
   self->user_agent = g_strdup (config->user_agent ? config->user_agent : "keepline");
   self->cseq = (guint32) g_random_int_range (1, 10000);
-  self->refresh_timer = sipd_timer_new (sipd_stack_get_clock (stack), on_refresh_due, self);
-  self->retry_timer = sipd_timer_new (sipd_stack_get_clock (stack), on_retry_due, self);
+  self->refresh_timer = kl_timer_new (sipd_stack_get_clock (stack), on_refresh_due, self);
+  self->retry_timer = kl_timer_new (sipd_stack_get_clock (stack), on_retry_due, self);
   forget_dialog (self);
   return self;
 }
@@ -165,8 +165,8 @@ void
 sipd_subscription_free (SipdSubscription *self)
 {
   cancel_pending (self);
-  sipd_timer_free (self->refresh_timer);
-  sipd_timer_free (self->retry_timer);
+  kl_timer_free (self->refresh_timer);
+  kl_timer_free (self->retry_timer);
   sipd_auth_clear (&self->auth);
   g_clear_pointer (&self->flow, sipd_flow_unref);
   if (self->password != NULL)
@@ -309,7 +309,7 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
       retry_later (self, self->retry_s, "the notifier granted no time");
       return;
     }
-    sipd_timer_start (self->refresh_timer, sipd_refresh_delay_ms (granted, REFRESH_MARGIN_S));
+    kl_timer_start (self->refresh_timer, sipd_refresh_delay_ms (granted, REFRESH_MARGIN_S));
     /* the NOTIFY that follows says whether it is active or still pending */
     if (self->state == SIPD_SUBSCRIPTION_STATE_PENDING)
       set_state (self, SIPD_SUBSCRIPTION_STATE_ACTIVE);
@@ -343,7 +343,7 @@ terminated (SipdSubscription *self, const sip_subscription_state_t *state)
   const char *reason = state->ss_reason;
   g_autofree char *text = g_strdup_printf ("terminated by the notifier (%s)", reason ? reason : "no reason");
 
-  sipd_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->refresh_timer);
   if (reason == NULL || g_ascii_strcasecmp (reason, "deactivated") == 0 ||
       g_ascii_strcasecmp (reason, "timeout") == 0) {
     forget_dialog (self);
@@ -400,10 +400,10 @@ sipd_subscription_handle_notify (SipdSubscription *self, SipdFlow *flow, SipdMes
     if (state->ss_expires != NULL) {
       guint expires = (guint) strtoul (state->ss_expires, NULL, 10);
       gint64 delay = sipd_refresh_delay_ms (expires, REFRESH_MARGIN_S);
-      gint64 now = sipd_clock_now_ms (sipd_stack_get_clock (self->stack));
-      if (expires > 0 && (!sipd_timer_is_active (self->refresh_timer) ||
-                          now + delay < sipd_timer_get_deadline_ms (self->refresh_timer)))
-        sipd_timer_start (self->refresh_timer, delay);
+      gint64 now = kl_clock_now_ms (sipd_stack_get_clock (self->stack));
+      if (expires > 0 && (!kl_timer_is_active (self->refresh_timer) ||
+                          now + delay < kl_timer_get_deadline_ms (self->refresh_timer)))
+        kl_timer_start (self->refresh_timer, delay);
     }
     set_state (self, SIPD_SUBSCRIPTION_STATE_ACTIVE);
   }
@@ -423,8 +423,8 @@ sipd_subscription_subscribe (SipdSubscription *self, SipdFlow *flow)
     self->flow = sipd_flow_ref (flow);
   }
   cancel_pending (self);
-  sipd_timer_stop (self->refresh_timer);
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->retry_timer);
   forget_dialog (self);
   g_free (self->contact);
   self->contact = contact_uri (self);
@@ -437,8 +437,8 @@ sipd_subscription_subscribe (SipdSubscription *self, SipdFlow *flow)
 void
 sipd_subscription_unsubscribe (SipdSubscription *self)
 {
-  sipd_timer_stop (self->refresh_timer);
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->retry_timer);
   if (self->to_tag == NULL || self->flow == NULL || sipd_flow_get_state (self->flow) != SIPD_FLOW_STATE_ACTIVE) {
     cancel_pending (self);
     set_state (self, SIPD_SUBSCRIPTION_STATE_IDLE);
@@ -497,8 +497,8 @@ sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow, const char *
   g_clear_pointer (&self->flow, sipd_flow_unref);
   self->flow = sipd_flow_ref (flow);
   cancel_pending (self);
-  sipd_timer_stop (self->refresh_timer);
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->retry_timer);
   self->unsubscribing = TRUE;
   self->auth.rounds = 0;
   send_subscribe (self);
@@ -510,8 +510,8 @@ void
 sipd_subscription_stop (SipdSubscription *self)
 {
   cancel_pending (self);
-  sipd_timer_stop (self->refresh_timer);
-  sipd_timer_stop (self->retry_timer);
+  kl_timer_stop (self->refresh_timer);
+  kl_timer_stop (self->retry_timer);
   set_state (self, SIPD_SUBSCRIPTION_STATE_IDLE);
 }
 

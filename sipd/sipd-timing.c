@@ -6,13 +6,13 @@
  * Otherwise the interval is a random 80-100 % of the smaller of the two: the RFC
  * asks for keep-alives at least as often as the Flow-Timer says. */
 gint64
-sipd_keepalive_interval_ms (SipdClock *clock, gboolean stream, guint flow_timer_s, guint configured_s)
+sipd_keepalive_interval_ms (KlClock *clock, gboolean stream, guint flow_timer_s, guint configured_s)
 {
   guint base_s;
 
   if (flow_timer_s == 0 && configured_s == 0) {
-    return stream ? (gint64) (sipd_clock_random (clock, 95.0, 120.0) * 1000)
-                  : (gint64) (sipd_clock_random (clock, 24.0, 29.0) * 1000);
+    return stream ? (gint64) (kl_clock_random (clock, 95.0, 120.0) * 1000)
+                  : (gint64) (kl_clock_random (clock, 24.0, 29.0) * 1000);
   }
   if (flow_timer_s == 0)
     base_s = configured_s;
@@ -20,7 +20,7 @@ sipd_keepalive_interval_ms (SipdClock *clock, gboolean stream, guint flow_timer_
     base_s = flow_timer_s;
   else
     base_s = MIN (flow_timer_s, configured_s);
-  return (gint64) (sipd_clock_random (clock, 0.8, 1.0) * base_s * 1000);
+  return (gint64) (kl_clock_random (clock, 0.8, 1.0) * base_s * 1000);
 }
 
 /* RFC 5626 §4.5: W = min (max-time, base-time * 2^consecutive-failures). */
@@ -38,14 +38,14 @@ sipd_backoff_upper_bound_ms (guint consecutive_failures, gboolean all_flows_fail
 /* A random 50-100 % of W, at least what a 503's Retry-After asked for, scaled
  * by "sip timer scale percent" (100 outside labs). */
 gint64
-sipd_backoff_delay_ms (SipdClock *clock,
+sipd_backoff_delay_ms (KlClock *clock,
                        guint consecutive_failures,
                        gboolean all_flows_failed,
                        guint retry_after_s,
                        guint scale_percent)
 {
   gint64 upper = sipd_backoff_upper_bound_ms (consecutive_failures, all_flows_failed);
-  gint64 delay = (gint64) (sipd_clock_random (clock, 0.5, 1.0) * (double) upper);
+  gint64 delay = (gint64) (kl_clock_random (clock, 0.5, 1.0) * (double) upper);
 
   delay = MAX (delay, (gint64) retry_after_s * 1000);
   return delay * scale_percent / 100;

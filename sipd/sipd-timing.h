@@ -3,7 +3,7 @@
  * and how long to wait before trying a failed flow again (§4.5). */
 #pragma once
 
-#include "sipd-clock.h"
+#include "kl-clock.h"
 
 G_BEGIN_DECLS
 
@@ -12,13 +12,13 @@ G_BEGIN_DECLS
 #define SIPD_BACKOFF_BASE_ALL_FAILED_S 30
 #define SIPD_BACKOFF_BASE_SOME_FAILED_S 90
 
-gint64 sipd_keepalive_interval_ms (SipdClock *clock,
+gint64 sipd_keepalive_interval_ms (KlClock *clock,
                                    gboolean stream,
                                    guint flow_timer_s,
                                    guint configured_s);
 
 gint64 sipd_backoff_upper_bound_ms (guint consecutive_failures, gboolean all_flows_failed);
-gint64 sipd_backoff_delay_ms (SipdClock *clock,
+gint64 sipd_backoff_delay_ms (KlClock *clock,
                               guint consecutive_failures,
                               gboolean all_flows_failed,
                               guint retry_after_s,

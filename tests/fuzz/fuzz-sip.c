@@ -14,7 +14,7 @@
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
-static SipdClock *fake_clock;
+static KlClock *fake_clock;
 static SipdStack *stack;
 static SipdInbound *inbound;
 static SipdFlow *flow;
@@ -64,7 +64,7 @@ setup (void)
   g_socket_bind (sink, any, TRUE, NULL);
   sink_address = g_socket_get_local_address (sink, NULL);
 
-  fake_clock = sipd_clock_new_fake (1);
+  fake_clock = kl_clock_new_fake (1);
   stack = sipd_stack_new (fake_clock, &params, NULL);
   g_assert (stack != NULL);
   inbound = sipd_inbound_new (stack, &handlers, NULL);
@@ -120,7 +120,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   }
 
   /* let server transactions and ringing calls expire, so state stays bounded */
-  sipd_clock_advance (fake_clock, 200000);
+  kl_clock_advance (fake_clock, 200000);
   drain_sink ();
   return 0;
 }

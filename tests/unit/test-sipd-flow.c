@@ -10,7 +10,7 @@
 #define REAL_TIMEOUT_MS 5000
 
 typedef struct {
-  SipdClock *clock;
+  KlClock *clock;
   GSocket *listener;   /* TCP server side */
   GSocket *peer;       /* the accepted connection */
   GSocket *udp_server; /* UDP server side */
@@ -110,7 +110,7 @@ advance_until_readable (Fixture *f, GSocket *socket, gint64 limit_ms)
 {
   for (gint64 waited = 0; !g_socket_condition_check (socket, G_IO_IN); waited++) {
     g_assert_cmpint (waited, <, limit_ms);
-    sipd_clock_advance (f->clock, 1);
+    kl_clock_advance (f->clock, 1);
   }
 }
 
@@ -139,7 +139,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  f->clock = sipd_clock_new_fake (42);
+  f->clock = kl_clock_new_fake (42);
   f->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   f->listener = loopback_socket (G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP);
   g_socket_listen (f->listener, &error);
@@ -158,7 +158,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->listener);
   g_clear_object (&f->udp_server);
   g_ptr_array_unref (f->messages);
-  sipd_clock_unref (f->clock);
+  kl_clock_unref (f->clock);
 }
 
 /* Starts a TCP flow to the listener and accepts it. */
@@ -308,28 +308,28 @@ test_tcp_ping_answered_by_crlf_is_rescheduled_within_80_to_100_percent (Fixture 
 
   connect_tcp (f);
   sipd_flow_start_keepalive (f->flow, 30, 0);
-  start = sipd_clock_now_ms (f->clock);
-  sipd_clock_advance (f->clock, 23999);
+  start = kl_clock_now_ms (f->clock);
+  kl_clock_advance (f->clock, 23999);
   g_assert_false (g_socket_condition_check (f->peer, G_IO_IN));
-  sipd_clock_advance (f->clock, 6001);
+  kl_clock_advance (f->clock, 6001);
   ping = peer_receive (f);
   g_assert_cmpstr (ping, ==, "\r\n\r\n");
 
-  sipd_clock_advance (f->clock, 35);
+  kl_clock_advance (f->clock, 35);
   peer_send (f, "\r\n");
   g_assert_true (iterate_until (got_an_answer, f));
   g_assert_cmpint (sipd_flow_get_rtt_ms (f->flow), >=, 35);
   g_assert_cmpint (sipd_flow_get_state (f->flow), ==, SIPD_FLOW_STATE_ACTIVE);
 
   /* the next ping is due 24-30 s after the pong */
-  start = sipd_clock_now_ms (f->clock);
-  sipd_clock_advance (f->clock, 23999);
+  start = kl_clock_now_ms (f->clock);
+  kl_clock_advance (f->clock, 23999);
   g_assert_false (g_socket_condition_check (f->peer, G_IO_IN));
-  sipd_clock_advance (f->clock, 6001);
+  kl_clock_advance (f->clock, 6001);
   g_free (ping);
   ping = peer_receive (f);
   g_assert_cmpstr (ping, ==, "\r\n\r\n");
-  g_assert_cmpint (sipd_clock_now_ms (f->clock) - start, <=, 30000);
+  g_assert_cmpint (kl_clock_now_ms (f->clock) - start, <=, 30000);
 }
 
 static void
@@ -342,9 +342,9 @@ test_tcp_no_pong_within_10_s_fails_the_flow (Fixture *f, gconstpointer data)
   advance_until_readable (f, f->peer, 10001);
   ping = peer_receive (f);
   g_assert_cmpstr (ping, ==, "\r\n\r\n");
-  sipd_clock_advance (f->clock, 9999);
+  kl_clock_advance (f->clock, 9999);
   g_assert_cmpint (sipd_flow_get_state (f->flow), ==, SIPD_FLOW_STATE_ACTIVE);
-  sipd_clock_advance (f->clock, 1);
+  kl_clock_advance (f->clock, 1);
   g_assert_cmpint (sipd_flow_get_state (f->flow), ==, SIPD_FLOW_STATE_FAILED);
   g_assert_cmpstr (sipd_flow_get_failure (f->flow), ==, "no keep-alive pong within 10 s");
 }
@@ -406,14 +406,14 @@ test_udp_stun_answer_keeps_the_flow_and_its_mapped_address (Fixture *f, gconstpo
 
   start_udp (f);
   sipd_flow_start_keepalive (f->flow, 25, 0);
-  sipd_clock_advance (f->clock, 25000);
+  kl_clock_advance (f->clock, 25000);
   client = udp_server_receive_stun (f, &id);
   udp_server_answer (f, client, &id, "192.0.2.7", 40000);
   g_assert_true (iterate_until (got_an_answer, f));
 
   f->answers = 0;
   udp_server_drain (f);
-  sipd_clock_advance (f->clock, 25000);
+  kl_clock_advance (f->clock, 25000);
   again = udp_server_receive_stun (f, &id);
   udp_server_answer (f, again, &id, "192.0.2.7", 40000);
   g_assert_true (iterate_until (got_an_answer, f));
@@ -429,13 +429,13 @@ test_udp_new_mapped_address_fails_the_flow (Fixture *f, gconstpointer data)
 
   start_udp (f);
   sipd_flow_start_keepalive (f->flow, 25, 0);
-  sipd_clock_advance (f->clock, 25000);
+  kl_clock_advance (f->clock, 25000);
   client = udp_server_receive_stun (f, &id);
   udp_server_answer (f, client, &id, "192.0.2.7", 40000);
   g_assert_true (iterate_until (got_an_answer, f));
 
   udp_server_drain (f);
-  sipd_clock_advance (f->clock, 25000);
+  kl_clock_advance (f->clock, 25000);
   again = udp_server_receive_stun (f, &id);
   udp_server_answer (f, again, &id, "192.0.2.7", 40001);
   g_assert_true (iterate_until (flow_has_failed, f));
@@ -456,13 +456,13 @@ test_udp_unanswered_stun_is_retransmitted_then_fails_after_10_s (Fixture *f, gco
   from = udp_server_receive_stun (f, &first);
   for (guint i = 0; i < G_N_ELEMENTS (retransmit_after); i++) {
     g_autoptr (GInetSocketAddress) again = NULL;
-    sipd_clock_advance (f->clock, retransmit_after[i]);
+    kl_clock_advance (f->clock, retransmit_after[i]);
     again = udp_server_receive_stun (f, &id);
     g_assert_cmpmem (id.id, sizeof id.id, first.id, sizeof first.id);
   }
-  sipd_clock_advance (f->clock, 10000 - 7500 - 1);
+  kl_clock_advance (f->clock, 10000 - 7500 - 1);
   g_assert_cmpint (sipd_flow_get_state (f->flow), ==, SIPD_FLOW_STATE_ACTIVE);
-  sipd_clock_advance (f->clock, 1);
+  kl_clock_advance (f->clock, 1);
   g_assert_cmpint (sipd_flow_get_state (f->flow), ==, SIPD_FLOW_STATE_FAILED);
   g_assert_cmpstr (sipd_flow_get_failure (f->flow), ==, "no STUN keep-alive answer within 10 s");
 }

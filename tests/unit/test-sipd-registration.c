@@ -11,7 +11,7 @@
 #define INSTANCE "urn:uuid:3c1e5b7a-942d-4f61-8a0c-6e52d719b344"
 
 typedef struct {
-  SipdClock *clock;
+  KlClock *clock;
   SipdStack *stack;
   GSocket *registrar; /* the scripted peer */
   SipdFlow *flow;
@@ -46,7 +46,7 @@ fixture_setup (Fixture *f, gconstpointer data)
     .renewal_s = 15,
   };
 
-  f->clock = sipd_clock_new_fake (5);
+  f->clock = kl_clock_new_fake (5);
   f->stack = sipd_stack_new (f->clock, &params, &error);
   g_assert_no_error (error);
   f->registrar = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
@@ -67,7 +67,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   sipd_flow_unref (f->flow);
   sipd_stack_free (f->stack);
   g_object_unref (f->registrar);
-  sipd_clock_unref (f->clock);
+  kl_clock_unref (f->clock);
 }
 
 /* The registrar's side */
@@ -240,9 +240,9 @@ test_refresh_goes_15_s_before_expiry_with_the_cached_nonce (Fixture *f, gconstpo
   second = registrar_receive (f, &from);
   registrar_answer (f, from, second, 200, "OK", ok);
 
-  sipd_clock_advance (f->clock, 44999);
+  kl_clock_advance (f->clock, 44999);
   g_assert_false (registrar_has_request (f));
-  sipd_clock_advance (f->clock, 1);
+  kl_clock_advance (f->clock, 1);
   refresh = registrar_receive (f, &from);
   authorization = sent_authorization (f);
   g_assert_nonnull (strstr (authorization, "nonce=\"n1\""));
@@ -318,9 +318,9 @@ test_unanswered_register_fails_the_flow_after_the_transaction_timer (Fixture *f,
 
   sipd_registration_register (f->registration, f->flow);
   request = registrar_receive (f, &from);
-  sipd_clock_advance (f->clock, 3999);
+  kl_clock_advance (f->clock, 3999);
   g_assert_cmpint (sipd_registration_get_state (f->registration), ==, SIPD_REGISTRATION_STATE_REGISTERING);
-  sipd_clock_advance (f->clock, 1);
+  kl_clock_advance (f->clock, 1);
   g_assert_cmpint (sipd_flow_get_state (f->flow), ==, SIPD_FLOW_STATE_FAILED);
   g_assert_cmpstr (sipd_flow_get_failure (f->flow), ==, "no answer to REGISTER within 4000 ms");
   g_assert_cmpint (sipd_registration_get_state (f->registration), ==, SIPD_REGISTRATION_STATE_FAILED);

@@ -7,7 +7,7 @@
 #include "sipd-stack.h"
 
 typedef struct {
-  SipdClock *clock;
+  KlClock *clock;
   SipdStack *stack;
   guint requests;
 } Fixture;
@@ -29,7 +29,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   SipdStackParams params = { .timers = { 500, 4000, 4000 }, .udp_port = 0, .symmetric_udp = TRUE };
   g_autoptr (GError) error = NULL;
 
-  f->clock = sipd_clock_new_fake (9);
+  f->clock = kl_clock_new_fake (9);
   f->stack = sipd_stack_new (f->clock, &params, &error);
   g_assert_no_error (error);
   sipd_stack_set_request_handler (f->stack, on_request, f);
@@ -39,7 +39,7 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   sipd_stack_free (f->stack);
-  sipd_clock_unref (f->clock);
+  kl_clock_unref (f->clock);
 }
 
 static GSocket *
@@ -103,7 +103,7 @@ test_retransmitted_request_is_answered_from_the_transaction (Fixture *f, gconstp
   g_assert_cmpuint (f->requests, ==, 1);
 
   /* after Timer J the same branch is a new request */
-  sipd_clock_advance (f->clock, 32000);
+  kl_clock_advance (f->clock, 32000);
   send_options (f, peer, "z9hG4bKonce");
   g_free (receive_answer (peer));
   g_assert_cmpuint (f->requests, ==, 2);

@@ -1,59 +1,59 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The fake clock, and the RFC 5626 intervals driven by it. */
-#include "sipd-clock.h"
+#include "kl-clock.h"
 #include "sipd-timing.h"
 
 typedef struct {
   GArray *fired_at;
-  SipdClock *clock;
-  SipdTimer *restart; /* restarted from its own callback when set */
+  KlClock *clock;
+  KlTimer *restart; /* restarted from its own callback when set */
 } Record;
 
 static void
 on_fire (gpointer user_data)
 {
   Record *record = user_data;
-  gint64 now = sipd_clock_now_ms (record->clock);
+  gint64 now = kl_clock_now_ms (record->clock);
 
   g_array_append_val (record->fired_at, now);
   if (record->restart != NULL && record->fired_at->len < 3)
-    sipd_timer_start (record->restart, 100);
+    kl_timer_start (record->restart, 100);
 }
 
 static void
 test_fake_clock_fires_timers_in_deadline_order (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new_fake (1);
+  g_autoptr (KlClock) clock = kl_clock_new_fake (1);
   g_autoptr (GArray) fired = g_array_new (FALSE, FALSE, sizeof (gint64));
   Record record = { fired, clock, NULL };
-  g_autoptr (SipdTimer) late = sipd_timer_new (clock, on_fire, &record);
-  g_autoptr (SipdTimer) early = sipd_timer_new (clock, on_fire, &record);
-  gint64 start = sipd_clock_now_ms (clock);
+  g_autoptr (KlTimer) late = kl_timer_new (clock, on_fire, &record);
+  g_autoptr (KlTimer) early = kl_timer_new (clock, on_fire, &record);
+  gint64 start = kl_clock_now_ms (clock);
 
-  sipd_timer_start (late, 300);
-  sipd_timer_start (early, 200);
-  sipd_clock_advance (clock, 199);
+  kl_timer_start (late, 300);
+  kl_timer_start (early, 200);
+  kl_clock_advance (clock, 199);
   g_assert_cmpuint (fired->len, ==, 0);
-  sipd_clock_advance (clock, 200);
+  kl_clock_advance (clock, 200);
   g_assert_cmpuint (fired->len, ==, 2);
   g_assert_cmpint (g_array_index (fired, gint64, 0), ==, start + 200);
   g_assert_cmpint (g_array_index (fired, gint64, 1), ==, start + 300);
-  g_assert_cmpint (sipd_clock_now_ms (clock), ==, start + 399);
-  g_assert_false (sipd_timer_is_active (late));
+  g_assert_cmpint (kl_clock_now_ms (clock), ==, start + 399);
+  g_assert_false (kl_timer_is_active (late));
 }
 
 static void
 test_timer_restarted_from_its_callback_fires_again_within_one_advance (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new_fake (1);
+  g_autoptr (KlClock) clock = kl_clock_new_fake (1);
   g_autoptr (GArray) fired = g_array_new (FALSE, FALSE, sizeof (gint64));
   Record record = { fired, clock, NULL };
-  g_autoptr (SipdTimer) timer = sipd_timer_new (clock, on_fire, &record);
-  gint64 start = sipd_clock_now_ms (clock);
+  g_autoptr (KlTimer) timer = kl_timer_new (clock, on_fire, &record);
+  gint64 start = kl_clock_now_ms (clock);
 
   record.restart = timer;
-  sipd_timer_start (timer, 100);
-  sipd_clock_advance (clock, 1000);
+  kl_timer_start (timer, 100);
+  kl_clock_advance (clock, 1000);
   g_assert_cmpuint (fired->len, ==, 3);
   g_assert_cmpint (g_array_index (fired, gint64, 2), ==, start + 300);
 }
@@ -61,14 +61,14 @@ test_timer_restarted_from_its_callback_fires_again_within_one_advance (void)
 static void
 test_stopped_timer_does_not_fire (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new_fake (1);
+  g_autoptr (KlClock) clock = kl_clock_new_fake (1);
   g_autoptr (GArray) fired = g_array_new (FALSE, FALSE, sizeof (gint64));
   Record record = { fired, clock, NULL };
-  g_autoptr (SipdTimer) timer = sipd_timer_new (clock, on_fire, &record);
+  g_autoptr (KlTimer) timer = kl_timer_new (clock, on_fire, &record);
 
-  sipd_timer_start (timer, 100);
-  sipd_timer_stop (timer);
-  sipd_clock_advance (clock, 1000);
+  kl_timer_start (timer, 100);
+  kl_timer_stop (timer);
+  kl_clock_advance (clock, 1000);
   g_assert_cmpuint (fired->len, ==, 0);
 }
 
@@ -88,17 +88,17 @@ on_real_fire (gpointer user_data)
 static void
 test_real_clock_fires_on_the_main_loop (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new ();
+  g_autoptr (KlClock) clock = kl_clock_new ();
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   gboolean fired = FALSE;
-  g_autoptr (SipdTimer) timer = sipd_timer_new (clock, on_real_fire, &fired);
+  g_autoptr (KlTimer) timer = kl_timer_new (clock, on_real_fire, &fired);
 
-  sipd_timer_start (timer, 10);
+  kl_timer_start (timer, 10);
   g_timeout_add (2000, quit_loop, loop);
   while (!fired)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (fired);
-  g_assert_false (sipd_timer_is_active (timer));
+  g_assert_false (kl_timer_is_active (timer));
 }
 
 /* RFC 5626 §4.4.1 */
@@ -106,7 +106,7 @@ test_real_clock_fires_on_the_main_loop (void)
 static void
 test_keepalive_without_flow_timer_or_config_follows_rfc_recommendation (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new_fake (7);
+  g_autoptr (KlClock) clock = kl_clock_new_fake (7);
 
   for (guint i = 0; i < 1000; i++) {
     gint64 stream = sipd_keepalive_interval_ms (clock, TRUE, 0, 0);
@@ -121,7 +121,7 @@ test_keepalive_without_flow_timer_or_config_follows_rfc_recommendation (void)
 static void
 test_keepalive_is_80_to_100_percent_of_the_smaller_timer (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new_fake (7);
+  g_autoptr (KlClock) clock = kl_clock_new_fake (7);
   static const struct {
     guint flow_timer, configured, base;
   } cases[] = {
@@ -161,7 +161,7 @@ test_backoff_upper_bound_doubles_from_its_base_up_to_1800_s (void)
 static void
 test_backoff_waits_50_to_100_percent_of_the_bound (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new_fake (3);
+  g_autoptr (KlClock) clock = kl_clock_new_fake (3);
   gint64 low = G_MAXINT64, high = 0;
 
   for (guint i = 0; i < 2000; i++) {
@@ -178,7 +178,7 @@ test_backoff_waits_50_to_100_percent_of_the_bound (void)
 static void
 test_backoff_honours_retry_after (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new_fake (3);
+  g_autoptr (KlClock) clock = kl_clock_new_fake (3);
 
   for (guint i = 0; i < 100; i++)
     g_assert_cmpint (sipd_backoff_delay_ms (clock, 0, TRUE, 600, 100), ==, 600000);
@@ -190,7 +190,7 @@ test_backoff_honours_retry_after (void)
 static void
 test_backoff_scales_down_for_labs_only_when_asked (void)
 {
-  g_autoptr (SipdClock) clock = sipd_clock_new_fake (3);
+  g_autoptr (KlClock) clock = kl_clock_new_fake (3);
 
   for (guint i = 0; i < 100; i++) {
     gint64 ms = sipd_backoff_delay_ms (clock, 0, TRUE, 0, 10);

@@ -1,37 +1,37 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "sipd-clock"
+#define G_LOG_DOMAIN "kl-clock"
 
-#include "sipd-clock.h"
+#include "kl-clock.h"
 
-struct _SipdClock {
+struct _KlClock {
   gboolean fake;
   gint64 fake_now_ms;
   GRand *rand;
   GList *fake_timers; /* active timers of a fake clock, in no order */
 };
 
-struct _SipdTimer {
-  SipdClock *clock;
-  SipdTimerFunc func;
+struct _KlTimer {
+  KlClock *clock;
+  KlTimerFunc func;
   gpointer user_data;
   gboolean active;
   gint64 deadline_ms;
   GSource *source; /* real clock only */
 };
 
-SipdClock *
-sipd_clock_new (void)
+KlClock *
+kl_clock_new (void)
 {
-  SipdClock *self = g_atomic_rc_box_new0 (SipdClock);
+  KlClock *self = g_atomic_rc_box_new0 (KlClock);
 
   self->rand = g_rand_new ();
   return self;
 }
 
-SipdClock *
-sipd_clock_new_fake (guint32 seed)
+KlClock *
+kl_clock_new_fake (guint32 seed)
 {
-  SipdClock *self = g_atomic_rc_box_new0 (SipdClock);
+  KlClock *self = g_atomic_rc_box_new0 (KlClock);
 
   self->fake = TRUE;
   self->fake_now_ms = 1000000;
@@ -39,44 +39,44 @@ sipd_clock_new_fake (guint32 seed)
   return self;
 }
 
-SipdClock *
-sipd_clock_ref (SipdClock *self)
+KlClock *
+kl_clock_ref (KlClock *self)
 {
   return g_atomic_rc_box_acquire (self);
 }
 
 static void
-sipd_clock_clear (SipdClock *self)
+kl_clock_clear (KlClock *self)
 {
   g_warn_if_fail (self->fake_timers == NULL);
   g_rand_free (self->rand);
 }
 
 void
-sipd_clock_unref (SipdClock *self)
+kl_clock_unref (KlClock *self)
 {
-  g_atomic_rc_box_release_full (self, (GDestroyNotify) sipd_clock_clear);
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) kl_clock_clear);
 }
 
 gint64
-sipd_clock_now_ms (SipdClock *self)
+kl_clock_now_ms (KlClock *self)
 {
   return self->fake ? self->fake_now_ms : g_get_monotonic_time () / 1000;
 }
 
 double
-sipd_clock_random (SipdClock *self, double low, double high)
+kl_clock_random (KlClock *self, double low, double high)
 {
   return g_rand_double_range (self->rand, low, high);
 }
 
-static SipdTimer *
-earliest_due (SipdClock *self, gint64 until_ms)
+static KlTimer *
+earliest_due (KlClock *self, gint64 until_ms)
 {
-  SipdTimer *earliest = NULL;
+  KlTimer *earliest = NULL;
 
   for (GList *l = self->fake_timers; l; l = l->next) {
-    SipdTimer *timer = l->data;
+    KlTimer *timer = l->data;
     if (timer->deadline_ms <= until_ms && (earliest == NULL || timer->deadline_ms < earliest->deadline_ms))
       earliest = timer;
   }
@@ -84,10 +84,10 @@ earliest_due (SipdClock *self, gint64 until_ms)
 }
 
 void
-sipd_clock_advance (SipdClock *self, gint64 ms)
+kl_clock_advance (KlClock *self, gint64 ms)
 {
   gint64 until = self->fake_now_ms + ms;
-  SipdTimer *timer;
+  KlTimer *timer;
 
   g_return_if_fail (self->fake);
   g_return_if_fail (ms >= 0);
@@ -95,49 +95,49 @@ sipd_clock_advance (SipdClock *self, gint64 ms)
   /* A fired timer may start others that fall due within the same advance. */
   while ((timer = earliest_due (self, until)) != NULL) {
     self->fake_now_ms = timer->deadline_ms;
-    sipd_timer_stop (timer);
+    kl_timer_stop (timer);
     timer->func (timer->user_data);
   }
   self->fake_now_ms = until;
 }
 
-SipdTimer *
-sipd_timer_new (SipdClock *clock, SipdTimerFunc func, gpointer user_data)
+KlTimer *
+kl_timer_new (KlClock *clock, KlTimerFunc func, gpointer user_data)
 {
-  SipdTimer *timer = g_new0 (SipdTimer, 1);
+  KlTimer *timer = g_new0 (KlTimer, 1);
 
-  timer->clock = sipd_clock_ref (clock);
+  timer->clock = kl_clock_ref (clock);
   timer->func = func;
   timer->user_data = user_data;
   return timer;
 }
 
 void
-sipd_timer_free (SipdTimer *timer)
+kl_timer_free (KlTimer *timer)
 {
-  sipd_timer_stop (timer);
-  sipd_clock_unref (timer->clock);
+  kl_timer_stop (timer);
+  kl_clock_unref (timer->clock);
   g_free (timer);
 }
 
 static gboolean
 on_real_timeout (gpointer user_data)
 {
-  SipdTimer *timer = user_data;
+  KlTimer *timer = user_data;
 
-  sipd_timer_stop (timer);
+  kl_timer_stop (timer);
   timer->func (timer->user_data);
   return G_SOURCE_REMOVE;
 }
 
 void
-sipd_timer_start (SipdTimer *timer, gint64 delay_ms)
+kl_timer_start (KlTimer *timer, gint64 delay_ms)
 {
-  sipd_timer_stop (timer);
+  kl_timer_stop (timer);
   if (delay_ms < 0)
     delay_ms = 0;
   timer->active = TRUE;
-  timer->deadline_ms = sipd_clock_now_ms (timer->clock) + delay_ms;
+  timer->deadline_ms = kl_clock_now_ms (timer->clock) + delay_ms;
 
   if (timer->clock->fake) {
     timer->clock->fake_timers = g_list_prepend (timer->clock->fake_timers, timer);
@@ -145,12 +145,12 @@ sipd_timer_start (SipdTimer *timer, gint64 delay_ms)
   }
   timer->source = g_timeout_source_new ((guint) MIN (delay_ms, G_MAXUINT));
   g_source_set_callback (timer->source, on_real_timeout, timer, NULL);
-  g_source_set_name (timer->source, "sipd-timer");
+  g_source_set_name (timer->source, "kl-timer");
   g_source_attach (timer->source, NULL);
 }
 
 void
-sipd_timer_stop (SipdTimer *timer)
+kl_timer_stop (KlTimer *timer)
 {
   if (!timer->active)
     return;
@@ -164,13 +164,13 @@ sipd_timer_stop (SipdTimer *timer)
 }
 
 gboolean
-sipd_timer_is_active (SipdTimer *timer)
+kl_timer_is_active (KlTimer *timer)
 {
   return timer->active;
 }
 
 gint64
-sipd_timer_get_deadline_ms (SipdTimer *timer)
+kl_timer_get_deadline_ms (KlTimer *timer)
 {
   return timer->deadline_ms;
 }
