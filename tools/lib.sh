@@ -9,10 +9,12 @@ KL_BUILD_PACKAGES=(
   libglib2.0-dev libglib2.0-bin libsofia-sip-ua-dev libgnutls28-dev
 )
 KL_RUN_PACKAGES=(dbus-daemon dbus-bin systemd util-linux)
-# a real registrar, certificates and tools for the demo and the end-to-end tests
+# a real registrar, certificates and tools for the demo and the end-to-end tests;
+# dnsmasq-base is the name server of the DNS tests: the bare executable, with no
+# service that starts at install (that is the package dnsmasq)
 KL_SERVER_PACKAGES=(
   kamailio kamailio-outbound-modules kamailio-tls-modules kamailio-presence-modules
-  gnutls-bin python3 iproute2
+  gnutls-bin python3 iproute2 dnsmasq-base
 )
 KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables "${KL_SERVER_PACKAGES[@]}")
 

@@ -6,70 +6,7 @@
 #include <string.h>
 
 #include "kl-test-bus.h"
-
-/* Kamailio runs in its own session, out of reach of the death signal the test
- * gives its children; a failed assertion or a crash must still take it down,
- * by PID. */
-#define MAX_RUNNING 8
-static volatile int running[MAX_RUNNING];
-
-static const int fatal_signals[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGTERM };
-
-static void
-on_fatal_signal (int signal_number)
-{
-  for (int i = 0; i < MAX_RUNNING; i++) {
-    if (running[i] > 0)
-      kill (-running[i], SIGKILL);
-  }
-  signal (signal_number, SIG_DFL);
-  raise (signal_number);
-}
-
-static void
-remember (int pid)
-{
-  static gboolean handler_installed;
-
-  if (!handler_installed) {
-    /* a failed assertion aborts; a fatal critical traps */
-    for (guint i = 0; i < G_N_ELEMENTS (fatal_signals); i++)
-      signal (fatal_signals[i], on_fatal_signal);
-    handler_installed = TRUE;
-  }
-  for (int i = 0; i < MAX_RUNNING; i++) {
-    if (running[i] == 0) {
-      running[i] = pid;
-      return;
-    }
-  }
-  g_error ("more than %d Kamailio instances at once", MAX_RUNNING);
-}
-
-static void
-forget (int pid)
-{
-  for (int i = 0; i < MAX_RUNNING; i++) {
-    if (running[i] == pid)
-      running[i] = 0;
-  }
-}
-
-/* Runs a command to its end; returns its stdout, stderr passed through. */
-char *
-kl_test_run (const char *const *argv, int *ret_status)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  char *out = NULL;
-
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  if (ret_status != NULL)
-    *ret_status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
-  return out;
-}
+#include "kl-test-process.h"
 
 static void
 run_and_forget (const char *const *argv)
@@ -106,7 +43,7 @@ launch (KlTestKamailio *self)
   g_assert_cmpint (status, ==, 0);
   self->pid = atoi (out);
   g_assert_cmpint (self->pid, >, 1);
-  remember (self->pid);
+  kl_test_group_remember (self->pid); /* it runs in its own session, out of reach of the death signal */
 }
 
 KlTestKamailio *
@@ -130,10 +67,7 @@ void
 kl_test_kamailio_kill (KlTestKamailio *self)
 {
   g_assert_cmpint (self->pid, >, 1);
-  kill (-self->pid, SIGKILL);
-  for (guint i = 0; i < 250 && kill (-self->pid, 0) == 0; i++)
-    g_usleep (20 * 1000);
-  forget (self->pid);
+  kl_test_group_kill (self->pid);
   self->pid = 0;
 }
 
@@ -212,7 +146,7 @@ kl_test_kamailio_stop (KlTestKamailio *self)
     const char *argv[] = { kl_test_source_path ("tests/e2e/kamailio/stop-instance.sh"), pid, NULL };
     run_and_forget (argv);
   }
-  forget (self->pid);
+  kl_test_group_forget (self->pid);
   self->pid = 0;
 }
 

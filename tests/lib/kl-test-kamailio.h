@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "kl-test-process.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -32,7 +34,5 @@ void kl_test_kamailio_restart (KlTestKamailio *self);
 void kl_test_kamailio_pause (KlTestKamailio *self, gboolean paused);
 void kl_test_kamailio_black_hole (KlTestKamailio *self, gboolean on);
 void kl_test_kamailio_set_register_reply (KlTestKamailio *self, guint status);
-
-char *kl_test_run (const char *const *argv, int *ret_status);
 
 G_END_DECLS
