@@ -7,6 +7,20 @@
 #include "kl-daemon.h"
 #include "netmond-service.h"
 
+/* The phone's own seed for the order of SRV targets of one priority: its MAC
+ * address, else the machine ID. */
+static guint32
+srv_seed (const KlConfigSource *source)
+{
+  g_autofree char *machine_id = NULL;
+
+  if (source->mac != NULL && *source->mac != '\0')
+    return g_str_hash (source->mac);
+  if (g_file_get_contents ("/etc/machine-id", &machine_id, NULL, NULL))
+    return g_str_hash (g_strstrip (machine_id));
+  return 0;
+}
+
 static gboolean
 on_bus_acquired (GDBusConnection *connection, gpointer user_data, GError **error)
 {
@@ -28,6 +42,7 @@ run (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (KlConfig) config = NULL;
   g_autoptr (NetmondService) service = NULL;
+  g_autoptr (KlClock) clock = kl_clock_new ();
   KlConfigSource source;
 
   setlocale (LC_ALL, "");
@@ -47,7 +62,11 @@ run (int argc, char **argv)
     return 1;
   }
 
-  service = netmond_service_new (g_network_monitor_get_default ());
+  service = netmond_service_new (clock, config, srv_seed (&source), &error);
+  if (service == NULL) {
+    g_warning ("refusing to start: %s", error->message);
+    return 1;
+  }
   const KlDaemonHooks hooks = {
     .bus_name = "org.keepline.NetMon",
     .bus_acquired = on_bus_acquired,

@@ -4,38 +4,72 @@
 #include "netmond-service.h"
 
 #include "kl-dbus.h"
+#include "kl-net-facts.h"
+#include "netmond-error.h"
+#include "netmond-links.h"
+#include "netmond-probes.h"
+#include "netmond-resolver.h"
+#include "netmond-servers.h"
 
 struct _NetmondService {
-  GNetworkMonitor *monitor;
+  KlClock *clock;
+  NetmondLinks *links;
+  NetmondResolver *resolver;
+  NetmondServers *servers;
+  NetmondProbes *probes;
+  KlNetFacts *link_facts; /* of the Links last published, to see what a change brings */
+
   KlNetMon1 *iface;
-  gboolean exported;
+  GDBusConnection *connection;
+  GHashTable *watcher_ids; /* bus name of a watcher -> its g_bus_watch_name id */
 };
 
-/* Until the probes of SIP servers exist, a default route is all "full" means. */
+/* Online */
+
+static const NetmondLink *
+first_usable_link (NetmondService *self)
+{
+  GPtrArray *links = netmond_links_get_links (self->links);
+
+  for (guint i = 0; i < links->len; i++) {
+    const NetmondLink *link = g_ptr_array_index (links, i);
+    if (link->state == NETMOND_LINK_STATE_UP && link->addresses->len > 0 && !g_str_equal (link->name, "lo"))
+      return link;
+  }
+  return NULL;
+}
+
 static void
 update_online (NetmondService *self)
 {
   const char *online;
-  const char *reason;
+  g_autofree char *reason = NULL;
+  guint probed = g_hash_table_size (self->watcher_ids) > 0 ? netmond_probes_count (self->probes,
+                                                                                   NETMOND_PROBE_STATE_REACHABLE) +
+                                                                 netmond_probes_count (self->probes,
+                                                                                       NETMOND_PROBE_STATE_UNREACHABLE)
+                                                           : 0;
+  guint reachable = netmond_probes_count (self->probes, NETMOND_PROBE_STATE_REACHABLE);
 
-  switch (g_network_monitor_get_connectivity (self->monitor)) {
-  case G_NETWORK_CONNECTIVITY_LOCAL:
+  if (!netmond_links_has_usable_link (self->links)) {
     online = "none";
-    reason = "no default route";
-    break;
-  case G_NETWORK_CONNECTIVITY_LIMITED:
-  case G_NETWORK_CONNECTIVITY_PORTAL:
+    reason = g_strdup ("no link other than loopback is up with an address");
+  } else if (!netmond_links_has_default_route (self->links)) {
+    const NetmondLink *link = first_usable_link (self);
     online = "limited";
-    reason = "default route, but the network reports limited connectivity";
-    break;
-  case G_NETWORK_CONNECTIVITY_FULL:
+    reason = g_strdup_printf ("%s up with %s, but no default route", link ? link->name : "a link",
+                              link ? (const char *) g_ptr_array_index (link->addresses, 0) : "an address");
+  } else if (probed > 0 && reachable == 0) {
+    online = "limited";
+    reason = g_strdup_printf ("default route via %s, but none of %u targets reachable",
+                              netmond_links_get_default_route_link (self->links), probed);
+  } else {
     online = "full";
-    reason = "default route present";
-    break;
-  default:
-    online = "none";
-    reason = "unknown connectivity";
-    break;
+    if (probed > 0)
+      reason = g_strdup_printf ("default route via %s, %u of %u targets reachable",
+                                netmond_links_get_default_route_link (self->links), reachable, probed);
+    else
+      reason = g_strdup_printf ("default route via %s", netmond_links_get_default_route_link (self->links));
   }
   if (g_strcmp0 (kl_net_mon1_get_online (self->iface), online) != 0)
     g_message ("online: %s -> %s (%s)", kl_net_mon1_get_online (self->iface), online, reason);
@@ -43,34 +77,317 @@ update_online (NetmondService *self)
   kl_net_mon1_set_online_reason (self->iface, reason);
 }
 
-static void
-on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer user_data)
+/* Links */
+
+static GVariant *
+links_variant (NetmondService *self)
 {
-  update_online (user_data);
+  GPtrArray *links = netmond_links_get_links (self->links);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssas)"));
+  for (guint i = 0; i < links->len; i++) {
+    const NetmondLink *link = g_ptr_array_index (links, i);
+
+    g_variant_builder_open (&builder, G_VARIANT_TYPE ("(ssas)"));
+    g_variant_builder_add (&builder, "s", link->name);
+    g_variant_builder_add (&builder, "s", netmond_link_state_to_string (link->state));
+    g_variant_builder_open (&builder, G_VARIANT_TYPE ("as"));
+    for (guint j = 0; j < link->addresses->len; j++)
+      g_variant_builder_add (&builder, "s", (const char *) g_ptr_array_index (link->addresses, j));
+    g_variant_builder_close (&builder);
+    g_variant_builder_close (&builder);
+  }
+  return g_variant_builder_end (&builder);
+}
+
+static void
+update_links (NetmondService *self)
+{
+  GVariant *links = links_variant (self);
+  KlNetFacts *facts = kl_net_facts_new (links);
+
+  kl_net_mon1_set_links (self->iface, links);
+  if (kl_net_facts_gained (self->link_facts, facts)) {
+    g_message ("a link came up or an address came: resolving and probing again now");
+    netmond_servers_retry_now (self->servers);
+    netmond_probes_probe_all_now (self->probes);
+  }
+  g_clear_pointer (&self->link_facts, kl_net_facts_free);
+  self->link_facts = facts;
+  update_online (self);
+}
+
+static void
+on_links_changed (NetmondLinks *links, gpointer user_data)
+{
+  update_links (user_data);
+}
+
+/* Servers and probes */
+
+static GVariant *
+targets_variant (const KlSipTargets *targets, gboolean with_srv)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, with_srv ? G_VARIANT_TYPE ("a(sqqq)") : G_VARIANT_TYPE ("a(sq)"));
+  for (guint i = 0; targets != NULL && i < targets->targets->len; i++) {
+    const KlSipTarget *target = g_ptr_array_index (targets->targets, i);
+    g_autofree char *address = g_inet_address_to_string (target->address);
+
+    if (with_srv)
+      g_variant_builder_add (&builder, "(sqqq)", address, target->port, target->priority, target->weight);
+    else
+      g_variant_builder_add (&builder, "(sq)", address, target->port);
+  }
+  return g_variant_builder_end (&builder);
+}
+
+static void
+update_probe_targets (NetmondService *self, GPtrArray *servers)
+{
+  g_autoptr (GArray) targets = g_array_new (FALSE, FALSE, sizeof (NetmondProbeTarget));
+
+  for (guint i = 0; i < servers->len; i++) {
+    const NetmondServer *server = g_ptr_array_index (servers, i);
+    for (guint j = 0; server->targets != NULL && j < server->targets->targets->len; j++) {
+      const KlSipTarget *target = g_ptr_array_index (server->targets->targets, j);
+      NetmondProbeTarget probe = { target->address, target->port, server->transport };
+      g_array_append_val (targets, probe);
+    }
+  }
+  netmond_probes_set_targets (self->probes, (NetmondProbeTarget *) targets->data, targets->len);
+}
+
+static void
+update_servers (NetmondService *self)
+{
+  g_autoptr (GPtrArray) servers = netmond_servers_get_all (self->servers);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sqssa(sqqq)us)"));
+  for (guint i = 0; i < servers->len; i++) {
+    const NetmondServer *server = g_ptr_array_index (servers, i);
+    g_variant_builder_add (&builder, "(sqss@a(sqqq)us)", server->host, server->port,
+                           kl_sip_transport_to_string (server->transport),
+                           netmond_server_state_to_string (server->state), targets_variant (server->targets, TRUE),
+                           server->targets ? server->targets->ttl_s : 0, server->error ? server->error->message : "");
+  }
+  kl_net_mon1_set_servers (self->iface, g_variant_builder_end (&builder));
+  kl_net_mon1_set_dns_queries (self->iface,
+                               kl_dns_client_get_queries_sent (netmond_resolver_get_client (self->resolver)));
+  kl_net_mon1_set_dns_cache_hits (self->iface, netmond_resolver_get_cache_hits (self->resolver));
+  update_probe_targets (self, servers);
+}
+
+static void
+on_server_changed (NetmondServers *servers, const NetmondServer *server, gboolean targets_changed, gpointer user_data)
+{
+  NetmondService *self = user_data;
+
+  update_servers (self);
+  if (targets_changed)
+    kl_net_mon1_emit_targets_changed (self->iface, server->host, server->port,
+                                      kl_sip_transport_to_string (server->transport),
+                                      targets_variant (server->targets, FALSE));
+}
+
+static void
+on_probes_changed (NetmondProbes *probes, gpointer user_data)
+{
+  NetmondService *self = user_data;
+  g_autoptr (GPtrArray) all = netmond_probes_get_all (probes);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sqsssi)"));
+  for (guint i = 0; i < all->len; i++) {
+    const NetmondProbe *probe = g_ptr_array_index (all, i);
+    g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (probe->address));
+
+    g_variant_builder_add (&builder, "(sqsssi)", address, g_inet_socket_address_get_port (probe->address),
+                           kl_sip_transport_to_string (probe->transport), netmond_probe_state_to_string (probe->state),
+                           probe->reason, probe->rtt_ms);
+  }
+  kl_net_mon1_set_probes (self->iface, g_variant_builder_end (&builder));
+  update_online (self);
+}
+
+/* D-Bus methods */
+
+static void
+on_watcher_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  NetmondService *self = user_data;
+
+  g_message ("%s left the bus: its servers are no longer watched", name);
+  netmond_servers_drop_watcher (self->servers, name);
+  g_hash_table_remove (self->watcher_ids, name);
+  update_servers (self);
+}
+
+static void
+unwatch_name (gpointer id)
+{
+  g_bus_unwatch_name (GPOINTER_TO_UINT (id));
+}
+
+static gboolean
+parse_transport (GDBusMethodInvocation *invocation, const char *text, KlSipTransport *ret_transport)
+{
+  if (kl_sip_transport_from_string (text, ret_transport))
+    return TRUE;
+  g_dbus_method_invocation_return_error (invocation, NETMOND_ERROR, NETMOND_ERROR_INVALID_ARGS,
+                                         "transport '%s': it must be udp, tcp or tls", text);
+  return FALSE;
+}
+
+static gboolean
+on_handle_watch_servers (KlNetMon1 *iface, GDBusMethodInvocation *invocation, GVariant *servers, gpointer user_data)
+{
+  NetmondService *self = user_data;
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (NetmondServerId));
+  g_autoptr (GError) error = NULL;
+  GVariantIter iter;
+  NetmondServerId id;
+  const char *transport;
+
+  if (sender == NULL)
+    sender = "";
+  g_variant_iter_init (&iter, servers);
+  while (g_variant_iter_next (&iter, "(&sq&s)", &id.host, &id.port, &transport)) {
+    if (*id.host == '\0') {
+      g_dbus_method_invocation_return_error_literal (invocation, NETMOND_ERROR, NETMOND_ERROR_INVALID_ARGS,
+                                                     "a server has an empty host");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    if (!parse_transport (invocation, transport, &id.transport))
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    g_array_append_val (ids, id);
+  }
+  if (!netmond_servers_set_watched (self->servers, sender, (NetmondServerId *) ids->data, ids->len, &error)) {
+    g_dbus_method_invocation_return_error_literal (invocation, NETMOND_ERROR, NETMOND_ERROR_TOO_MANY, error->message);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (*sender != '\0' && !g_hash_table_contains (self->watcher_ids, sender)) {
+    guint watch = g_bus_watch_name_on_connection (g_dbus_method_invocation_get_connection (invocation), sender,
+                                                  G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_watcher_vanished, self,
+                                                  NULL);
+    g_hash_table_insert (self->watcher_ids, g_strdup (sender), GUINT_TO_POINTER (watch));
+  }
+  update_servers (self);
+  kl_net_mon1_complete_watch_servers (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_resolved_for_call (const KlSipTargets *targets, const GError *error, gpointer user_data)
+{
+  g_autoptr (GDBusMethodInvocation) invocation = user_data;
+  KlNetMon1 *iface = KL_NET_MON1 (g_dbus_method_invocation_get_user_data (invocation));
+
+  if (targets != NULL) {
+    kl_net_mon1_complete_resolve (iface, g_object_ref (invocation), targets_variant (targets, FALSE), targets->ttl_s,
+                                  targets->path);
+    return;
+  }
+  if (g_error_matches (error, KL_DNS_ERROR, KL_DNS_ERROR_INVALID_NAME))
+    g_dbus_method_invocation_return_error_literal (g_object_ref (invocation), NETMOND_ERROR,
+                                                   NETMOND_ERROR_INVALID_ARGS, error->message);
+  else
+    g_dbus_method_invocation_return_gerror (g_object_ref (invocation), error);
+}
+
+static gboolean
+on_handle_resolve (KlNetMon1 *iface,
+                   GDBusMethodInvocation *invocation,
+                   const char *host,
+                   guint16 port,
+                   const char *transport_text,
+                   gpointer user_data)
+{
+  NetmondService *self = user_data;
+  KlSipTransport transport;
+
+  if (*host == '\0') {
+    g_dbus_method_invocation_return_error_literal (invocation, NETMOND_ERROR, NETMOND_ERROR_INVALID_ARGS,
+                                                   "the host is empty");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (!parse_transport (invocation, transport_text, &transport))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  netmond_servers_resolve (self->servers, host, port, transport, on_resolved_for_call, g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* Lifetime */
+
+static KlDnsClient *
+dns_client_from_config (KlClock *clock, KlConfig *config, GError **error)
+{
+  g_autofree char *host = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  g_autoptr (GSocketAddress) server = NULL;
+  guint16 port;
+
+  if (!kl_config_get_address (config, KL_CONFIG_KEY_DNS_SERVER, &host, &port))
+    return kl_dns_client_new (clock, NULL, NULL);
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL) {
+    g_set_error (error, KL_CONFIG_ERROR, KL_CONFIG_ERROR_INVALID, "sip dns server: '%s' is not an address", host);
+    return NULL;
+  }
+  server = g_inet_socket_address_new (address, port ? port : 53);
+  g_message ("nameserver %s:%u, from 'sip dns server'", host, port ? port : 53);
+  return kl_dns_client_new (clock, G_INET_SOCKET_ADDRESS (server), NULL);
 }
 
 NetmondService *
-netmond_service_new (GNetworkMonitor *monitor)
+netmond_service_new (KlClock *clock, KlConfig *config, guint32 seed, GError **error)
 {
-  NetmondService *self = g_new0 (NetmondService, 1);
+  g_autoptr (NetmondService) self = g_new0 (NetmondService, 1);
+  KlDnsClient *client;
+  KlDnsSource source;
 
-  self->monitor = g_object_ref (monitor);
+  netmond_error_register_dns ();
+  self->clock = kl_clock_ref (clock);
   self->iface = kl_net_mon1_skeleton_new ();
+  self->watcher_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unwatch_name);
+  client = dns_client_from_config (clock, config, error);
+  if (client == NULL)
+    return NULL;
+  self->resolver = netmond_resolver_new (clock, client);
+  source = netmond_resolver_get_source (self->resolver);
+  self->servers = netmond_servers_new (clock, &source, seed, on_server_changed, self);
+  self->probes = netmond_probes_new (clock, (guint) kl_config_get_int (config, 0, KL_CONFIG_KEY_TIMER_SCALE_PERCENT),
+                                     on_probes_changed, self);
   kl_net_mon1_set_online (self->iface, "none");
-  kl_net_mon1_set_links (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(ssas)"), NULL, 0));
-  kl_net_mon1_set_targets (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(sssqqqu)"), NULL, 0));
-  g_signal_connect (monitor, "network-changed", G_CALLBACK (on_network_changed), self);
-  update_online (self);
-  return self;
+  kl_net_mon1_set_servers (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(sqssa(sqqq)us)"), NULL, 0));
+  kl_net_mon1_set_probes (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(sqsssi)"), NULL, 0));
+  self->links = netmond_links_new (on_links_changed, self, error);
+  if (self->links == NULL)
+    return NULL;
+  update_links (self);
+  g_signal_connect (self->iface, "handle-watch-servers", G_CALLBACK (on_handle_watch_servers), self);
+  g_signal_connect (self->iface, "handle-resolve", G_CALLBACK (on_handle_resolve), self);
+  return g_steal_pointer (&self);
 }
 
 void
 netmond_service_free (NetmondService *self)
 {
+  if (self == NULL)
+    return;
   netmond_service_unexport (self);
-  g_signal_handlers_disconnect_by_data (self->monitor, self);
-  g_clear_object (&self->monitor);
+  g_clear_pointer (&self->watcher_ids, g_hash_table_unref);
+  g_clear_pointer (&self->links, netmond_links_free);
+  g_clear_pointer (&self->probes, netmond_probes_free);
+  g_clear_pointer (&self->servers, netmond_servers_free);
+  g_clear_pointer (&self->resolver, netmond_resolver_free);
+  g_clear_pointer (&self->link_facts, kl_net_facts_free);
   g_clear_object (&self->iface);
+  kl_clock_unref (self->clock);
   g_free (self);
 }
 
@@ -80,17 +397,17 @@ netmond_service_export (NetmondService *self, GDBusConnection *connection, GErro
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->iface), connection,
                                          NETMOND_SERVICE_PATH, error))
     return FALSE;
-  self->exported = TRUE;
+  self->connection = g_object_ref (connection);
   return TRUE;
 }
 
 void
 netmond_service_unexport (NetmondService *self)
 {
-  if (!self->exported)
+  if (self->connection == NULL)
     return;
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
-  self->exported = FALSE;
+  g_clear_object (&self->connection);
 }
 
 const char *

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netmond's D-Bus object: the network state at /org/keepline/NetMon. */
+/* netmond's D-Bus object at /org/keepline/NetMon: the links from rtnetlink,
+ * the online state, the SIP servers watched for bus clients with their DNS
+ * answers, and the probes of their targets. */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "kl-clock.h"
 #include "kl-config.h"
 
 G_BEGIN_DECLS
@@ -12,7 +15,8 @@ G_BEGIN_DECLS
 
 typedef struct _NetmondService NetmondService;
 
-NetmondService *netmond_service_new (GNetworkMonitor *monitor);
+/* seed: what orders SRV targets of equal priority for this phone */
+NetmondService *netmond_service_new (KlClock *clock, KlConfig *config, guint32 seed, GError **error);
 void netmond_service_free (NetmondService *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetmondService, netmond_service_free)
 

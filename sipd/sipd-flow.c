@@ -36,6 +36,7 @@ struct _SipdFlow {
 
   SipdFlowState state;
   char *failure;
+  GSource *start_failure; /* reports a failure of sipd_flow_start() from the main loop */
 
   GSocket *socket;
   GSource *read_source;
@@ -223,6 +224,10 @@ sipd_flow_unref (SipdFlow *self)
   if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
   teardown (self);
+  if (self->start_failure != NULL) {
+    g_source_destroy (self->start_failure);
+    g_source_unref (self->start_failure);
+  }
   kl_timer_free (self->connect_timer);
   kl_timer_free (self->keepalive_timer);
   kl_timer_free (self->deadline_timer);
@@ -279,6 +284,29 @@ void
 sipd_flow_fail (SipdFlow *self, const char *reason)
 {
   set_failed (self, reason);
+}
+
+static gboolean
+on_start_failure (gpointer user_data)
+{
+  SipdFlow *self = user_data;
+  g_autofree char *reason = g_strdup (self->failure);
+
+  g_clear_pointer (&self->start_failure, g_source_unref);
+  set_failed (self, reason);
+  return G_SOURCE_REMOVE;
+}
+
+/* Whoever started the flow holds it and watches it only once
+ * sipd_flow_start() has returned: a failure at once is told a moment later. */
+static void
+fail_soon (SipdFlow *self, const char *reason)
+{
+  g_free (self->failure);
+  self->failure = g_strdup (reason);
+  self->start_failure = g_idle_source_new ();
+  g_source_set_callback (self->start_failure, on_start_failure, self, NULL);
+  g_source_attach (self->start_failure, g_main_context_get_thread_default ());
 }
 
 void
@@ -676,12 +704,12 @@ sipd_flow_start (SipdFlow *self)
 
   self->socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   if (self->socket == NULL) {
-    set_failed (self, error->message);
+    fail_soon (self, error->message);
     return;
   }
   g_socket_set_blocking (self->socket, FALSE);
   if (self->local_port != 0 && !bind_local_port (self, family, &error)) {
-    set_failed (self, error->message);
+    fail_soon (self, error->message);
     return;
   }
   kl_timer_start (self->connect_timer, self->connect_timeout_ms);
@@ -690,7 +718,7 @@ sipd_flow_start (SipdFlow *self)
     return;
   }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING)) {
-    set_failed (self, error->message);
+    fail_soon (self, error->message);
     return;
   }
   flow_log (self, G_LOG_LEVEL_DEBUG, "connecting");

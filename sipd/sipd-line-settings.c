@@ -174,22 +174,29 @@ sipd_server_port (const SipdServer *server, SipdTransport transport)
   return server->port ? server->port : sipd_transport_default_port (transport);
 }
 
-/* The stack's flow to the server at one of its addresses (NULL: no TLS). */
+/* The stack's flow to one of the server's targets (NULL: no TLS). */
 SipdFlow *
-sipd_server_get_flow (const SipdServer *server, SipdStack *stack, SipdTransport transport, GInetAddress *address)
+sipd_server_get_flow (const SipdServer *server, SipdStack *stack, SipdTransport transport, const KlSipTarget *target)
 {
-  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (address, sipd_server_port (server, transport));
+  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (target->address, target->port);
 
   return sipd_stack_get_flow (stack, transport, G_INET_SOCKET_ADDRESS (remote), server->host);
 }
 
-/* Whether a flow goes to this server: by the host as configured and the port. */
+/* Whether a flow goes to this server: by the host as configured, and by the
+ * port unless SRV chose it. */
 gboolean
 sipd_server_matches (const SipdServer *server, SipdTransport transport, SipdFlow *flow)
 {
-  return server->host != NULL && sipd_flow_get_transport (flow) == transport &&
-         g_strcmp0 (sipd_flow_get_server_name (flow), server->host) == 0 &&
-         g_inet_socket_address_get_port (sipd_flow_get_remote (flow)) == sipd_server_port (server, transport);
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (server->host == NULL || sipd_flow_get_transport (flow) != transport ||
+      g_strcmp0 (sipd_flow_get_server_name (flow), server->host) != 0)
+    return FALSE;
+  address = g_inet_address_new_from_string (server->host);
+  if (server->port == 0 && address == NULL)
+    return TRUE;
+  return g_inet_socket_address_get_port (sipd_flow_get_remote (flow)) == sipd_server_port (server, transport);
 }
 
 void

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kl-config.h"
+#include "kl-dns-sip.h"
 #include "sipd-failover.h"
 #include "sipd-flow.h"
 #include "sipd-stack.h"
@@ -68,7 +69,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdLinePlan, sipd_line_plan_free)
 gboolean sipd_server_matches (const SipdServer *server, SipdTransport transport, SipdFlow *flow);
 guint16 sipd_server_port (const SipdServer *server, SipdTransport transport);
 SipdFlow *sipd_server_get_flow (const SipdServer *server, SipdStack *stack, SipdTransport transport,
-                                GInetAddress *address);
+                                const KlSipTarget *target);
 guint16 sipd_transport_default_port (SipdTransport transport);
 char *sipd_format_host_port (const char *host, guint16 port);
 

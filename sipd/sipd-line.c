@@ -8,7 +8,6 @@
 #include "kl-log.h"
 #include "sipd-error.h"
 #include "sipd-events.h"
-#include "sipd-lookup.h"
 #include "sipd-probe.h"
 #include "sipd-registration.h"
 #include "sipd-standby.h"
@@ -64,6 +63,10 @@ struct _SipdLine {
   guint flow_watch;
   KlTimer *retry_timer;
   SipdLookup *lookup;
+  KlSipTargets *targets; /* of the plan's flow server, as last looked up */
+  guint target;          /* the one in use: the next is tried when its flow fails */
+  gboolean suspect;      /* the network lost something since the flow was last heard from */
+  gboolean network_changed; /* a failure now is the network's: recover at once, without back-off */
 
   gint64 published_rtt_ms;    /* the round trip the Flows property shows */
   guint consecutive_failures; /* of the flow, for the RFC 5626 back-off */
@@ -117,6 +120,24 @@ set_state (SipdLine *self, SipdLineState state, const char *reason)
   kl_sip_line1_set_state (self->iface, sipd_line_state_to_string (state));
 }
 
+/* A move, make before break: the line stays registered where it is until the
+ * new registration works, and says so. */
+static gboolean
+still_registered_before (SipdLine *self)
+{
+  SipdFlow *flow = self->previous ? sipd_registration_get_flow (self->previous) : NULL;
+
+  return flow != NULL && sipd_flow_get_state (flow) == SIPD_FLOW_STATE_ACTIVE &&
+         sipd_registration_get_state (self->previous) == SIPD_REGISTRATION_STATE_REGISTERED;
+}
+
+static void
+set_registering (SipdLine *self, const char *reason)
+{
+  if (!still_registered_before (self))
+    set_state (self, SIPD_LINE_STATE_REGISTERING, reason);
+}
+
 static void
 set_last_error (SipdLine *self, const char *error)
 {
@@ -158,8 +179,12 @@ update_flows_property (SipdLine *self)
     local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
     remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
     self->published_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
+    const char *state = sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
+
+    if (self->suspect && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
+      state = "suspect";
     g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (sipd_flow_get_transport (self->flow)),
-                           local, remote, sipd_flow_state_to_string (sipd_flow_get_state (self->flow)),
+                           local, remote, state,
                            (gint32) self->published_rtt_ms, self->flow_failures,
                            self->last_flow_failure ? self->last_flow_failure : "");
   }
@@ -387,7 +412,11 @@ finish_move (SipdLine *self)
     if (flow == NULL || sipd_flow_get_state (flow) != SIPD_FLOW_STATE_ACTIVE) {
       strand_previous (self);
     } else {
-      if (same_binding (self->previous_plan, self->plan, self->settings->outbound))
+      /* the same Contact at the same registrar is one binding: removing the old removes the new */
+      if (same_binding (self->previous_plan, self->plan, self->settings->outbound) ||
+          (g_str_equal (self->previous_plan->registrar_uri, self->plan->registrar_uri) &&
+           g_strcmp0 (sipd_registration_get_contact (self->previous),
+                      sipd_registration_get_contact (self->registration)) == 0))
         sipd_registration_free (g_steal_pointer (&self->previous));
       else
         retire_registration (self, g_steal_pointer (&self->previous));
@@ -414,6 +443,8 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
   switch (sipd_registration_get_state (registration)) {
   case SIPD_REGISTRATION_STATE_REGISTERED:
     self->consecutive_failures = 0;
+    self->network_changed = FALSE;
+    self->suspect = FALSE;
     set_last_error (self, NULL);
     kl_sip_line1_set_registrar (self->iface, self->plan->registrar);
     kl_sip_line1_set_outbound (self->iface, sipd_registration_get_outbound (registration));
@@ -449,7 +480,7 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
     line_log (self, G_LOG_LEVEL_MESSAGE, "registering again in %u s", delay_s);
     break;
   case SIPD_REGISTRATION_STATE_REGISTERING:
-    set_state (self, SIPD_LINE_STATE_REGISTERING, "REGISTER sent");
+    set_registering (self, "REGISTER sent");
     break;
   case SIPD_REGISTRATION_STATE_IDLE:
   case SIPD_REGISTRATION_STATE_UNREGISTERING:
@@ -506,7 +537,7 @@ update_standby (SipdLine *self)
     g_autoptr (SipdLinePlan) plan = sipd_line_plan_new (s, &choice);
     SipdRegistrationConfig config = registration_config (self, plan, 2);
 
-    self->standby = sipd_standby_new (self->context->stack, s, plan, &config);
+    self->standby = sipd_standby_new (self->context->stack, self->context->resolver, s, plan, &config);
     update_flows_property (self);
   } else if (!wanted && self->standby != NULL) {
     stop_standby (self);
@@ -529,6 +560,8 @@ adopt_plan (SipdLine *self)
   self->registration = sipd_registration_new (self->context->stack, &config, on_registration_changed, self);
   self->events = sipd_events_new (self->context->stack, self->iface, s, self->plan, self->context->user_agent);
   g_clear_pointer (&self->flow, sipd_flow_unref);
+  g_clear_pointer (&self->targets, kl_sip_targets_free);
+  self->target = 0;
   kl_timer_stop (self->retry_timer);
   self->consecutive_failures = 0;
   publish_plan (self);
@@ -614,7 +647,8 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
   if (self->failback_reason != NULL)
     self->failback_failures++; /* the next probes wait longer */
   if (!has_probe (self, server))
-    g_ptr_array_add (self->probes, sipd_probe_new (self->context->stack, server, self->settings->transport,
+    g_ptr_array_add (self->probes, sipd_probe_new (self->context->stack, self->context->resolver, server,
+                                                   self->settings->transport,
                                                    self->settings->timer_scale_percent, self->failback_failures,
                                                    on_probe_alive, self));
 
@@ -673,16 +707,19 @@ recover_flow (SipdLine *self, const char *reason)
   g_autofree char *error = g_strdup_printf ("flow to %s failed: %s", self->plan->registrar, reason);
 
   self->consecutive_failures++;
-  if (self->settings->outbound)
+  if (self->network_changed)
+    delay_ms = 0; /* the server did nothing wrong: the network changed under the flow */
+  else if (self->settings->outbound)
     delay_ms = sipd_backoff_delay_ms (self->context->clock, self->consecutive_failures, TRUE,
                                       sipd_registration_get_retry_after (self->registration),
                                       self->settings->timer_scale_percent);
   else
     delay_ms = (gint64) self->settings->timeout_retry_s * 1000;
+  self->network_changed = FALSE;
 
   kl_sip_line1_set_registrar (self->iface, "");
   set_last_error (self, error);
-  set_state (self, SIPD_LINE_STATE_REGISTERING, error);
+  set_registering (self, error);
   line_log (self, G_LOG_LEVEL_MESSAGE, "new flow in %" G_GINT64_FORMAT " ms (failure %u in a row)", delay_ms,
             self->consecutive_failures);
   self->backing_off = TRUE;
@@ -699,6 +736,20 @@ flow_failed (SipdLine *self, SipdFlow *flow, const char *reason)
   self->flow_failures++;
   g_free (self->last_flow_failure);
   self->last_flow_failure = g_strdup (reason);
+  self->suspect = FALSE;
+  if (self->targets != NULL && self->target + 1 < self->targets->targets->len) {
+    const KlSipTarget *next = g_ptr_array_index (self->targets->targets, ++self->target);
+    g_autofree char *address = g_inet_address_to_string (next->address);
+
+    line_log (self, G_LOG_LEVEL_MESSAGE, "flow to %s failed (%s): trying its next target, %s:%u",
+              self->plan->flow.host, reason, address, next->port);
+    g_clear_pointer (&self->flow, sipd_flow_unref);
+    sipd_registration_stop (self->registration);
+    sipd_events_stop (self->events);
+    connect_flow (self);
+    return;
+  }
+  self->target = 0;
   for (guint role = 0; role < SIPD_N_ROLES && server == NULL; role++) {
     const SipdServer *primary = &self->settings->servers[role][0];
     if (!self->choice.use_backup[role] && sipd_server_matches (primary, self->settings->transport, flow) &&
@@ -745,7 +796,13 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
     return;
   }
   if (event == SIPD_FLOW_EVENT_KEEPALIVE) {
-    if (rtt_worth_publishing (self->published_rtt_ms, sipd_flow_get_rtt_ms (flow)))
+    gboolean was_suspect = self->suspect;
+
+    if (was_suspect)
+      line_log (self, G_LOG_LEVEL_MESSAGE, "the flow answers its keep-alive: it survived the network change");
+    self->suspect = FALSE;
+    self->network_changed = FALSE;
+    if (was_suspect || rtt_worth_publishing (self->published_rtt_ms, sipd_flow_get_rtt_ms (flow)))
       update_flows_property (self);
     return;
   }
@@ -766,10 +823,10 @@ on_flow_changed (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer
 }
 
 static void
-use_address (SipdLine *self, GInetAddress *address)
+use_target (SipdLine *self, const KlSipTarget *target)
 {
   SipdFlow *flow = sipd_server_get_flow (&self->plan->flow, self->context->stack, self->settings->transport,
-                                         address);
+                                         target);
 
   if (flow == NULL) {
     g_autofree char *error = g_strdup_printf ("TLS is not available: %s",
@@ -787,17 +844,35 @@ use_address (SipdLine *self, GInetAddress *address)
 }
 
 static void
-on_looked_up (GInetAddress *address, const char *error, gpointer user_data)
+keep_targets (SipdLine *self, const KlSipTargets *targets)
+{
+  if (self->targets != NULL && kl_sip_targets_equal (self->targets, targets))
+    return;
+  g_clear_pointer (&self->targets, kl_sip_targets_free);
+  self->targets = kl_sip_targets_copy (targets);
+  self->target = 0;
+}
+
+static void
+on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data)
 {
   SipdLine *self = user_data;
 
   self->lookup = NULL;
-  if (address == NULL) {
-    g_autofree char *reason = g_strdup_printf ("cannot resolve %s: %s", self->plan->flow.host, error);
-    recover_flow (self, reason);
-    return;
+  if (targets == NULL) {
+    g_autofree char *reason = NULL;
+
+    if (self->targets == NULL) {
+      reason = g_strdup_printf ("cannot resolve %s: %s", self->plan->flow.host, error);
+      recover_flow (self, reason);
+      return;
+    }
+    line_log (self, G_LOG_LEVEL_MESSAGE, "cannot resolve %s (%s): using its last good targets",
+              self->plan->flow.host, error);
+  } else {
+    keep_targets (self, targets);
   }
-  use_address (self, address);
+  use_target (self, g_ptr_array_index (self->targets->targets, self->target));
 }
 
 static void
@@ -805,8 +880,9 @@ connect_flow (SipdLine *self)
 {
   g_clear_pointer (&self->lookup, sipd_lookup_cancel);
   self->backing_off = FALSE;
-  set_state (self, SIPD_LINE_STATE_REGISTERING, "connecting");
-  self->lookup = sipd_lookup_start (self->plan->flow.host, on_looked_up, self);
+  set_registering (self, "connecting");
+  self->lookup = sipd_lookup_start (self->context->resolver, &self->plan->flow, self->settings->transport,
+                                    on_looked_up, self);
 }
 
 /* Lifetime */
@@ -836,6 +912,10 @@ reset (SipdLine *self)
   self->choice = (SipdFailoverChoice) { { FALSE } };
   self->consecutive_failures = 0;
   self->backing_off = FALSE;
+  self->suspect = FALSE;
+  self->network_changed = FALSE;
+  g_clear_pointer (&self->targets, kl_sip_targets_free);
+  self->target = 0;
 }
 
 SipdLine *
@@ -1012,4 +1092,125 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   }
   set_state (self, SIPD_LINE_STATE_UNREGISTERED, "configured");
   move_to (self, &self->choice);
+}
+
+/* The network */
+
+/* A link went down or an address went: the flow may be dead, but a short
+ * outage does not end a TCP connection, so it is only marked. */
+void
+sipd_line_network_lost (SipdLine *self)
+{
+  if (self->flow == NULL || sipd_flow_get_state (self->flow) != SIPD_FLOW_STATE_ACTIVE || self->suspect)
+    return;
+  line_log (self, G_LOG_LEVEL_MESSAGE, "the network lost a link or an address: the flow is suspect");
+  self->suspect = TRUE;
+  update_flows_property (self);
+}
+
+/* A link came up or an address came: every flow is checked at once, and a
+ * line waiting out its back-off tries now. */
+void
+sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon)
+{
+  GInetAddress *local;
+
+  if (self->settings == NULL)
+    return;
+  for (guint i = 0; i < self->probes->len; i++)
+    sipd_probe_attempt_now (g_ptr_array_index (self->probes, i));
+  self->network_changed = TRUE;
+  if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE) {
+    local = g_inet_socket_address_get_address (sipd_flow_get_local (self->flow));
+    if (sipd_netmon_address_is_gone (netmon, local)) {
+      g_autofree char *address = g_inet_address_to_string (local);
+      g_autofree char *reason = g_strdup_printf ("its local address %s is gone", address);
+      sipd_flow_fail (self->flow, reason);
+      return;
+    }
+    line_log (self, G_LOG_LEVEL_MESSAGE, "the network gained a link or an address: checking the flow now");
+    sipd_flow_keepalive_now (self->flow);
+    return;
+  }
+  if (self->backing_off) {
+    line_log (self, G_LOG_LEVEL_MESSAGE, "the network gained a link or an address: a new flow now");
+    kl_timer_stop (self->retry_timer);
+    self->consecutive_failures = 0;
+    connect_flow (self);
+  }
+}
+
+/* The plan stays; the line moves its flow, registration and subscriptions to
+ * the server's new first target, make before break. */
+static void
+retarget (SipdLine *self)
+{
+  if (self->previous == NULL) {
+    self->previous = g_steal_pointer (&self->registration);
+    self->previous_events = g_steal_pointer (&self->events);
+    self->previous_plan = g_steal_pointer (&self->plan);
+    self->previous_choice = self->choice;
+  }
+  adopt_plan (self);
+}
+
+static gboolean
+flow_goes_to (SipdFlow *flow, const KlSipTarget *target)
+{
+  GInetSocketAddress *remote = sipd_flow_get_remote (flow);
+
+  return g_inet_socket_address_get_port (remote) == target->port &&
+         g_inet_address_equal (g_inet_socket_address_get_address (remote), target->address);
+}
+
+/* netmond resolved a server again and the answer changed. */
+void
+sipd_line_targets_changed (SipdLine *self,
+                           const char *host,
+                           guint16 port,
+                           KlSipTransport transport,
+                           const KlSipTargets *targets)
+{
+  const KlSipTarget *first;
+  g_autofree char *address = NULL;
+
+  if (self->settings == NULL || self->plan == NULL || targets->targets->len == 0 ||
+      transport != sipd_transport_to_kl (self->settings->transport) ||
+      g_ascii_strcasecmp (host, self->plan->flow.host) != 0 || port != self->plan->flow.port)
+    return;
+  first = g_ptr_array_index (targets->targets, 0);
+  keep_targets (self, targets);
+  if (self->flow == NULL || flow_goes_to (self->flow, first) || self->state != SIPD_LINE_STATE_REGISTERED)
+    return; /* where it is, or on its way somewhere: its next flow follows the new answer */
+  address = g_inet_address_to_string (first->address);
+  line_log (self, G_LOG_LEVEL_MESSAGE, "%s moved to %s:%u in DNS: moving the line there, make before break", host,
+            address, first->port);
+  retarget (self);
+}
+
+/* The servers of the line, for netmond to watch (a name) and probe: a(sqs). */
+void
+sipd_line_add_watched_servers (SipdLine *self, GHashTable *seen, GVariantBuilder *servers)
+{
+  const char *transport;
+
+  if (self->settings == NULL)
+    return;
+  transport = sipd_transport_to_string (self->settings->transport);
+  for (guint role = 0; role < SIPD_N_ROLES; role++) {
+    for (guint i = 0; i < 2; i++) {
+      const SipdServer *server = &self->settings->servers[role][i];
+      char *key;
+
+      if (server->host == NULL)
+        continue;
+      key = g_strdup_printf ("%s %u %s", server->host, server->port, transport);
+      if (g_hash_table_contains (seen, key)) {
+        g_free (key);
+        continue;
+      }
+      g_hash_table_add (seen, key);
+      g_variant_builder_add (servers, "(sqs)", server->host, server->port, transport);
+    }
+  }
 }

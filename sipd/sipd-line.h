@@ -8,6 +8,8 @@
 #include "kl-config.h"
 #include "kl-dbus.h"
 #include "sipd-line-settings.h"
+#include "sipd-lookup.h"
+#include "sipd-netmon.h"
 #include "sipd-stack.h"
 
 G_BEGIN_DECLS
@@ -24,6 +26,7 @@ typedef enum {
 typedef struct {
   KlClock *clock;
   SipdStack *stack;
+  SipdResolver *resolver;
   char *instance_id;
   char *user_agent;
   char *tls_problem; /* why TLS cannot be used, or NULL */
@@ -50,5 +53,14 @@ gboolean sipd_line_is_quiet (SipdLine *self);
 void sipd_line_detach (SipdLine *self);
 gboolean sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify);
 void sipd_line_attach (SipdLine *self);
+
+void sipd_line_network_lost (SipdLine *self);
+void sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon);
+void sipd_line_targets_changed (SipdLine *self,
+                                const char *host,
+                                guint16 port,
+                                KlSipTransport transport,
+                                const KlSipTargets *targets);
+void sipd_line_add_watched_servers (SipdLine *self, GHashTable *seen, GVariantBuilder *servers);
 
 G_END_DECLS

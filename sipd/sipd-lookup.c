@@ -1,48 +1,152 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipd-lookup"
+
 #include "sipd-lookup.h"
 
+#include "kl-dns-client.h"
+
+struct _SipdResolver {
+  KlDnsClient *client;
+  guint32 seed;
+  SipdNetmon *netmon;
+};
+
+/* Freed when the resolution it waits for returns, cancelled or not. */
 struct _SipdLookup {
+  SipdResolver *resolver;
+  char *host;
+  guint16 port;
+  KlSipTransport transport;
   GCancellable *cancellable;
   SipdLookupFunc func;
   gpointer user_data;
 };
 
-static void
-on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+KlSipTransport
+sipd_transport_to_kl (SipdTransport transport)
 {
-  SipdLookup *lookup = user_data;
-  g_autoptr (GError) error = NULL;
-  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  switch (transport) {
+  case SIPD_TRANSPORT_UDP:
+    return KL_SIP_TRANSPORT_UDP;
+  case SIPD_TRANSPORT_TCP:
+    return KL_SIP_TRANSPORT_TCP;
+  case SIPD_TRANSPORT_TLS:
+    return KL_SIP_TRANSPORT_TLS;
+  }
+  g_return_val_if_reached (KL_SIP_TRANSPORT_UDP);
+}
 
-  if (!g_cancellable_is_cancelled (lookup->cancellable))
-    lookup->func (addresses ? addresses->data : NULL, error ? error->message : NULL, lookup->user_data);
-  g_resolver_free_addresses (addresses);
+static void
+lookup_free (SipdLookup *lookup)
+{
   g_object_unref (lookup->cancellable);
+  g_free (lookup->host);
   g_free (lookup);
 }
 
-SipdLookup *
-sipd_lookup_start (const char *host, SipdLookupFunc func, gpointer user_data)
+static void
+on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
 {
-  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
+  SipdLookup *lookup = user_data;
+
+  if (!g_cancellable_is_cancelled (lookup->cancellable))
+    lookup->func (targets, error ? error->message : NULL, lookup->user_data);
+  lookup_free (lookup);
+}
+
+static void
+resolve_alone (SipdLookup *lookup)
+{
+  KlDnsSource source = kl_dns_client_get_source (lookup->resolver->client);
+
+  kl_sip_resolve (&source, lookup->host, lookup->port, lookup->transport, lookup->resolver->seed,
+                  lookup->cancellable, on_resolved, lookup);
+}
+
+static void
+on_netmon_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SipdLookup *lookup = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KlSipTargets) targets = NULL;
+  gboolean answered;
+
+  if (g_cancellable_is_cancelled (lookup->cancellable)) {
+    lookup_free (lookup);
+    return;
+  }
+  targets = sipd_netmon_resolve_finish (source, lookup->host, result, &answered, &error);
+  if (targets == NULL && !answered) {
+    g_message ("netmond could not be asked about %s (%s): resolving it alone", lookup->host, error->message);
+    resolve_alone (lookup);
+    return;
+  }
+  on_resolved (targets, error, lookup);
+}
+
+SipdLookup *
+sipd_lookup_start (SipdResolver *resolver,
+                   const SipdServer *server,
+                   SipdTransport transport,
+                   SipdLookupFunc func,
+                   gpointer user_data)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (server->host);
   SipdLookup *lookup;
 
   if (address != NULL) {
-    func (address, NULL, user_data);
+    KlSipTransport kl_transport = sipd_transport_to_kl (transport);
+    g_autoptr (KlSipTargets) targets = kl_sip_targets_new (G_MAXUINT32, "address");
+
+    kl_sip_targets_add (targets, server->host, address,
+                        server->port ? server->port : kl_sip_transport_default_port (kl_transport), 0, 0);
+    func (targets, NULL, user_data);
     return NULL;
   }
   lookup = g_new0 (SipdLookup, 1);
+  lookup->resolver = resolver;
+  lookup->host = g_strdup (server->host);
+  lookup->port = server->port;
+  lookup->transport = sipd_transport_to_kl (transport);
   lookup->cancellable = g_cancellable_new ();
   lookup->func = func;
   lookup->user_data = user_data;
-  g_resolver_lookup_by_name_async (g_resolver_get_default (), host, lookup->cancellable, on_resolved, lookup);
+  if (sipd_netmon_is_present (resolver->netmon))
+    sipd_netmon_resolve (resolver->netmon, lookup->host, lookup->port, lookup->transport, lookup->cancellable,
+                         on_netmon_answer, lookup);
+  else
+    resolve_alone (lookup);
   return lookup;
 }
 
-/* The lookup is freed once GResolver has returned. */
 void
 sipd_lookup_cancel (SipdLookup *lookup)
 {
   if (lookup != NULL)
     g_cancellable_cancel (lookup->cancellable);
+}
+
+SipdResolver *
+sipd_resolver_new (KlClock *clock, GInetSocketAddress *dns_server, guint32 seed)
+{
+  SipdResolver *self = g_new0 (SipdResolver, 1);
+
+  self->client = kl_dns_client_new (clock, dns_server, NULL);
+  self->seed = seed;
+  return self;
+}
+
+void
+sipd_resolver_set_netmon (SipdResolver *self, SipdNetmon *netmon)
+{
+  self->netmon = netmon;
+}
+
+void
+sipd_resolver_free (SipdResolver *self)
+{
+  if (self == NULL)
+    return;
+  kl_dns_client_free (self->client);
+  g_free (self);
 }

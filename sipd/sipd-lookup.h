@@ -1,19 +1,42 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A server's address: an address literal at once, a name through GResolver
- * (A/AAAA) without blocking. The first address is the one used. */
+/* Where a configured server is: its targets in the order to try them
+ * (RFC 3263). netmond answers while it is on the bus, from its cache and its
+ * watch of the TTLs; without it sipd resolves by itself, with its own DNS
+ * client and no cache. An address needs neither. */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "kl-clock.h"
+#include "kl-dns-sip.h"
+#include "sipd-line-settings.h"
+#include "sipd-netmon.h"
+
 G_BEGIN_DECLS
 
-/* address is NULL when the lookup failed; error says why */
-typedef void (*SipdLookupFunc) (GInetAddress *address, const char *error, gpointer user_data);
+typedef struct _SipdResolver SipdResolver;
 typedef struct _SipdLookup SipdLookup;
 
-/* For an address literal, func runs before this returns NULL; otherwise it runs
+/* targets is NULL when the lookup failed; error says why */
+typedef void (*SipdLookupFunc) (const KlSipTargets *targets, const char *error, gpointer user_data);
+
+/* dns_server: the nameserver to ask; NULL for those of /etc/resolv.conf.
+ * seed: orders SRV targets of one priority for this phone. */
+SipdResolver *sipd_resolver_new (KlClock *clock, GInetSocketAddress *dns_server, guint32 seed);
+void sipd_resolver_free (SipdResolver *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdResolver, sipd_resolver_free)
+/* netmond's client, or NULL; not owned */
+void sipd_resolver_set_netmon (SipdResolver *self, SipdNetmon *netmon);
+
+/* For an address, func runs before this returns NULL; otherwise it runs
  * later, unless sipd_lookup_cancel() came first. */
-SipdLookup *sipd_lookup_start (const char *host, SipdLookupFunc func, gpointer user_data);
+SipdLookup *sipd_lookup_start (SipdResolver *resolver,
+                               const SipdServer *server,
+                               SipdTransport transport,
+                               SipdLookupFunc func,
+                               gpointer user_data);
 void sipd_lookup_cancel (SipdLookup *lookup);
+
+KlSipTransport sipd_transport_to_kl (SipdTransport transport);
 
 G_END_DECLS

@@ -22,6 +22,7 @@ struct _SipdManager {
   SipdLineContext context;
   SipdStackParams stack_params;
   char *tls_files; /* the TLS files the stack was made with, to see a change */
+  char *dns_server; /* "sip dns server" the resolver was made with */
   SipdTls *tls;
   SipdInbound *inbound;
   SipdLine *lines[KL_CONFIG_MAX_LINES];
@@ -29,6 +30,7 @@ struct _SipdManager {
   KlSipManager1 *iface;
   GDBusObjectManagerServer *object_manager;
   GDBusConnection *connection;
+  SipdNetmon *netmon; /* while on the bus */
 };
 
 /* Inbound requests */
@@ -98,16 +100,43 @@ static void
 drop_stack (SipdManager *self)
 {
   g_clear_pointer (&self->inbound, sipd_inbound_free);
+  g_clear_pointer (&self->context.resolver, sipd_resolver_free);
+  g_clear_pointer (&self->dns_server, g_free);
   g_clear_pointer (&self->context.stack, sipd_stack_free);
   g_clear_pointer (&self->tls, sipd_tls_free);
   g_clear_pointer (&self->context.tls_problem, g_free);
   g_clear_pointer (&self->tls_files, g_free);
 }
 
+/* The nameserver of "sip dns server", or NULL for those of /etc/resolv.conf;
+ * a name there is an error. */
+static gboolean
+dns_server_of (KlConfig *config, GInetSocketAddress **ret_server, GError **error)
+{
+  g_autofree char *host = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  guint16 port;
+
+  *ret_server = NULL;
+  if (!kl_config_get_address (config, KL_CONFIG_KEY_DNS_SERVER, &host, &port))
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL) {
+    g_set_error (error, SIPD_ERROR, SIPD_ERROR_INVALID_CONFIG, "sip dns server: '%s' is not an address", host);
+    return FALSE;
+  }
+  *ret_server = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (address, port ? port : 53));
+  return TRUE;
+}
+
 static gboolean
 make_stack (SipdManager *self, KlConfig *config, GError **error)
 {
   g_autoptr (GError) tls_error = NULL;
+  g_autoptr (GInetSocketAddress) dns_server = NULL;
+
+  if (!dns_server_of (config, &dns_server, error))
+    return FALSE;
 
   if (*kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES) != '\0') {
     self->tls = sipd_tls_new_from_config (config, &tls_error);
@@ -122,6 +151,9 @@ make_stack (SipdManager *self, KlConfig *config, GError **error)
   if (self->context.stack == NULL)
     return FALSE;
   self->tls_files = tls_files_of (config);
+  self->dns_server = g_strdup (kl_config_get_string (config, 0, KL_CONFIG_KEY_DNS_SERVER));
+  self->context.resolver = sipd_resolver_new (self->context.clock, dns_server, g_str_hash (self->context.instance_id));
+  sipd_resolver_set_netmon (self->context.resolver, self->netmon);
   self->inbound = sipd_inbound_new (self->context.stack, &inbound_handlers, self);
   sipd_stack_set_request_handler (self->context.stack, on_request, self);
   return TRUE;
@@ -138,8 +170,58 @@ stack_needs_remaking (SipdManager *self, KlConfig *config)
   return params.timers.t1_ms != now->timers.t1_ms || params.timers.t2_ms != now->timers.t2_ms ||
          params.timers.transaction_ms != now->timers.transaction_ms || params.udp_port != now->udp_port ||
          params.symmetric_udp != now->symmetric_udp || params.persistent_tls != now->persistent_tls ||
-         params.tls_port != now->tls_port || g_strcmp0 (tls_files, self->tls_files) != 0;
+         params.tls_port != now->tls_port || g_strcmp0 (tls_files, self->tls_files) != 0 ||
+         g_strcmp0 (kl_config_get_string (config, 0, KL_CONFIG_KEY_DNS_SERVER), self->dns_server) != 0;
 }
+
+/* netmond */
+
+static void
+watch_servers (SipdManager *self)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GVariantBuilder servers;
+
+  if (self->netmon == NULL)
+    return;
+  g_variant_builder_init (&servers, G_VARIANT_TYPE ("a(sqs)"));
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
+    sipd_line_add_watched_servers (self->lines[i], seen, &servers);
+  sipd_netmon_watch_servers (self->netmon, g_variant_builder_end (&servers));
+}
+
+static void
+on_targets_changed (const char *host,
+                    guint16 port,
+                    KlSipTransport transport,
+                    const KlSipTargets *targets,
+                    gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
+    sipd_line_targets_changed (self->lines[i], host, port, transport, targets);
+}
+
+static void
+on_network_lost (gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
+    sipd_line_network_lost (self->lines[i]);
+}
+
+static void
+on_network_gained (gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
+    sipd_line_network_gained (self->lines[i], self->netmon);
+}
+
+static const SipdNetmonHandlers netmon_handlers = { on_targets_changed, on_network_lost, on_network_gained };
 
 /* Configuration */
 
@@ -176,6 +258,7 @@ apply_config (SipdManager *self, KlConfig *config, GError **error)
   kl_sip_manager1_set_timer_scale_percent (self->iface, (guint) scale);
   for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
     sipd_line_apply_config (self->lines[i], config);
+  watch_servers (self);
   return TRUE;
 }
 
@@ -268,6 +351,9 @@ sipd_manager_export (SipdManager *self, GDBusConnection *connection, GError **er
     return FALSE;
   g_dbus_object_manager_server_set_connection (self->object_manager, connection);
   self->connection = g_object_ref (connection);
+  self->netmon = sipd_netmon_new (connection, &netmon_handlers, self);
+  sipd_resolver_set_netmon (self->context.resolver, self->netmon);
+  watch_servers (self);
   return TRUE;
 }
 
@@ -308,6 +394,9 @@ sipd_manager_unexport (SipdManager *self)
 {
   if (self->connection == NULL)
     return;
+  if (self->context.resolver != NULL)
+    sipd_resolver_set_netmon (self->context.resolver, NULL);
+  g_clear_pointer (&self->netmon, sipd_netmon_free);
   g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
   g_clear_object (&self->connection);

@@ -13,6 +13,7 @@
 
 struct _SipdProbe {
   SipdStack *stack;
+  SipdResolver *resolver;
   SipdServer server;
   SipdTransport transport;
   guint scale_percent;
@@ -86,9 +87,9 @@ on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer u
 }
 
 static void
-use_address (SipdProbe *self, GInetAddress *address)
+use_target (SipdProbe *self, const KlSipTarget *target)
 {
-  SipdFlow *flow = sipd_server_get_flow (&self->server, self->stack, self->transport, address);
+  SipdFlow *flow = sipd_server_get_flow (&self->server, self->stack, self->transport, target);
 
   if (flow == NULL) {
     self->attempts++;
@@ -101,24 +102,24 @@ use_address (SipdProbe *self, GInetAddress *address)
 }
 
 static void
-on_looked_up (GInetAddress *address, const char *error, gpointer user_data)
+on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data)
 {
   SipdProbe *self = user_data;
 
   self->lookup = NULL;
-  if (address == NULL) {
+  if (targets == NULL) {
     self->attempts++;
     schedule (self);
     return;
   }
-  use_address (self, address);
+  use_target (self, g_ptr_array_index (targets->targets, 0));
 }
 
 static void
 attempt (SipdProbe *self)
 {
   g_debug ("probing %s (attempt %u)", self->server.host, self->attempts + 1);
-  self->lookup = sipd_lookup_start (self->server.host, on_looked_up, self);
+  self->lookup = sipd_lookup_start (self->resolver, &self->server, self->transport, on_looked_up, self);
 }
 
 static void
@@ -127,8 +128,19 @@ on_timer (gpointer user_data)
   attempt (user_data);
 }
 
+void
+sipd_probe_attempt_now (SipdProbe *self)
+{
+  self->attempts = 0;
+  if (self->lookup != NULL || self->flow != NULL)
+    return; /* an attempt is under way */
+  kl_timer_stop (self->timer);
+  attempt (self);
+}
+
 SipdProbe *
 sipd_probe_new (SipdStack *stack,
+                SipdResolver *resolver,
                 const SipdServer *server,
                 SipdTransport transport,
                 guint scale_percent,
@@ -139,6 +151,7 @@ sipd_probe_new (SipdStack *stack,
   SipdProbe *self = g_new0 (SipdProbe, 1);
 
   self->stack = stack;
+  self->resolver = resolver;
   self->server.host = g_strdup (server->host);
   self->server.port = server->port;
   self->transport = transport;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "sipd-line-settings.h"
+#include "sipd-lookup.h"
 #include "sipd-stack.h"
 
 G_BEGIN_DECLS
@@ -15,6 +16,7 @@ typedef struct _SipdProbe SipdProbe;
 typedef void (*SipdProbeFunc) (SipdProbe *probe, gpointer user_data);
 
 SipdProbe *sipd_probe_new (SipdStack *stack,
+                           SipdResolver *resolver,
                            const SipdServer *server,
                            SipdTransport transport,
                            guint scale_percent,
@@ -26,6 +28,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdProbe, sipd_probe_free)
 
 const SipdServer *sipd_probe_get_server (SipdProbe *self);
 guint sipd_probe_get_attempts (SipdProbe *self);
+/* The network changed: an attempt now, the back-off forgotten. */
+void sipd_probe_attempt_now (SipdProbe *self);
 gint64 sipd_probe_delay_ms (KlClock *clock, guint failed_attempts, guint scale_percent);
 
 G_END_DECLS

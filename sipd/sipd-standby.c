@@ -8,6 +8,7 @@
 
 struct _SipdStandby {
   SipdStack *stack;
+  SipdResolver *resolver;
   SipdServer server;
   SipdTransport transport;
   guint keepalive_s;
@@ -94,9 +95,9 @@ on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer u
 }
 
 static void
-use_address (SipdStandby *self, GInetAddress *address)
+use_target (SipdStandby *self, const KlSipTarget *target)
 {
-  SipdFlow *flow = sipd_server_get_flow (&self->server, self->stack, self->transport, address);
+  SipdFlow *flow = sipd_server_get_flow (&self->server, self->stack, self->transport, target);
 
   if (flow == NULL) {
     recover (self, "TLS is not available");
@@ -108,22 +109,22 @@ use_address (SipdStandby *self, GInetAddress *address)
 }
 
 static void
-on_looked_up (GInetAddress *address, const char *error, gpointer user_data)
+on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data)
 {
   SipdStandby *self = user_data;
 
   self->lookup = NULL;
-  if (address == NULL) {
+  if (targets == NULL) {
     recover (self, error);
     return;
   }
-  use_address (self, address);
+  use_target (self, g_ptr_array_index (targets->targets, 0));
 }
 
 static void
 connect_flow (SipdStandby *self)
 {
-  self->lookup = sipd_lookup_start (self->server.host, on_looked_up, self);
+  self->lookup = sipd_lookup_start (self->resolver, &self->server, self->transport, on_looked_up, self);
 }
 
 static void
@@ -140,6 +141,7 @@ on_retry_due (gpointer user_data)
 /* Registers config (reg-id 2) over a flow to the plan's outbound proxy. */
 SipdStandby *
 sipd_standby_new (SipdStack *stack,
+                  SipdResolver *resolver,
                   const SipdLineSettings *settings,
                   const SipdLinePlan *plan,
                   const SipdRegistrationConfig *config)
@@ -147,6 +149,7 @@ sipd_standby_new (SipdStack *stack,
   SipdStandby *self = g_new0 (SipdStandby, 1);
 
   self->stack = stack;
+  self->resolver = resolver;
   self->server.host = g_strdup (plan->flow.host);
   self->server.port = plan->flow.port;
   self->transport = settings->transport;

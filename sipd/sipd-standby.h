@@ -7,6 +7,7 @@
 #pragma once
 
 #include "sipd-line-settings.h"
+#include "sipd-lookup.h"
 #include "sipd-registration.h"
 #include "sipd-stack.h"
 
@@ -15,6 +16,7 @@ G_BEGIN_DECLS
 typedef struct _SipdStandby SipdStandby;
 
 SipdStandby *sipd_standby_new (SipdStack *stack,
+                               SipdResolver *resolver,
                                const SipdLineSettings *settings,
                                const SipdLinePlan *plan,
                                const SipdRegistrationConfig *config);

@@ -116,6 +116,20 @@ kl_test_process_stop (GSubprocess *process)
   g_assert_no_error (error);
 }
 
+/* Stops a daemon by its PID and checks that it ended as it should: on
+ * SIGTERM, with status 0. Clears *process; nothing happens for NULL. */
+void
+kl_test_daemon_stop (GSubprocess **process)
+{
+  if (*process == NULL)
+    return;
+  kl_test_process_stop (*process);
+  if (g_subprocess_get_if_signaled (*process))
+    g_error ("a daemon died of signal %d instead of stopping on SIGTERM", g_subprocess_get_term_sig (*process));
+  g_assert_cmpint (g_subprocess_get_exit_status (*process), ==, 0);
+  g_clear_object (process);
+}
+
 int
 kl_test_process_wait (GSubprocess *process)
 {

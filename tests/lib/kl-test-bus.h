@@ -25,6 +25,7 @@ GSubprocess *kl_test_bus_spawn (KlTestBus *bus, GSubprocessFlags flags, const ch
 GSubprocess *kl_test_bus_spawn_daemon (KlTestBus *bus, const char *daemon, const char *config_dir);
 gboolean kl_test_bus_wait_for_name (KlTestBus *bus, const char *name, gboolean owned);
 void kl_test_process_stop (GSubprocess *process);
+void kl_test_daemon_stop (GSubprocess **process);
 int kl_test_process_wait (GSubprocess *process);
 
 char *kl_test_config_dir_new (void);

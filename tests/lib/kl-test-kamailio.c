@@ -36,10 +36,12 @@ launch (KlTestKamailio *self)
   g_autofree char *flow_timer_text = g_strdup_printf ("%u", self->flow_timer);
   g_autofree char *out = NULL;
   int status;
-  const char *argv[] = { kl_test_source_path ("tests/e2e/kamailio/start-instance.sh"), self->addr, self->rundir,
-                         self->certdir, "5060", "5060", "5061", flow_timer_text, NULL };
+  const char *script[] = { kl_test_source_path ("tests/e2e/kamailio/start-instance.sh"), self->addr, self->rundir,
+                           self->certdir, "5060", "5060", "5061", flow_timer_text, self->domain, NULL };
+  const char *in_netns[] = { "ip", "netns", "exec", self->netns, script[0], script[1], script[2], script[3],
+                             script[4], script[5], script[6], script[7], script[8], NULL };
 
-  out = kl_test_run (argv, &status);
+  out = kl_test_run (self->netns ? in_netns : script, &status);
   g_assert_cmpint (status, ==, 0);
   self->pid = atoi (out);
   g_assert_cmpint (self->pid, >, 1);
@@ -49,10 +51,24 @@ launch (KlTestKamailio *self)
 KlTestKamailio *
 kl_test_kamailio_start (const char *addr, const char *certdir, guint flow_timer)
 {
+  return kl_test_kamailio_start_full (NULL, addr, NULL, certdir, flow_timer);
+}
+
+/* In a network namespace of the test's (NULL: the test's own), for the SIP
+ * domain given (NULL: the address itself). */
+KlTestKamailio *
+kl_test_kamailio_start_full (const char *netns,
+                             const char *addr,
+                             const char *domain,
+                             const char *certdir,
+                             guint flow_timer)
+{
   g_autoptr (GError) error = NULL;
   KlTestKamailio *self = g_new0 (KlTestKamailio, 1);
 
+  self->netns = g_strdup (netns);
   self->addr = g_strdup (addr);
+  self->domain = g_strdup (domain ? domain : addr);
   self->certdir = g_strdup (certdir);
   self->flow_timer = flow_timer;
   self->rundir = g_dir_make_tmp ("kl-test-kamailio-XXXXXX", &error);
@@ -159,6 +175,8 @@ kl_test_kamailio_free (KlTestKamailio *self)
     const char *argv[] = { "rm", "-rf", self->rundir, NULL };
     run_and_forget (argv);
   }
+  g_free (self->netns);
+  g_free (self->domain);
   g_free (self->addr);
   g_free (self->rundir);
   g_free (self->certdir);
@@ -184,7 +202,7 @@ kamcmd (KlTestKamailio *self, const char *const *args)
 char *
 kl_test_kamailio_bindings (KlTestKamailio *self, const char *user)
 {
-  g_autofree char *aor = g_strdup_printf ("%s@%s", user, self->addr);
+  g_autofree char *aor = g_strdup_printf ("%s@%s", user, self->domain);
   const char *args[] = { "ul.lookup", "location", aor, NULL };
   g_autofree char *out = self->pid > 0 ? kamcmd (self, args) : g_strdup ("");
 

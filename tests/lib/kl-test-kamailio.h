@@ -11,7 +11,9 @@
 G_BEGIN_DECLS
 
 typedef struct {
+  char *netns; /* the network namespace it runs in, or NULL */
   char *addr;
+  char *domain; /* of its AORs, and its digest realm */
   char *rundir;
   char *certdir;
   guint flow_timer;
@@ -20,6 +22,11 @@ typedef struct {
 
 char *kl_test_certificates_new (void);
 KlTestKamailio *kl_test_kamailio_start (const char *addr, const char *certdir, guint flow_timer);
+KlTestKamailio *kl_test_kamailio_start_full (const char *netns,
+                                             const char *addr,
+                                             const char *domain,
+                                             const char *certdir,
+                                             guint flow_timer);
 void kl_test_kamailio_stop (KlTestKamailio *self);
 void kl_test_kamailio_free (KlTestKamailio *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlTestKamailio, kl_test_kamailio_free)

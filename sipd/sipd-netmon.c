@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipd-netmon"
+
+#include "sipd-netmon.h"
+
+#include "kl-dbus.h"
+#include "kl-net-facts.h"
+
+#define NETMON_NAME "org.keepline.NetMon"
+#define NETMON_PATH "/org/keepline/NetMon"
+
+struct _SipdNetmon {
+  GDBusConnection *connection;
+  SipdNetmonHandlers handlers;
+  gpointer user_data;
+  guint name_watch;
+  GCancellable *cancellable; /* of the proxy being made */
+  KlNetMon1 *proxy;          /* while netmond is on the bus */
+  KlNetFacts *facts;
+  GVariant *servers;
+};
+
+static void
+send_servers (SipdNetmon *self)
+{
+  if (self->proxy == NULL || self->servers == NULL)
+    return;
+  kl_net_mon1_call_watch_servers (self->proxy, self->servers, NULL, NULL, NULL);
+}
+
+static void
+on_links_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  SipdNetmon *self = user_data;
+  GVariant *links = kl_net_mon1_get_links (self->proxy);
+  KlNetFacts *facts;
+  gboolean lost, gained;
+
+  if (links == NULL)
+    return;
+  facts = kl_net_facts_new (links);
+  lost = kl_net_facts_lost (self->facts, facts);
+  gained = kl_net_facts_gained (self->facts, facts);
+  g_clear_pointer (&self->facts, kl_net_facts_free);
+  self->facts = facts;
+  if (lost) {
+    g_message ("netmond: a link went down or an address went");
+    self->handlers.network_lost (self->user_data);
+  }
+  if (gained) {
+    g_message ("netmond: a link came up or an address came");
+    self->handlers.network_gained (self->user_data);
+  }
+}
+
+static KlSipTargets *
+targets_from_variant (const char *host, GVariant *variant, guint32 ttl_s, const char *path)
+{
+  KlSipTargets *targets = kl_sip_targets_new (ttl_s, path);
+  GVariantIter iter;
+  const char *address_text;
+  guint16 port;
+
+  g_variant_iter_init (&iter, variant);
+  while (g_variant_iter_next (&iter, "(&sq)", &address_text, &port)) {
+    g_autoptr (GInetAddress) address = g_inet_address_new_from_string (address_text);
+    if (address != NULL)
+      kl_sip_targets_add (targets, host, address, port, 0, 0);
+  }
+  return targets;
+}
+
+static void
+on_targets_changed (KlNetMon1 *proxy,
+                    const char *host,
+                    guint16 port,
+                    const char *transport_text,
+                    GVariant *targets_variant,
+                    gpointer user_data)
+{
+  SipdNetmon *self = user_data;
+  g_autoptr (KlSipTargets) targets = NULL;
+  KlSipTransport transport;
+
+  if (!kl_sip_transport_from_string (transport_text, &transport))
+    return;
+  targets = targets_from_variant (host, targets_variant, 0, "netmond");
+  self->handlers.targets_changed (host, port, transport, targets, self->user_data);
+}
+
+static void
+on_proxy_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  KlNetMon1 *proxy = kl_net_mon1_proxy_new_finish (result, &error);
+  SipdNetmon *self = user_data;
+
+  if (proxy == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      g_message ("netmond is on the bus, but cannot be used: %s", error->message);
+    return;
+  }
+  g_clear_object (&self->cancellable);
+  self->proxy = proxy;
+  g_message ("netmond is on the bus: names are resolved and links watched by it");
+  g_signal_connect (proxy, "targets-changed", G_CALLBACK (on_targets_changed), self);
+  g_signal_connect (proxy, "notify::links", G_CALLBACK (on_links_changed), self);
+  g_clear_pointer (&self->facts, kl_net_facts_free);
+  if (kl_net_mon1_get_links (proxy) != NULL)
+    self->facts = kl_net_facts_new (kl_net_mon1_get_links (proxy));
+  send_servers (self);
+}
+
+static void
+forget_proxy (SipdNetmon *self)
+{
+  if (self->cancellable != NULL) {
+    g_cancellable_cancel (self->cancellable);
+    g_clear_object (&self->cancellable);
+  }
+  if (self->proxy != NULL)
+    g_signal_handlers_disconnect_by_data (self->proxy, self);
+  g_clear_object (&self->proxy);
+  g_clear_pointer (&self->facts, kl_net_facts_free);
+}
+
+static void
+on_appeared (GDBusConnection *connection, const char *name, const char *owner, gpointer user_data)
+{
+  SipdNetmon *self = user_data;
+
+  forget_proxy (self);
+  self->cancellable = g_cancellable_new ();
+  kl_net_mon1_proxy_new (connection, G_DBUS_PROXY_FLAGS_NONE, NETMON_NAME, NETMON_PATH, self->cancellable,
+                         on_proxy_ready, self);
+}
+
+static void
+on_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  SipdNetmon *self = user_data;
+
+  if (self->proxy != NULL)
+    g_message ("netmond left the bus: sipd resolves names itself");
+  forget_proxy (self);
+}
+
+SipdNetmon *
+sipd_netmon_new (GDBusConnection *connection, const SipdNetmonHandlers *handlers, gpointer user_data)
+{
+  SipdNetmon *self = g_new0 (SipdNetmon, 1);
+
+  self->connection = g_object_ref (connection);
+  self->handlers = *handlers;
+  self->user_data = user_data;
+  self->name_watch = g_bus_watch_name_on_connection (connection, NETMON_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                     on_appeared, on_vanished, self, NULL);
+  return self;
+}
+
+void
+sipd_netmon_free (SipdNetmon *self)
+{
+  if (self == NULL)
+    return;
+  g_bus_unwatch_name (self->name_watch);
+  forget_proxy (self);
+  g_clear_pointer (&self->servers, g_variant_unref);
+  g_object_unref (self->connection);
+  g_free (self);
+}
+
+gboolean
+sipd_netmon_is_present (SipdNetmon *self)
+{
+  return self != NULL && self->proxy != NULL;
+}
+
+void
+sipd_netmon_watch_servers (SipdNetmon *self, GVariant *servers)
+{
+  g_clear_pointer (&self->servers, g_variant_unref);
+  self->servers = g_variant_ref_sink (servers);
+  send_servers (self);
+}
+
+void
+sipd_netmon_resolve (SipdNetmon *self,
+                     const char *host,
+                     guint16 port,
+                     KlSipTransport transport,
+                     GCancellable *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data)
+{
+  g_return_if_fail (self->proxy != NULL);
+  kl_net_mon1_call_resolve (self->proxy, host, port, kl_sip_transport_to_string (transport), cancellable, callback,
+                            user_data);
+}
+
+KlSipTargets *
+sipd_netmon_resolve_finish (GObject *source,
+                            const char *host,
+                            GAsyncResult *result,
+                            gboolean *ret_answered,
+                            GError **error)
+{
+  g_autoptr (GVariant) targets = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GError) call_error = NULL;
+  g_autofree char *remote = NULL;
+  guint ttl_s;
+
+  if (!kl_net_mon1_call_resolve_finish (KL_NET_MON1 (source), &targets, &ttl_s, &path, result, &call_error)) {
+    remote = g_dbus_error_get_remote_error (call_error);
+    *ret_answered = remote != NULL && g_str_has_prefix (remote, "org.keepline.NetMon.Error.");
+    g_dbus_error_strip_remote_error (call_error);
+    g_propagate_error (error, g_steal_pointer (&call_error));
+    return NULL;
+  }
+  *ret_answered = TRUE;
+  return targets_from_variant (host, targets, ttl_s, path);
+}
+
+gboolean
+sipd_netmon_address_is_gone (SipdNetmon *self, GInetAddress *address)
+{
+  return self != NULL && self->facts != NULL && !g_inet_address_get_is_any (address) &&
+         !kl_net_facts_has_address (self->facts, address);
+}

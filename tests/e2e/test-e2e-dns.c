@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sipd and netmond against a real dnsmasq on 127.0.0.53:5353, authoritative
+ * for keepline.test with a TTL of 5 s, and real Kamailio servers on
+ * 127.0.0.2, .3 and .6: registration through SRV to the priority-10 server,
+ * the move to a changed A record within its TTL, sipd alone without netmond,
+ * and bad answers (malformed, truncated, SERVFAIL, none, no records) that
+ * leave the line where it is with a clear error on D-Bus. */
+#include <string.h>
+
+#include "kl-dbus.h"
+#include "kl-test-bus.h"
+#include "kl-test-dnsmasq.h"
+#include "kl-test-kamailio.h"
+
+#define DOMAIN "keepline.test"
+#define DNS_ADDR "127.0.0.53"
+#define DNS_PORT 5353
+#define TTL_S 5
+#define SIP1 "127.0.0.2"
+#define SIP2 "127.0.0.3"
+#define SIP1_MOVED "127.0.0.6"
+#define WAIT_MS 10000
+
+static char *certdir;
+
+static const char *const zone[] = {
+  "A sip1.keepline.test " SIP1,
+  "A sip2.keepline.test " SIP2,
+  "SRV _sip._tcp.keepline.test sip1.keepline.test 5060 10 60",
+  "SRV _sip._tcp.keepline.test sip2.keepline.test 5060 20 60",
+  NULL,
+};
+
+typedef struct {
+  KlTestKamailio *sip1;
+  KlTestKamailio *sip2;
+  KlTestKamailio *moved;
+  KlTestDnsmasq *dns;
+  GSubprocess *fault; /* dns-fault.py in dnsmasq's place */
+  KlTestBus *bus;
+  char *config_dir;
+  GSubprocess *netmond;
+  GSubprocess *sipd;
+  KlSipLine1 *line;
+  KlNetMon1 *netmon;
+  guint registered_left; /* times the line's State left "registered" */
+  gboolean was_registered;
+} Fixture;
+
+static void
+on_line_properties (GDBusProxy *proxy, GVariant *changed, const char *const *invalidated, gpointer user_data)
+{
+  Fixture *f = user_data;
+  gboolean registered = g_strcmp0 (kl_sip_line1_get_state (f->line), "registered") == 0;
+
+  if (f->was_registered && !registered)
+    f->registered_left++;
+  f->was_registered = registered;
+}
+
+static void
+write_config (Fixture *f, const char *proxy, const char *extra)
+{
+  g_autofree char *text = g_strdup_printf ("sip local port: 0\n"
+                                           "sip outbound support: 1\n"
+                                           "sip transport protocol: 2\n"
+                                           "sip proxy ip: %s\n"
+                                           "sip proxy port: 0\n"
+                                           "sip dns server: " DNS_ADDR ":%u\n"
+                                           "sip timer scale percent: 10\n"
+                                           "sip transaction timer: 2000\n"
+                                           "sip line1 user name: 1001\n"
+                                           "sip line1 password: secret1001\n"
+                                           "%s",
+                                           proxy, DNS_PORT, extra ? extra : "");
+
+  kl_test_config_write (f->config_dir, "local.cfg", text);
+}
+
+static void
+start_daemons (Fixture *f, gboolean with_netmond)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (with_netmond) {
+    f->netmond = kl_test_bus_spawn_daemon (f->bus, "netmond", f->config_dir);
+    g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.NetMon", TRUE));
+    f->netmon = kl_net_mon1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.NetMon",
+                                            "/org/keepline/NetMon", NULL, &error);
+    g_assert_no_error (error);
+  }
+  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
+  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
+                                         "/org/keepline/Sip/Line/1", NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->line, "g-properties-changed", G_CALLBACK (on_line_properties), f);
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  f->sip1 = kl_test_kamailio_start_full (NULL, SIP1, DOMAIN, certdir, 30);
+  f->sip2 = kl_test_kamailio_start_full (NULL, SIP2, DOMAIN, certdir, 30);
+  f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, TTL_S, zone);
+  f->bus = kl_test_bus_new ();
+  f->config_dir = kl_test_config_dir_new ();
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->line);
+  g_clear_object (&f->netmon);
+  kl_test_daemon_stop (&f->sipd);
+  kl_test_daemon_stop (&f->netmond);
+  if (f->fault != NULL) {
+    kl_test_process_stop (f->fault);
+    g_clear_object (&f->fault);
+  }
+  kl_test_config_dir_remove (f->config_dir);
+  g_free (f->config_dir);
+  kl_test_bus_free (f->bus);
+  g_clear_pointer (&f->dns, kl_test_dnsmasq_free);
+  g_clear_pointer (&f->moved, kl_test_kamailio_free);
+  kl_test_kamailio_free (f->sip2);
+  kl_test_kamailio_free (f->sip1);
+}
+
+/* Waiting */
+
+typedef struct {
+  Fixture *f;
+  KlTestKamailio *kamailio;
+  guint count;
+} BindingWait;
+
+static gboolean
+line_is_registered (gpointer data)
+{
+  Fixture *f = data;
+  return g_strcmp0 (kl_sip_line1_get_state (f->line), "registered") == 0;
+}
+
+static void
+wait_registered (Fixture *f)
+{
+  if (!kl_test_wait_until (line_is_registered, f, WAIT_MS))
+    g_error ("line 1 is %s, not registered; last error: %s", kl_sip_line1_get_state (f->line),
+             kl_sip_line1_get_last_error (f->line));
+}
+
+static gboolean
+has_bindings (gpointer data)
+{
+  BindingWait *wait = data;
+  return kl_test_kamailio_count_bindings (wait->kamailio, "1001") == wait->count;
+}
+
+static gboolean
+wait_bindings (Fixture *f, KlTestKamailio *kamailio, guint count, guint timeout_ms)
+{
+  BindingWait wait = { f, kamailio, count };
+  return kl_test_wait_until (has_bindings, &wait, timeout_ms);
+}
+
+/* The line's flow goes to address:port */
+static char *
+flow_remote (Fixture *f)
+{
+  GVariant *flows = kl_sip_line1_get_flows (f->line);
+  const char *remote = "";
+
+  if (flows != NULL && g_variant_n_children (flows) > 0)
+    g_variant_get_child (flows, 0, "(u&s&s&s&sius)", NULL, NULL, NULL, &remote, NULL, NULL, NULL, NULL);
+  return g_strdup (remote);
+}
+
+/* netmond's entry for keepline.test: its state, first target and error */
+static gboolean
+server_entry (Fixture *f, char **ret_state, char **ret_first, char **ret_error)
+{
+  GVariant *servers = kl_net_mon1_get_servers (f->netmon);
+  GVariantIter iter;
+  const char *host, *transport, *state, *error;
+  guint16 port;
+  guint32 ttl;
+  GVariantIter *targets;
+
+  if (servers == NULL)
+    return FALSE;
+  g_variant_iter_init (&iter, servers);
+  while (g_variant_iter_next (&iter, "(&sq&s&sa(sqqq)u&s)", &host, &port, &transport, &state, &targets, &ttl,
+                              &error)) {
+    const char *address = NULL;
+    guint16 target_port, priority, weight;
+
+    if (g_str_equal (host, "keepline.test") && g_variant_iter_next (targets, "(&sqqq)", &address, &target_port,
+                                                                    &priority, &weight))
+      *ret_first = g_strdup_printf ("%s:%u (priority %u)", address, target_port, priority);
+    else if (g_str_equal (host, "keepline.test"))
+      *ret_first = g_strdup ("");
+    g_variant_iter_free (targets);
+    if (g_str_equal (host, "keepline.test")) {
+      *ret_state = g_strdup (state);
+      *ret_error = g_strdup (error);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* SRV */
+
+static void
+test_registers_via_srv_to_the_priority_10_server (Fixture *f, gconstpointer data)
+{
+  g_autofree char *state = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *error = NULL;
+  g_autofree char *remote = NULL;
+
+  write_config (f, "keepline.test", NULL);
+  start_daemons (f, TRUE);
+  wait_registered (f);
+  g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
+  g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip2, "1001"), ==, 0);
+  remote = flow_remote (f);
+  g_assert_cmpstr (remote, ==, SIP1 ":5060");
+
+  g_assert_true (server_entry (f, &state, &first, &error));
+  g_assert_cmpstr (state, ==, "resolved");
+  g_assert_cmpstr (first, ==, SIP1 ":5060 (priority 10)");
+  g_assert_cmpstr (error, ==, "");
+  g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "NAPTR", "keepline.test"), >=, 1);
+  g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "SRV", "_sip._tcp.keepline.test"), >=, 1);
+  g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "A", "sip1.keepline.test"), >=, 1);
+}
+
+static void
+test_the_priority_20_server_takes_over_when_the_first_is_down (Fixture *f, gconstpointer data)
+{
+  g_autofree char *remote = NULL;
+
+  kl_test_kamailio_kill (f->sip1);
+  write_config (f, "keepline.test", NULL);
+  start_daemons (f, TRUE);
+  wait_registered (f);
+  g_assert_true (wait_bindings (f, f->sip2, 1, WAIT_MS));
+  remote = flow_remote (f);
+  g_assert_cmpstr (remote, ==, SIP2 ":5060");
+}
+
+static void
+test_sipd_without_netmond_resolves_srv_itself (Fixture *f, gconstpointer data)
+{
+  g_autofree char *remote = NULL;
+
+  write_config (f, "keepline.test", NULL);
+  start_daemons (f, FALSE);
+  wait_registered (f);
+  g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
+  remote = flow_remote (f);
+  g_assert_cmpstr (remote, ==, SIP1 ":5060");
+  g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "SRV", "_sip._tcp.keepline.test"), >=, 1);
+}
+
+/* A changed A record */
+
+static void
+test_a_changed_a_record_moves_the_line_within_the_ttl (Fixture *f, gconstpointer data)
+{
+  g_autofree char *remote = NULL;
+  guint queries_before;
+  gint64 changed_at;
+  gint64 moved_ms;
+
+  f->moved = kl_test_kamailio_start_full (NULL, SIP1_MOVED, DOMAIN, certdir, 30);
+  write_config (f, "keepline.test", NULL);
+  start_daemons (f, TRUE);
+  wait_registered (f);
+  g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
+  f->registered_left = 0;
+
+  queries_before = kl_test_dnsmasq_count_queries (f->dns, "A", "sip1.keepline.test");
+  kl_test_dnsmasq_set_address (f->dns, "sip1.keepline.test", SIP1_MOVED);
+  changed_at = g_get_monotonic_time ();
+  g_assert_true (wait_bindings (f, f->moved, 1, (TTL_S + 3) * 1000));
+  moved_ms = (g_get_monotonic_time () - changed_at) / 1000;
+  g_test_message ("registered at the new address %" G_GINT64_FORMAT " ms after the A record changed", moved_ms);
+
+  wait_registered (f);
+  remote = flow_remote (f);
+  g_assert_cmpstr (remote, ==, SIP1_MOVED ":5060");
+  /* dnsmasq was asked again, as the TTL said, and the line never stopped being registered */
+  g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "A", "sip1.keepline.test"), >, queries_before);
+  g_assert_cmpuint (f->registered_left, ==, 0);
+  g_assert_cmpuint (kl_test_kamailio_count_bindings (f->moved, "1001"), ==, 1);
+}
+
+/* Bad answers */
+
+typedef struct {
+  const char *mode;        /* of dns-fault.py */
+  const char *dbus_error;  /* what Resolve of a name not watched gives */
+  const char *state_error; /* what netmond's Servers entry says, in part */
+} Fault;
+
+static const Fault faults[] = {
+  { "malformed", "org.keepline.NetMon.Error.Malformed", "runs past the end" },
+  { "truncated", "org.keepline.NetMon.Error.Truncated", "cut short" },
+  { "servfail", "org.keepline.NetMon.Error.ServerFailure", "SERVFAIL" },
+  { "silent", "org.keepline.NetMon.Error.Timeout", "no answer" },
+  { "nxdomain", "org.keepline.NetMon.Error.NotFound", "no such name" },
+};
+
+static void
+start_fault_server (Fixture *f, const char *mode)
+{
+  g_autofree char *port = g_strdup_printf ("%u", DNS_PORT);
+  const char *argv[] = { "python3", kl_test_source_path ("tests/e2e/dns-fault.py"), DNS_ADDR, port, mode, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+
+  f->fault = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->fault));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "ready");
+}
+
+typedef struct {
+  Fixture *f;
+  const char *state_error;
+} FailedWait;
+
+static gboolean
+server_failed (gpointer data)
+{
+  FailedWait *wait = data;
+  g_autofree char *state = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *error = NULL;
+
+  return server_entry (wait->f, &state, &first, &error) && g_str_equal (state, "failed") &&
+         strstr (error, wait->state_error) != NULL;
+}
+
+static void
+test_a_bad_answer_keeps_the_last_good_targets (Fixture *f, gconstpointer data)
+{
+  const Fault *fault = data;
+  FailedWait wait = { f, fault->state_error };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) targets = NULL;
+  g_autofree char *remote_error = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *path = NULL;
+  guint ttl;
+
+  write_config (f, "keepline.test", NULL);
+  start_daemons (f, TRUE);
+  wait_registered (f);
+  g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
+  f->registered_left = 0;
+
+  /* the nameserver goes bad at the same address */
+  g_clear_pointer (&f->dns, kl_test_dnsmasq_free);
+  start_fault_server (f, fault->mode);
+
+  /* the next resolution, when the TTL runs out, fails: netmond says why */
+  if (!kl_test_wait_until (server_failed, &wait, (TTL_S + 10) * 1000)) {
+    server_entry (f, &state, &first, &message);
+    g_error ("netmond's keepline.test is %s (%s), not failed with '%s'", state, message, fault->state_error);
+  }
+  server_entry (f, &state, &first, &message);
+  g_test_message ("netmond: %s: %s", state, message);
+  /* and keeps the last good targets, which sipd goes on using */
+  g_assert_cmpstr (first, ==, SIP1 ":5060 (priority 10)");
+  g_assert_true (kl_net_mon1_call_resolve_sync (f->netmon, "keepline.test", 0, "tcp", &targets, &ttl, &path, NULL,
+                                                &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (targets), ==, 2);
+  g_assert_cmpuint (f->registered_left, ==, 0);
+  g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip1, "1001"), ==, 1);
+
+  /* a name never resolved gets the error itself */
+  g_assert_false (kl_net_mon1_call_resolve_sync (f->netmon, "other.keepline.test", 5060, "udp", NULL, NULL, NULL,
+                                                 NULL, &error));
+  remote_error = g_dbus_error_get_remote_error (error);
+  g_test_message ("Resolve: %s: %s", remote_error, error->message);
+  g_assert_cmpstr (remote_error, ==, fault->dbus_error);
+  /* sipd is still there, and still registered */
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
+  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+}
+
+static gboolean
+line_says_why (gpointer data)
+{
+  Fixture *f = data;
+  return strstr (kl_sip_line1_get_last_error (f->line), "no such name") != NULL;
+}
+
+static void
+test_a_name_with_no_records_is_a_clear_error (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *remote_error = NULL;
+
+  write_config (f, "nothing.keepline.test", NULL);
+  start_daemons (f, TRUE);
+  if (!kl_test_wait_until (line_says_why, f, WAIT_MS))
+    g_error ("line 1: %s, %s", kl_sip_line1_get_state (f->line), kl_sip_line1_get_last_error (f->line));
+  g_test_message ("line 1: %s", kl_sip_line1_get_last_error (f->line));
+  g_assert_cmpstr (kl_sip_line1_get_state (f->line), !=, "registered");
+
+  g_assert_false (kl_net_mon1_call_resolve_sync (f->netmon, "nothing.keepline.test", 0, "tcp", NULL, NULL, NULL,
+                                                 NULL, &error));
+  remote_error = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote_error, ==, "org.keepline.NetMon.Error.NotFound");
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  if (getuid () != 0) {
+    g_test_skip ("needs root: dnsmasq answers with authority only on an address of an interface");
+    return g_test_run ();
+  }
+  certdir = kl_test_certificates_new ();
+
+#define ADD(path, func, data) g_test_add ("/e2e/dns/" path, Fixture, data, setup, func, teardown)
+  ADD ("registers-via-srv-to-the-priority-10-server", test_registers_via_srv_to_the_priority_10_server, NULL);
+  ADD ("the-priority-20-server-takes-over-when-the-first-is-down",
+       test_the_priority_20_server_takes_over_when_the_first_is_down, NULL);
+  ADD ("sipd-without-netmond-resolves-srv-itself", test_sipd_without_netmond_resolves_srv_itself, NULL);
+  ADD ("a-changed-a-record-moves-the-line-within-the-ttl", test_a_changed_a_record_moves_the_line_within_the_ttl,
+       NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++) {
+    g_autofree char *path = g_strdup_printf ("/e2e/dns/a-%s-answer-keeps-the-last-good-targets", faults[i].mode);
+    g_test_add (path, Fixture, &faults[i], setup, test_a_bad_answer_keeps_the_last_good_targets, teardown);
+  }
+  ADD ("a-name-with-no-records-is-a-clear-error", test_a_name_with_no_records_is_a_clear_error, NULL);
+#undef ADD
+
+  status = g_test_run ();
+  kl_test_config_dir_remove (certdir);
+  g_free (certdir);
+  return status;
+}
