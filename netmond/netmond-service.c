@@ -44,12 +44,8 @@ update_online (NetmondService *self)
 {
   const char *online;
   g_autofree char *reason = NULL;
-  guint probed = g_hash_table_size (self->watcher_ids) > 0 ? netmond_probes_count (self->probes,
-                                                                                   NETMOND_PROBE_STATE_REACHABLE) +
-                                                                 netmond_probes_count (self->probes,
-                                                                                       NETMOND_PROBE_STATE_UNREACHABLE)
-                                                           : 0;
   guint reachable = netmond_probes_count (self->probes, NETMOND_PROBE_STATE_REACHABLE);
+  guint probed = reachable + netmond_probes_count (self->probes, NETMOND_PROBE_STATE_UNREACHABLE);
 
   if (!netmond_links_has_usable_link (self->links)) {
     online = "none";

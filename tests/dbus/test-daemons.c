@@ -252,6 +252,177 @@ test_sipd_register_on_a_disabled_line_is_refused (Fixture *f, gconstpointer data
   g_assert_cmpstr (remote, ==, "org.keepline.Sip.Error.LineDisabled");
 }
 
+/* netmond */
+
+static KlNetMon1 *
+netmon_proxy (GDBusConnection *connection)
+{
+  g_autoptr (GError) error = NULL;
+  KlNetMon1 *netmon = kl_net_mon1_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE, NETMON_NAME,
+                                                  "/org/keepline/NetMon", NULL, &error);
+
+  g_assert_no_error (error);
+  return netmon;
+}
+
+static void
+test_netmond_shows_loopback_and_why_it_is_online (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlNetMon1) netmon = netmon_proxy (f->bus->connection);
+  GVariant *links = kl_net_mon1_get_links (netmon);
+  g_autofree char *text = g_variant_print (links, FALSE);
+  const char *online = kl_net_mon1_get_online (netmon);
+
+  g_test_message ("Links: %s; Online: %s (%s)", text, online, kl_net_mon1_get_online_reason (netmon));
+  g_assert_nonnull (strstr (text, "('lo', 'up', ['127.0.0.1/8'"));
+  g_assert_true (g_str_equal (online, "none") || g_str_equal (online, "limited") || g_str_equal (online, "full"));
+  g_assert_cmpstr (kl_net_mon1_get_online_reason (netmon), !=, "");
+}
+
+/* netmond's entry for a server as "host port transport state", or NULL */
+static char *
+find_server (KlNetMon1 *netmon, const char *host, const char *transport)
+{
+  GVariant *servers = kl_net_mon1_get_servers (netmon);
+  GVariantIter iter;
+  const char *entry_host, *entry_transport, *state, *error;
+  guint16 port;
+  guint32 ttl;
+  GVariant *targets;
+
+  if (servers == NULL)
+    return NULL;
+  g_variant_iter_init (&iter, servers);
+  while (g_variant_iter_next (&iter, "(&sq&s&s@a(sqqq)u&s)", &entry_host, &port, &entry_transport, &state, &targets,
+                              &ttl, &error)) {
+    g_variant_unref (targets);
+    if (g_str_equal (entry_host, host) && g_str_equal (entry_transport, transport))
+      return g_strdup_printf ("%s %u %s %s", entry_host, port, entry_transport, state);
+  }
+  return NULL;
+}
+
+typedef struct {
+  KlNetMon1 *netmon;
+  const char *host;
+  const char *transport;
+  const char *expected; /* NULL: the server is not there */
+} ServerWait;
+
+static gboolean
+server_is (gpointer data)
+{
+  ServerWait *wait = data;
+  g_autofree char *entry = find_server (wait->netmon, wait->host, wait->transport);
+
+  return g_strcmp0 (entry, wait->expected) == 0;
+}
+
+static void
+wait_for_server (KlNetMon1 *netmon, const char *host, const char *transport, const char *expected)
+{
+  ServerWait wait = { netmon, host, transport, expected };
+
+  if (!kl_test_wait_until (server_is, &wait, 5000)) {
+    g_autofree char *entry = find_server (netmon, host, transport);
+    g_error ("netmond's entry for %s/%s is '%s', not '%s'", host, transport, entry, expected);
+  }
+}
+
+static gboolean
+probe_failed (gpointer data)
+{
+  KlNetMon1 *netmon = data;
+  GVariant *probes = kl_net_mon1_get_probes (netmon);
+  g_autofree char *text = probes ? g_variant_print (probes, FALSE) : g_strdup ("");
+
+  return strstr (text, "('127.0.0.2', 5999, 'tcp', 'unknown', 'TCP connect: Connection refused'") != NULL ||
+         strstr (text, "('127.0.0.2', 5999, 'tcp', 'unreachable'") != NULL;
+}
+
+static void
+test_netmond_watches_and_probes_the_servers_of_sipd (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlNetMon1) netmon = netmon_proxy (f->bus->connection);
+
+  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+  wait_for_server (netmon, "127.0.0.2", "tcp", "127.0.0.2 5999 tcp resolved");
+  g_assert_true (kl_test_wait_until (probe_failed, netmon, 5000));
+}
+
+static void
+assert_invalid_args (GError *error)
+{
+  g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+  g_assert_cmpstr (remote, ==, "org.keepline.NetMon.Error.InvalidArgs");
+  g_test_message ("%s", error->message);
+}
+
+static void
+test_netmond_refuses_bad_arguments_and_goes_on (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlNetMon1) netmon = netmon_proxy (f->bus->connection);
+  g_autoptr (GVariant) targets = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+  guint ttl;
+
+  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+  g_assert_false (kl_net_mon1_call_watch_servers_sync (netmon, g_variant_new_parsed ("[('', @q 0, 'udp')]"), NULL,
+                                                       &error));
+  assert_invalid_args (error);
+  g_clear_error (&error);
+  g_assert_false (kl_net_mon1_call_watch_servers_sync (netmon, g_variant_new_parsed ("[('pbx.test', @q 0, 'sctp')]"),
+                                                       NULL, &error));
+  assert_invalid_args (error);
+  g_clear_error (&error);
+  g_assert_false (kl_net_mon1_call_resolve_sync (netmon, "", 0, "udp", NULL, NULL, NULL, NULL, &error));
+  assert_invalid_args (error);
+  g_clear_error (&error);
+  g_assert_false (kl_net_mon1_call_resolve_sync (netmon, "bad..name", 0, "udp", NULL, NULL, NULL, NULL, &error));
+  assert_invalid_args (error);
+  g_clear_error (&error);
+
+  /* an address needs no DNS; the default port of the transport */
+  g_assert_true (kl_net_mon1_call_resolve_sync (netmon, "127.0.0.9", 0, "tls", &targets, &ttl, &path, NULL, &error));
+  g_assert_no_error (error);
+  text = g_variant_print (targets, FALSE);
+  g_assert_cmpstr (text, ==, "[('127.0.0.9', 5061)]");
+  g_assert_cmpuint (ttl, ==, G_MAXUINT32);
+  g_assert_cmpstr (path, ==, "address");
+
+  /* sipd's servers are still watched, and netmond still runs */
+  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, NETMON_NAME, TRUE));
+}
+
+static void
+test_netmond_forgets_the_servers_of_a_watcher_that_leaves (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlNetMon1) netmon = netmon_proxy (f->bus->connection);
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *other = g_dbus_connection_new_for_address_sync (
+    f->bus->address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_autoptr (KlNetMon1) other_netmon = NULL;
+
+  g_assert_no_error (error);
+  other_netmon = netmon_proxy (other);
+  g_assert_true (kl_net_mon1_call_watch_servers_sync (other_netmon,
+                                                      g_variant_new_parsed ("[('127.0.0.77', @q 5070, 'udp')]"), NULL,
+                                                      &error));
+  g_assert_no_error (error);
+  wait_for_server (netmon, "127.0.0.77", "udp", "127.0.0.77 5070 udp resolved");
+  g_clear_object (&other_netmon);
+  g_dbus_connection_close_sync (other, NULL, &error);
+  g_assert_no_error (error);
+  g_object_unref (other);
+  wait_for_server (netmon, "127.0.0.77", "udp", NULL);
+  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+}
+
 /* Bus policy */
 
 static int
@@ -291,11 +462,18 @@ test_policy_lets_anyone_read_but_only_root_reload (Fixture *f, gconstpointer dat
                                  "--method", "org.keepline.Sip.Manager1.Reload", NULL };
   const char *const reg[] = { "--dest", SIP_NAME, "--object-path", "/org/keepline/Sip/Line/1",
                               "--method", "org.keepline.Sip.Line1.Register", NULL };
+  const char *const online[] = { "--dest", NETMON_NAME, "--object-path", "/org/keepline/NetMon",
+                                 "--method", "org.freedesktop.DBus.Properties.Get",
+                                 "org.keepline.NetMon1", "Online", NULL };
+  const char *const watch[] = { "--dest", NETMON_NAME, "--object-path", "/org/keepline/NetMon",
+                                "--method", "org.keepline.NetMon1.WatchServers", "[('pbx.test', 0, 'udp')]", NULL };
   g_autoptr (KlSipManager1) manager = manager_proxy (f);
   g_autoptr (GError) error = NULL;
   g_autofree char *err1 = NULL;
   g_autofree char *err2 = NULL;
   g_autofree char *err3 = NULL;
+  g_autofree char *err4 = NULL;
+  g_autofree char *err5 = NULL;
 
   if (getuid () != 0) {
     g_test_skip ("needs root to run a client as another user");
@@ -307,6 +485,10 @@ test_policy_lets_anyone_read_but_only_root_reload (Fixture *f, gconstpointer dat
   g_assert_nonnull (strstr (err2, "AccessDenied"));
   g_assert_cmpint (run_as_nobody (f, reg, &err3), !=, 0);
   g_assert_nonnull (strstr (err3, "AccessDenied"));
+  if (run_as_nobody (f, online, &err4) != 0)
+    g_error ("nobody cannot read netmond's Online: %s", err4);
+  g_assert_cmpint (run_as_nobody (f, watch, &err5), !=, 0);
+  g_assert_nonnull (strstr (err5, "AccessDenied"));
 
   /* root may */
   g_assert_true (kl_sip_manager1_call_reload_sync (manager, NULL, &error));
@@ -539,6 +721,11 @@ main (int argc, char **argv)
        test_sipd_sighup_rereads_and_survives_a_bad_configuration);
   ADD ("/dbus/sipd/register-on-a-disabled-line-is-refused",
        test_sipd_register_on_a_disabled_line_is_refused);
+  ADD ("/dbus/netmond/shows-loopback-and-why-it-is-online", test_netmond_shows_loopback_and_why_it_is_online);
+  ADD ("/dbus/netmond/watches-and-probes-the-servers-of-sipd", test_netmond_watches_and_probes_the_servers_of_sipd);
+  ADD ("/dbus/netmond/refuses-bad-arguments-and-goes-on", test_netmond_refuses_bad_arguments_and_goes_on);
+  ADD ("/dbus/netmond/forgets-the-servers-of-a-watcher-that-leaves",
+       test_netmond_forgets_the_servers_of_a_watcher_that_leaves);
   ADD ("/dbus/policy/anyone-may-read-only-root-may-reload-or-register",
        test_policy_lets_anyone_read_but_only_root_reload);
   ADD ("/dbus/contract/running-daemons-expose-only-documented-members",

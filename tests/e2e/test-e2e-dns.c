@@ -446,6 +446,42 @@ test_a_name_with_no_records_is_a_clear_error (Fixture *f, gconstpointer data)
   g_assert_cmpstr (remote_error, ==, "org.keepline.NetMon.Error.NotFound");
 }
 
+/* Not a test: with KL_BENCH_DNS_SECONDS set (tests/bench/bench-link-dns.sh),
+ * the DNS queries netmond sends in steady state for one line whose proxy is
+ * found by SRV, against what the TTLs allow. KL_BENCH_DNS_TTL sets the TTL. */
+static void
+bench_queries_in_steady_state (void)
+{
+  guint seconds = (guint) g_ascii_strtoull (g_getenv ("KL_BENCH_DNS_SECONDS"), NULL, 10);
+  const char *ttl_text = g_getenv ("KL_BENCH_DNS_TTL");
+  guint ttl_s = ttl_text ? (guint) g_ascii_strtoull (ttl_text, NULL, 10) : 60;
+  static const char *const asked[][2] = {
+    { "NAPTR", "keepline.test" },     { "SRV", "_sip._tcp.keepline.test" }, { "A", "sip1.keepline.test" },
+    { "AAAA", "sip1.keepline.test" }, { "A", "sip2.keepline.test" },        { "AAAA", "sip2.keepline.test" },
+  };
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+  guint total = 0;
+
+  f->sip1 = kl_test_kamailio_start_full (NULL, SIP1, DOMAIN, certdir, 30);
+  f->sip2 = kl_test_kamailio_start_full (NULL, SIP2, DOMAIN, certdir, 30);
+  f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, ttl_s, zone);
+  f->bus = kl_test_bus_new ();
+  f->config_dir = kl_test_config_dir_new ();
+  write_config (f, "keepline.test", NULL);
+  start_daemons (f, TRUE);
+  wait_registered (f);
+  g_usleep ((gulong) seconds * G_USEC_PER_SEC);
+  for (guint i = 0; i < G_N_ELEMENTS (asked); i++) {
+    guint count = kl_test_dnsmasq_count_queries (f->dns, asked[i][0], asked[i][1]);
+    g_print ("queries %s %s %u\n", asked[i][0], asked[i][1], count);
+    total += count;
+  }
+  g_print ("queries total %u in %u s with TTL %u s: %.0f per hour; the TTLs allow %.0f per hour\n", total, seconds,
+           ttl_s, total * 3600.0 / seconds, G_N_ELEMENTS (asked) * (3600.0 / ttl_s + 3600.0 / seconds));
+  teardown (f, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -457,6 +493,11 @@ main (int argc, char **argv)
     return g_test_run ();
   }
   certdir = kl_test_certificates_new ();
+  if (g_getenv ("KL_BENCH_DNS_SECONDS") != NULL) {
+    bench_queries_in_steady_state ();
+    kl_test_config_dir_remove (certdir);
+    return 0;
+  }
 
 #define ADD(path, func, data) g_test_add ("/e2e/dns/" path, Fixture, data, setup, func, teardown)
   ADD ("registers-via-srv-to-the-priority-10-server", test_registers_via_srv_to_the_priority_10_server, NULL);
