@@ -143,9 +143,9 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "How long a request waits for a final answer before the server counts as failed." },
   [KL_CONFIG_KEY_TIMER_SCALE_PERCENT] = {
     "sip timer scale percent", KL_CONFIG_TYPE_INT, GLOBAL, "100", 1, 100, "%",
-    "For labs and tests only: scales the flow-recovery back-off, the retry timers "
-    "and the primary probe interval down to this percentage. Logged as a warning "
-    "and shown on D-Bus when below 100." },
+    "For labs and tests only: scales the flow-recovery back-off, the retry timers, "
+    "the primary probe interval and netmond's reachability probes down to this "
+    "percentage. Logged as a warning and shown on D-Bus when below 100." },
 
   [KL_CONFIG_KEY_DNS_SERVER] = {
     "sip dns server", KL_CONFIG_TYPE_HOST_PORT, GLOBAL, "", 0, 0, NULL,
@@ -204,7 +204,7 @@ kl_config_type_describe (KlConfigType type)
   case KL_CONFIG_TYPE_HOST:
     return "host";
   case KL_CONFIG_TYPE_HOST_PORT:
-    return "host or host:port";
+    return "address or address:port";
   case KL_CONFIG_TYPE_PATH:
     return "file";
   case KL_CONFIG_TYPE_LIST:
@@ -449,6 +449,10 @@ kl_config_value_parse (KlConfigKey key,
     guint16 port;
     if (*text != '\0' && !kl_config_parse_host_port (text, &host, &port, ret_reason))
       return FALSE;
+    if (host != NULL && !g_hostname_is_ip_address (host)) {
+      *ret_reason = g_strdup_printf ("'%s' is not an address", host);
+      return FALSE;
+    }
     normalised = g_strdup (text);
     break;
   }

@@ -631,3 +631,22 @@ kl_dns_client_get_queries_sent (KlDnsClient *self)
 {
   return self->queries_sent;
 }
+
+gboolean
+kl_dns_server_from_config (KlConfig *config, GInetSocketAddress **ret_server, GError **error)
+{
+  g_autofree char *host = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  guint16 port;
+
+  *ret_server = NULL;
+  if (!kl_config_get_address (config, KL_CONFIG_KEY_DNS_SERVER, &host, &port))
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL) {
+    g_set_error (error, KL_CONFIG_ERROR, KL_CONFIG_ERROR_INVALID, "sip dns server: '%s' is not an address", host);
+    return FALSE;
+  }
+  *ret_server = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (address, port ? port : 53));
+  return TRUE;
+}

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "kl-clock.h"
+#include "kl-config.h"
 #include "kl-dns-source.h"
 
 G_BEGIN_DECLS
@@ -55,5 +56,10 @@ GPtrArray *kl_dns_answer_records (KlDnsMessage *message,
                                   GError **error);
 
 guint64 kl_dns_client_get_queries_sent (KlDnsClient *self);
+
+/* The nameserver of "sip dns server" (port 53 unless given) in ret_server, or
+ * NULL there when the key is not set: /etc/resolv.conf's then. FALSE with
+ * KL_CONFIG_ERROR_INVALID when the key holds a name, not an address. */
+gboolean kl_dns_server_from_config (KlConfig *config, GInetSocketAddress **ret_server, GError **error);
 
 G_END_DECLS

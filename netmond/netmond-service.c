@@ -322,21 +322,15 @@ on_handle_resolve (KlNetMon1 *iface,
 static KlDnsClient *
 dns_client_from_config (KlClock *clock, KlConfig *config, GError **error)
 {
-  g_autofree char *host = NULL;
-  g_autoptr (GInetAddress) address = NULL;
-  g_autoptr (GSocketAddress) server = NULL;
-  guint16 port;
+  g_autoptr (GInetSocketAddress) server = NULL;
 
-  if (!kl_config_get_address (config, KL_CONFIG_KEY_DNS_SERVER, &host, &port))
-    return kl_dns_client_new (clock, NULL, NULL);
-  address = g_inet_address_new_from_string (host);
-  if (address == NULL) {
-    g_set_error (error, KL_CONFIG_ERROR, KL_CONFIG_ERROR_INVALID, "sip dns server: '%s' is not an address", host);
+  if (!kl_dns_server_from_config (config, &server, error))
     return NULL;
+  if (server != NULL) {
+    g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (server));
+    g_message ("nameserver %s:%u, from 'sip dns server'", address, g_inet_socket_address_get_port (server));
   }
-  server = g_inet_socket_address_new (address, port ? port : 53);
-  g_message ("nameserver %s:%u, from 'sip dns server'", host, port ? port : 53);
-  return kl_dns_client_new (clock, G_INET_SOCKET_ADDRESS (server), NULL);
+  return kl_dns_client_new (clock, server, NULL);
 }
 
 NetmondService *

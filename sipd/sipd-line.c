@@ -176,13 +176,12 @@ update_flows_property (SipdLine *self)
 
   g_variant_builder_init (&flows, G_VARIANT_TYPE ("a(ussssius)"));
   if (self->flow != NULL) {
+    gboolean active = sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE;
+    const char *state = self->suspect && active ? "suspect" : sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
+
     local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
     remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
     self->published_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
-    const char *state = sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
-
-    if (self->suspect && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
-      state = "suspect";
     g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (sipd_flow_get_transport (self->flow)),
                            local, remote, state,
                            (gint32) self->published_rtt_ms, self->flow_failures,
@@ -1113,7 +1112,7 @@ sipd_line_network_lost (SipdLine *self)
 void
 sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon)
 {
-  GInetAddress *local;
+  GInetSocketAddress *local;
 
   if (self->settings == NULL)
     return;
@@ -1121,9 +1120,9 @@ sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon)
     sipd_probe_attempt_now (g_ptr_array_index (self->probes, i));
   self->network_changed = TRUE;
   if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE) {
-    local = g_inet_socket_address_get_address (sipd_flow_get_local (self->flow));
-    if (sipd_netmon_address_is_gone (netmon, local)) {
-      g_autofree char *address = g_inet_address_to_string (local);
+    local = sipd_flow_get_local (self->flow);
+    if (local != NULL && sipd_netmon_address_is_gone (netmon, g_inet_socket_address_get_address (local))) {
+      g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (local));
       g_autofree char *reason = g_strdup_printf ("its local address %s is gone", address);
       sipd_flow_fail (self->flow, reason);
       return;

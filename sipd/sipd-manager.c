@@ -7,6 +7,7 @@
 
 #include "kl-build-config.h"
 #include "kl-daemon.h"
+#include "kl-dns-client.h"
 #include "kl-dbus.h"
 #include "sipd-error.h"
 #include "sipd-inbound.h"
@@ -108,34 +109,13 @@ drop_stack (SipdManager *self)
   g_clear_pointer (&self->tls_files, g_free);
 }
 
-/* The nameserver of "sip dns server", or NULL for those of /etc/resolv.conf;
- * a name there is an error. */
-static gboolean
-dns_server_of (KlConfig *config, GInetSocketAddress **ret_server, GError **error)
-{
-  g_autofree char *host = NULL;
-  g_autoptr (GInetAddress) address = NULL;
-  guint16 port;
-
-  *ret_server = NULL;
-  if (!kl_config_get_address (config, KL_CONFIG_KEY_DNS_SERVER, &host, &port))
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  if (address == NULL) {
-    g_set_error (error, SIPD_ERROR, SIPD_ERROR_INVALID_CONFIG, "sip dns server: '%s' is not an address", host);
-    return FALSE;
-  }
-  *ret_server = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (address, port ? port : 53));
-  return TRUE;
-}
-
 static gboolean
 make_stack (SipdManager *self, KlConfig *config, GError **error)
 {
   g_autoptr (GError) tls_error = NULL;
   g_autoptr (GInetSocketAddress) dns_server = NULL;
 
-  if (!dns_server_of (config, &dns_server, error))
+  if (!kl_dns_server_from_config (config, &dns_server, error))
     return FALSE;
 
   if (*kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES) != '\0') {

@@ -21,11 +21,22 @@ struct _SipdNetmon {
 };
 
 static void
+on_servers_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!kl_net_mon1_call_watch_servers_finish (KL_NET_MON1 (source), result, &error)) {
+    g_dbus_error_strip_remote_error (error);
+    g_warning ("netmond does not watch sipd's servers: %s", error->message);
+  }
+}
+
+static void
 send_servers (SipdNetmon *self)
 {
   if (self->proxy == NULL || self->servers == NULL)
     return;
-  kl_net_mon1_call_watch_servers (self->proxy, self->servers, NULL, NULL, NULL);
+  kl_net_mon1_call_watch_servers (self->proxy, self->servers, NULL, on_servers_sent, NULL);
 }
 
 static void

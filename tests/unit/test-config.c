@@ -445,6 +445,8 @@ static const BadCase bad_cases[] = {
     "test.cfg:1: error: sip dns server: port: 0 is below the minimum 1" },
   { "dns-missing-bracket", "sip dns server: [::1:53",
     "test.cfg:1: error: sip dns server: '[::1:53': missing ']'" },
+  { "dns-server-name", "sip dns server: ns.example.com:53",
+    "test.cfg:1: error: sip dns server: 'ns.example.com' is not an address" },
   { "blf-with-space", "sip blf extensions: 1002 1003",
     "test.cfg:1: error: sip blf extensions: '1002 1003': an entry contains a space; separate entries with commas" },
   { "missing-colon", "sip proxy ip pbx.example.com",
