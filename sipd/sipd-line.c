@@ -1118,6 +1118,8 @@ sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon)
     return;
   for (guint i = 0; i < self->probes->len; i++)
     sipd_probe_attempt_now (g_ptr_array_index (self->probes, i));
+  if (self->standby != NULL)
+    sipd_standby_network_gained (self->standby);
   self->network_changed = TRUE;
   if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE) {
     local = sipd_flow_get_local (self->flow);

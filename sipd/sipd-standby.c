@@ -176,6 +176,19 @@ sipd_standby_free (SipdStandby *self)
   g_free (self);
 }
 
+/* The network came back: the flow is checked now, or made again now. */
+void
+sipd_standby_network_gained (SipdStandby *self)
+{
+  if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE) {
+    sipd_flow_keepalive_now (self->flow);
+  } else if (self->flow == NULL && self->lookup == NULL && kl_timer_is_active (self->retry_timer)) {
+    kl_timer_stop (self->retry_timer);
+    self->consecutive_failures = 0;
+    connect_flow (self);
+  }
+}
+
 /* For the line to un-register it; the standby does nothing more after this. */
 SipdRegistration *
 sipd_standby_steal_registration (SipdStandby *self)

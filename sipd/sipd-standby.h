@@ -23,6 +23,7 @@ SipdStandby *sipd_standby_new (SipdStack *stack,
 void sipd_standby_free (SipdStandby *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdStandby, sipd_standby_free)
 
+void sipd_standby_network_gained (SipdStandby *self);
 SipdRegistration *sipd_standby_steal_registration (SipdStandby *self);
 SipdFlow *sipd_standby_get_flow (SipdStandby *self);
 guint sipd_standby_get_flow_failures (SipdStandby *self);
