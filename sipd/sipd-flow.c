@@ -886,6 +886,13 @@ sipd_flow_get_id (SipdFlow *self)
   return self->id;
 }
 
+/* 1: only its owner, the stack, still holds it */
+guint
+sipd_flow_get_ref_count (SipdFlow *self)
+{
+  return (guint) g_atomic_int_get (&self->ref_count);
+}
+
 SipdFlowState
 sipd_flow_get_state (SipdFlow *self)
 {

@@ -68,6 +68,7 @@ void sipd_flow_receive_datagram (SipdFlow *self, const guint8 *data, gsize lengt
 
 guint sipd_flow_get_id (SipdFlow *self);
 SipdFlowState sipd_flow_get_state (SipdFlow *self);
+guint sipd_flow_get_ref_count (SipdFlow *self);
 SipdTransport sipd_flow_get_transport (SipdFlow *self);
 GInetSocketAddress *sipd_flow_get_remote (SipdFlow *self);
 GInetSocketAddress *sipd_flow_get_local (SipdFlow *self);

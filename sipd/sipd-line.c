@@ -239,6 +239,7 @@ on_retiring_changed (SipdRegistration *registration, gpointer user_data)
     return;
   g_ptr_array_steal_index_fast (self->retiring, index);
   g_idle_add (free_registration, registration);
+  sipd_stack_close_unused_flows_soon (self->context->stack);
 }
 
 /* Un-registers where its flow still works; forgets it otherwise. */
@@ -277,6 +278,7 @@ on_retiring_done (gpointer user_data)
   SipdLine *self = user_data;
 
   g_ptr_array_set_size (self->retiring_events, 0);
+  sipd_stack_close_unused_flows_soon (self->context->stack);
 }
 
 /* A NOTIFY for one of the line's subscriptions, current, previous or ending. */
@@ -425,6 +427,7 @@ finish_move (SipdLine *self)
   }
   clear_stranded (self);
   update_standby (self);
+  sipd_stack_close_unused_flows_soon (self->context->stack);
   if (self->failback_reason != NULL)
     announce_failback (self);
 }

@@ -52,6 +52,7 @@ struct _SipdStack {
   guint next_watch_id;
   SipdRequestFunc request_func;
   gpointer request_data;
+  GSource *close_unused; /* sipd_stack_close_unused_flows_soon() */
 };
 
 static void on_flow_message (SipdFlow *flow, GBytes *bytes, gpointer user_data);
@@ -481,6 +482,10 @@ sipd_stack_new (KlClock *clock, const SipdStackParams *params, GError **error)
 void
 sipd_stack_free (SipdStack *self)
 {
+  if (self->close_unused != NULL) {
+    g_source_destroy (self->close_unused);
+    g_clear_pointer (&self->close_unused, g_source_unref);
+  }
   g_clear_pointer (&self->client_transactions, g_hash_table_unref);
   g_clear_pointer (&self->server_transactions, g_ptr_array_unref);
   if (self->flows != NULL) {
@@ -602,6 +607,47 @@ sipd_stack_get_local_address (SipdStack *self, SipdFlow *flow)
   return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (
     g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)),
     g_inet_socket_address_get_port (sipd_udp_socket_get_local_address (udp))));
+}
+
+/* A flow to a server that nothing but the stack holds any more (the line
+ * moved elsewhere, its old registration and subscriptions are gone) is
+ * closed, so that it stops its keep-alives and the server can let go. */
+void
+sipd_stack_close_unused_flows (SipdStack *self)
+{
+  for (guint i = self->flows->len; i-- > 0;) {
+    SipdFlow *flow = g_ptr_array_index (self->flows, i);
+
+    if (is_stray (flow) || sipd_flow_get_ref_count (flow) != 1)
+      continue;
+    g_message ("closing flow %u to %s: nothing uses it any more", sipd_flow_get_id (flow),
+               sipd_flow_get_server_name (flow));
+    sipd_flow_close (flow);
+    g_ptr_array_remove_index (self->flows, i);
+  }
+}
+
+static gboolean
+on_close_unused (gpointer user_data)
+{
+  SipdStack *self = user_data;
+
+  g_clear_pointer (&self->close_unused, g_source_unref);
+  sipd_stack_close_unused_flows (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Once what is being freed now is gone: after the idle callbacks of default
+ * priority that free it. */
+void
+sipd_stack_close_unused_flows_soon (SipdStack *self)
+{
+  if (self->close_unused != NULL)
+    return;
+  self->close_unused = g_idle_source_new ();
+  g_source_set_priority (self->close_unused, G_PRIORITY_LOW);
+  g_source_set_callback (self->close_unused, on_close_unused, self, NULL);
+  g_source_attach (self->close_unused, g_main_context_get_thread_default ());
 }
 
 guint

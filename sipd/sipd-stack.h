@@ -63,6 +63,8 @@ SipdFlow *sipd_stack_get_flow (SipdStack *self,
                                const char *server_name);
 GInetSocketAddress *sipd_stack_get_local_address (SipdStack *self, SipdFlow *flow);
 guint sipd_stack_get_n_flows (SipdStack *self);
+void sipd_stack_close_unused_flows (SipdStack *self);
+void sipd_stack_close_unused_flows_soon (SipdStack *self);
 GInetSocketAddress *sipd_stack_get_udp_address (SipdStack *self);
 char *sipd_stack_via (SipdStack *self, SipdFlow *flow, const char *branch);
 

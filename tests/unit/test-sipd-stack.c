@@ -142,11 +142,33 @@ test_malformed_datagram_is_dropped_and_the_next_one_answered (Fixture *f, gconst
   g_assert_cmpuint (f->requests, ==, 1);
 }
 
+static void
+test_a_flow_nothing_uses_is_closed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new_from_string ("127.0.0.1", 5999);
+  SipdFlow *flow = sipd_flow_ref (sipd_stack_get_flow (f->stack, SIPD_TRANSPORT_UDP, G_INET_SOCKET_ADDRESS (remote),
+                                                       "sip.keepline.test"));
+
+  g_assert_cmpuint (sipd_stack_get_n_flows (f->stack), ==, 1);
+  /* a line still holds it */
+  sipd_stack_close_unused_flows (f->stack);
+  g_assert_cmpuint (sipd_stack_get_n_flows (f->stack), ==, 1);
+  g_assert_cmpint (sipd_flow_get_state (flow), ==, SIPD_FLOW_STATE_ACTIVE);
+  /* the line let go of it */
+  sipd_flow_unref (flow);
+  sipd_stack_close_unused_flows_soon (f->stack);
+  g_assert_cmpuint (sipd_stack_get_n_flows (f->stack), ==, 1);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (sipd_stack_get_n_flows (f->stack), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/sipd/stack/a-flow-nothing-uses-any-more-is-closed", test_a_flow_nothing_uses_is_closed);
   ADD ("/sipd/stack/retransmitted-request-is-answered-from-the-transaction",
        test_retransmitted_request_is_answered_from_the_transaction);
   ADD ("/sipd/stack/many-strangers-do-not-grow-the-flow-table", test_many_strangers_do_not_grow_the_flow_table);
