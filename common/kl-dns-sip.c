@@ -118,6 +118,17 @@ kl_sip_targets_new (guint32 ttl_s, const char *path)
   return targets;
 }
 
+/* An address is its own target, at the transport's port unless one is given,
+ * and never expires. */
+KlSipTargets *
+kl_sip_targets_for_address (const char *host, GInetAddress *address, guint16 port, KlSipTransport transport)
+{
+  KlSipTargets *targets = kl_sip_targets_new (G_MAXUINT32, "address");
+
+  kl_sip_targets_add (targets, host, address, port ? port : kl_sip_transport_default_port (transport), 0, 0);
+  return targets;
+}
+
 void
 kl_sip_targets_add (KlSipTargets *targets,
                     const char *host,
@@ -515,8 +526,7 @@ kl_sip_resolve (const KlDnsSource *source,
   Resolve *resolve;
 
   if (address != NULL) {
-    g_autoptr (KlSipTargets) targets = kl_sip_targets_new (G_MAXUINT32, "address");
-    kl_sip_targets_add (targets, host, address, port ? port : kl_sip_transport_default_port (transport), 0, 0);
+    g_autoptr (KlSipTargets) targets = kl_sip_targets_for_address (host, address, port, transport);
     func (targets, NULL, user_data);
     return;
   }

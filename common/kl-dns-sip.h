@@ -54,6 +54,10 @@ void kl_sip_targets_add (KlSipTargets *targets,
                          guint16 port,
                          guint16 priority,
                          guint16 weight);
+KlSipTargets *kl_sip_targets_for_address (const char *host,
+                                          GInetAddress *address,
+                                          guint16 port,
+                                          KlSipTransport transport);
 KlSipTargets *kl_sip_targets_copy (const KlSipTargets *targets);
 void kl_sip_targets_free (KlSipTargets *targets);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlSipTargets, kl_sip_targets_free)

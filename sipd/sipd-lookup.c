@@ -95,11 +95,8 @@ sipd_lookup_start (SipdResolver *resolver,
   SipdLookup *lookup;
 
   if (address != NULL) {
-    KlSipTransport kl_transport = sipd_transport_to_kl (transport);
-    g_autoptr (KlSipTargets) targets = kl_sip_targets_new (G_MAXUINT32, "address");
-
-    kl_sip_targets_add (targets, server->host, address,
-                        server->port ? server->port : kl_sip_transport_default_port (kl_transport), 0, 0);
+    g_autoptr (KlSipTargets) targets = kl_sip_targets_for_address (server->host, address, server->port,
+                                                                   sipd_transport_to_kl (transport));
     func (targets, NULL, user_data);
     return NULL;
   }
