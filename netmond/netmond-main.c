@@ -30,7 +30,7 @@ on_bus_acquired (GDBusConnection *connection, gpointer user_data, GError **error
 static void
 on_shutdown (gpointer user_data)
 {
-  netmond_service_unexport (user_data);
+  netmond_service_stop (user_data);
 }
 
 static int

@@ -21,7 +21,7 @@ struct _NetmondService {
 
   KlNetMon1 *iface;
   GDBusConnection *connection;
-  GHashTable *watcher_ids; /* bus name of a watcher -> its g_bus_watch_name id */
+  guint name_owner_changed; /* to see a watcher leave the bus */
 };
 
 /* Online */
@@ -212,20 +212,23 @@ on_probes_changed (NetmondProbes *probes, gpointer user_data)
 /* D-Bus methods */
 
 static void
-on_watcher_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
+on_name_owner_changed (GDBusConnection *connection,
+                       const char *sender,
+                       const char *path,
+                       const char *interface,
+                       const char *signal,
+                       GVariant *parameters,
+                       gpointer user_data)
 {
   NetmondService *self = user_data;
+  const char *name, *old_owner, *new_owner;
 
+  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
+  if (self->servers == NULL || *new_owner != '\0' || !netmond_servers_has_watcher (self->servers, name))
+    return; /* stopping, someone coming, or not a watcher */
   g_message ("%s left the bus: its servers are no longer watched", name);
   netmond_servers_drop_watcher (self->servers, name);
-  g_hash_table_remove (self->watcher_ids, name);
   update_servers (self);
-}
-
-static void
-unwatch_name (gpointer id)
-{
-  g_bus_unwatch_name (GPOINTER_TO_UINT (id));
 }
 
 static gboolean
@@ -266,12 +269,6 @@ on_handle_watch_servers (KlNetMon1 *iface, GDBusMethodInvocation *invocation, GV
     g_dbus_method_invocation_return_error_literal (invocation, NETMOND_ERROR, NETMOND_ERROR_TOO_MANY, error->message);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  if (*sender != '\0' && !g_hash_table_contains (self->watcher_ids, sender)) {
-    guint watch = g_bus_watch_name_on_connection (g_dbus_method_invocation_get_connection (invocation), sender,
-                                                  G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_watcher_vanished, self,
-                                                  NULL);
-    g_hash_table_insert (self->watcher_ids, g_strdup (sender), GUINT_TO_POINTER (watch));
-  }
   update_servers (self);
   kl_net_mon1_complete_watch_servers (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -280,19 +277,18 @@ on_handle_watch_servers (KlNetMon1 *iface, GDBusMethodInvocation *invocation, GV
 static void
 on_resolved_for_call (const KlSipTargets *targets, const GError *error, gpointer user_data)
 {
-  g_autoptr (GDBusMethodInvocation) invocation = user_data;
+  GDBusMethodInvocation *invocation = user_data; /* the handler's, which completing it gives up */
   KlNetMon1 *iface = KL_NET_MON1 (g_dbus_method_invocation_get_user_data (invocation));
 
   if (targets != NULL) {
-    kl_net_mon1_complete_resolve (iface, g_object_ref (invocation), targets_variant (targets, FALSE), targets->ttl_s,
-                                  targets->path);
+    kl_net_mon1_complete_resolve (iface, invocation, targets_variant (targets, FALSE), targets->ttl_s, targets->path);
     return;
   }
   if (g_error_matches (error, KL_DNS_ERROR, KL_DNS_ERROR_INVALID_NAME))
-    g_dbus_method_invocation_return_error_literal (g_object_ref (invocation), NETMOND_ERROR,
-                                                   NETMOND_ERROR_INVALID_ARGS, error->message);
+    g_dbus_method_invocation_return_error_literal (invocation, NETMOND_ERROR, NETMOND_ERROR_INVALID_ARGS,
+                                                   error->message);
   else
-    g_dbus_method_invocation_return_gerror (g_object_ref (invocation), error);
+    g_dbus_method_invocation_return_gerror (invocation, error);
 }
 
 static gboolean
@@ -313,7 +309,7 @@ on_handle_resolve (KlNetMon1 *iface,
   }
   if (!parse_transport (invocation, transport_text, &transport))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  netmond_servers_resolve (self->servers, host, port, transport, on_resolved_for_call, g_object_ref (invocation));
+  netmond_servers_resolve (self->servers, host, port, transport, on_resolved_for_call, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -343,7 +339,6 @@ netmond_service_new (KlClock *clock, KlConfig *config, guint32 seed, GError **er
   netmond_error_register_dns ();
   self->clock = kl_clock_ref (clock);
   self->iface = kl_net_mon1_skeleton_new ();
-  self->watcher_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unwatch_name);
   client = dns_client_from_config (clock, config, error);
   if (client == NULL)
     return NULL;
@@ -364,17 +359,24 @@ netmond_service_new (KlClock *clock, KlConfig *config, guint32 seed, GError **er
   return g_steal_pointer (&self);
 }
 
+/* Before the main loop ends: what is under way (probes, queries) is
+ * cancelled while the loop can still take their last callbacks. */
+void
+netmond_service_stop (NetmondService *self)
+{
+  netmond_service_unexport (self);
+  g_clear_pointer (&self->links, netmond_links_free);
+  g_clear_pointer (&self->probes, netmond_probes_free);
+  g_clear_pointer (&self->servers, netmond_servers_free);
+  g_clear_pointer (&self->resolver, netmond_resolver_free);
+}
+
 void
 netmond_service_free (NetmondService *self)
 {
   if (self == NULL)
     return;
-  netmond_service_unexport (self);
-  g_clear_pointer (&self->watcher_ids, g_hash_table_unref);
-  g_clear_pointer (&self->links, netmond_links_free);
-  g_clear_pointer (&self->probes, netmond_probes_free);
-  g_clear_pointer (&self->servers, netmond_servers_free);
-  g_clear_pointer (&self->resolver, netmond_resolver_free);
+  netmond_service_stop (self);
   g_clear_pointer (&self->link_facts, kl_net_facts_free);
   g_clear_object (&self->iface);
   kl_clock_unref (self->clock);
@@ -388,6 +390,10 @@ netmond_service_export (NetmondService *self, GDBusConnection *connection, GErro
                                          NETMOND_SERVICE_PATH, error))
     return FALSE;
   self->connection = g_object_ref (connection);
+  /* a unique name that leaves the bus is announced with an empty new owner */
+  self->name_owner_changed = g_dbus_connection_signal_subscribe (
+    connection, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged", "/org/freedesktop/DBus", NULL,
+    G_DBUS_SIGNAL_FLAGS_NONE, on_name_owner_changed, self, NULL);
   return TRUE;
 }
 
@@ -396,6 +402,7 @@ netmond_service_unexport (NetmondService *self)
 {
   if (self->connection == NULL)
     return;
+  g_dbus_connection_signal_unsubscribe (self->connection, self->name_owner_changed);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
   g_clear_object (&self->connection);
 }

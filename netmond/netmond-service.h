@@ -22,6 +22,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetmondService, netmond_service_free)
 
 gboolean netmond_service_export (NetmondService *self, GDBusConnection *connection, GError **error);
 void netmond_service_unexport (NetmondService *self);
+void netmond_service_stop (NetmondService *self);
 const char *netmond_service_get_online (NetmondService *self);
 
 G_END_DECLS

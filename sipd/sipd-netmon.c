@@ -10,12 +10,10 @@
 #define NETMON_PATH "/org/keepline/NetMon"
 
 struct _SipdNetmon {
-  GDBusConnection *connection;
   SipdNetmonHandlers handlers;
   gpointer user_data;
-  guint name_watch;
   GCancellable *cancellable; /* of the proxy being made */
-  KlNetMon1 *proxy;          /* while netmond is on the bus */
+  KlNetMon1 *proxy;          /* for sipd's lifetime; netmond is there while it has an owner */
   KlNetFacts *facts;
   GVariant *servers;
 };
@@ -34,7 +32,7 @@ on_servers_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 send_servers (SipdNetmon *self)
 {
-  if (self->proxy == NULL || self->servers == NULL)
+  if (!sipd_netmon_is_present (self) || self->servers == NULL)
     return;
   kl_net_mon1_call_watch_servers (self->proxy, self->servers, NULL, on_servers_sent, NULL);
 }
@@ -47,7 +45,7 @@ on_links_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
   KlNetFacts *facts;
   gboolean lost, gained;
 
-  if (links == NULL)
+  if (links == NULL || !sipd_netmon_is_present (self))
     return;
   facts = kl_net_facts_new (links);
   lost = kl_net_facts_lost (self->facts, facts);
@@ -99,6 +97,24 @@ on_targets_changed (KlNetMon1 *proxy,
   self->handlers.targets_changed (host, port, transport, targets, self->user_data);
 }
 
+/* GDBusProxy follows the owner of the name and loads the properties again
+ * when netmond comes back; Links then says what the network is. */
+static void
+on_owner_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  SipdNetmon *self = user_data;
+
+  g_clear_pointer (&self->facts, kl_net_facts_free);
+  if (!sipd_netmon_is_present (self)) {
+    g_message ("netmond is not on the bus: sipd resolves names itself");
+    return;
+  }
+  g_message ("netmond is on the bus: names are resolved and links watched by it");
+  if (kl_net_mon1_get_links (self->proxy) != NULL)
+    self->facts = kl_net_facts_new (kl_net_mon1_get_links (self->proxy));
+  send_servers (self);
+}
+
 static void
 on_proxy_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -108,52 +124,16 @@ on_proxy_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (proxy == NULL) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      g_message ("netmond is on the bus, but cannot be used: %s", error->message);
+      g_warning ("cannot follow netmond: %s", error->message);
     return;
   }
   g_clear_object (&self->cancellable);
   self->proxy = proxy;
-  g_message ("netmond is on the bus: names are resolved and links watched by it");
   g_signal_connect (proxy, "targets-changed", G_CALLBACK (on_targets_changed), self);
   g_signal_connect (proxy, "notify::links", G_CALLBACK (on_links_changed), self);
-  g_clear_pointer (&self->facts, kl_net_facts_free);
-  if (kl_net_mon1_get_links (proxy) != NULL)
-    self->facts = kl_net_facts_new (kl_net_mon1_get_links (proxy));
-  send_servers (self);
-}
-
-static void
-forget_proxy (SipdNetmon *self)
-{
-  if (self->cancellable != NULL) {
-    g_cancellable_cancel (self->cancellable);
-    g_clear_object (&self->cancellable);
-  }
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
-  g_clear_pointer (&self->facts, kl_net_facts_free);
-}
-
-static void
-on_appeared (GDBusConnection *connection, const char *name, const char *owner, gpointer user_data)
-{
-  SipdNetmon *self = user_data;
-
-  forget_proxy (self);
-  self->cancellable = g_cancellable_new ();
-  kl_net_mon1_proxy_new (connection, G_DBUS_PROXY_FLAGS_NONE, NETMON_NAME, NETMON_PATH, self->cancellable,
-                         on_proxy_ready, self);
-}
-
-static void
-on_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
-{
-  SipdNetmon *self = user_data;
-
-  if (self->proxy != NULL)
-    g_message ("netmond left the bus: sipd resolves names itself");
-  forget_proxy (self);
+  g_signal_connect (proxy, "notify::g-name-owner", G_CALLBACK (on_owner_changed), self);
+  if (sipd_netmon_is_present (self))
+    on_owner_changed (G_OBJECT (proxy), NULL, self);
 }
 
 SipdNetmon *
@@ -161,11 +141,11 @@ sipd_netmon_new (GDBusConnection *connection, const SipdNetmonHandlers *handlers
 {
   SipdNetmon *self = g_new0 (SipdNetmon, 1);
 
-  self->connection = g_object_ref (connection);
   self->handlers = *handlers;
   self->user_data = user_data;
-  self->name_watch = g_bus_watch_name_on_connection (connection, NETMON_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                     on_appeared, on_vanished, self, NULL);
+  self->cancellable = g_cancellable_new ();
+  kl_net_mon1_proxy_new (connection, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NETMON_NAME, NETMON_PATH,
+                         self->cancellable, on_proxy_ready, self);
   return self;
 }
 
@@ -174,17 +154,27 @@ sipd_netmon_free (SipdNetmon *self)
 {
   if (self == NULL)
     return;
-  g_bus_unwatch_name (self->name_watch);
-  forget_proxy (self);
+  if (self->cancellable != NULL) {
+    g_cancellable_cancel (self->cancellable);
+    g_clear_object (&self->cancellable);
+  }
+  if (self->proxy != NULL)
+    g_signal_handlers_disconnect_by_data (self->proxy, self);
+  g_clear_object (&self->proxy);
+  g_clear_pointer (&self->facts, kl_net_facts_free);
   g_clear_pointer (&self->servers, g_variant_unref);
-  g_object_unref (self->connection);
   g_free (self);
 }
 
 gboolean
 sipd_netmon_is_present (SipdNetmon *self)
 {
-  return self != NULL && self->proxy != NULL;
+  g_autofree char *owner = NULL;
+
+  if (self == NULL || self->proxy == NULL)
+    return FALSE;
+  owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (self->proxy));
+  return owner != NULL;
 }
 
 void

@@ -329,15 +329,26 @@ wait_for_server (KlNetMon1 *netmon, const char *host, const char *transport, con
   }
 }
 
+/* The TCP probe of sipd's server, on a port nobody listens on, failed. */
 static gboolean
 probe_failed (gpointer data)
 {
   KlNetMon1 *netmon = data;
   GVariant *probes = kl_net_mon1_get_probes (netmon);
-  g_autofree char *text = probes ? g_variant_print (probes, FALSE) : g_strdup ("");
+  GVariantIter iter;
+  const char *address, *transport, *state, *reason;
+  guint16 port;
+  gint32 rtt;
 
-  return strstr (text, "('127.0.0.2', 5999, 'tcp', 'unknown', 'TCP connect: Connection refused'") != NULL ||
-         strstr (text, "('127.0.0.2', 5999, 'tcp', 'unreachable'") != NULL;
+  if (probes == NULL)
+    return FALSE;
+  g_variant_iter_init (&iter, probes);
+  while (g_variant_iter_next (&iter, "(&sq&s&s&si)", &address, &port, &transport, &state, &reason, &rtt)) {
+    if (g_str_equal (address, "127.0.0.2") && port == 5999 && g_str_equal (transport, "tcp"))
+      return !g_str_equal (state, "reachable") && g_str_has_prefix (reason, "TCP connect: ") &&
+             strstr (reason, "refused") != NULL;
+  }
+  return FALSE;
 }
 
 static void
