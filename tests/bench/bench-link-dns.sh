@@ -43,12 +43,13 @@ summary() {
     }'
 }
 
+# measure NAME TEST PATH PATTERN: each run on stderr, the summary on stdout
 measure() {
   local name=$1 test=$2 path=$3 pattern=$4
   local figures=() ms
   for i in $(seq 1 "$runs"); do
     ms=$(run_ms "$test" "$path" "$pattern")
-    echo "$name run $i: ${ms:-failed} ms"
+    echo "$name run $i: ${ms:-failed} ms" >&2
     [ -n "$ms" ] && figures+=("$ms")
   done
   summary "$name" "${figures[@]}"
@@ -56,15 +57,15 @@ measure() {
 
 results=()
 results+=("$(measure "link back" test-e2e-link /e2e/link/a-link-back-after-the-flow-failed-re-registers-within-2-s \
-  "registered again" | tee /dev/stderr | tail -n 1)")
+  "registered again")")
 results+=("$(measure "new address" test-e2e-link /e2e/link/a-new-address-after-the-outage-re-registers-from-it-at-once \
-  "registered from the new address" | tee /dev/stderr | tail -n 1)")
+  "registered from the new address")")
 results+=("$(measure "DNS move" test-e2e-dns /e2e/dns/a-changed-a-record-moves-the-line-within-the-ttl \
-  "registered at the new address" | tee /dev/stderr | tail -n 1)")
+  "registered at the new address")")
 
 echo "steady state: $steady s with TTL $ttl s"
 queries=$(KL_BENCH_DNS_SECONDS=$steady KL_BENCH_DNS_TTL=$ttl "$build/tests/test-e2e-dns" 2>/dev/null | grep '^queries')
-echo "$queries"
+echo "$queries" >&2
 
 echo
 printf '%s\n' "${results[@]}"
