@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "kl-bytes.h"
+
 #define HEADER_SIZE 12
 #define FIXED_RR_SIZE 10 /* type, class, TTL, rdlength */
 #define MAX_LABEL 63
@@ -37,18 +39,6 @@ typedef struct {
   const char *problem; /* why the message does not parse */
   gboolean cut_short;  /* the problem is that the message ends too early */
 } Parser;
-
-static guint16
-read16 (const guint8 *p)
-{
-  return (guint16) (p[0] << 8 | p[1]);
-}
-
-static guint32
-read32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
 
 static void
 append16 (GByteArray *out, guint16 v)
@@ -193,9 +183,9 @@ read_rdata (Parser *p, KlDnsRecord *record, gsize start, gsize rdlength)
   case KL_DNS_TYPE_SRV:
     if (rdlength < 6)
       return fail (p, "SRV rdata shorter than its fields");
-    record->priority = read16 (rdata);
-    record->weight = read16 (rdata + 2);
-    record->port = read16 (rdata + 4);
+    record->priority = kl_read_be16 (rdata);
+    record->weight = kl_read_be16 (rdata + 2);
+    record->port = kl_read_be16 (rdata + 4);
     pos += 6;
     /* RFC 2782 forbids compressing the target; servers do it all the same */
     if (!read_name (p, &pos, &record->target))
@@ -204,8 +194,8 @@ read_rdata (Parser *p, KlDnsRecord *record, gsize start, gsize rdlength)
   case KL_DNS_TYPE_NAPTR:
     if (rdlength < 4)
       return fail (p, "NAPTR rdata shorter than its fields");
-    record->order = read16 (rdata);
-    record->preference = read16 (rdata + 2);
+    record->order = kl_read_be16 (rdata);
+    record->preference = kl_read_be16 (rdata + 2);
     pos += 4;
     if (!read_string (p, &pos, end, &record->flags) || !read_string (p, &pos, end, &record->service) ||
         !read_string (p, &pos, end, &ignored) || !read_name (p, &pos, &record->target))
@@ -216,7 +206,7 @@ read_rdata (Parser *p, KlDnsRecord *record, gsize start, gsize rdlength)
       return FALSE;
     if (pos + 20 > end)
       return fail (p, "SOA rdata shorter than its fields");
-    record->soa_minimum = read32 (p->data + pos + 16);
+    record->soa_minimum = kl_read_be32 (p->data + pos + 16);
     pos += 20;
     break;
   }
@@ -256,15 +246,15 @@ read_record (Parser *p, Section section, GPtrArray *records)
   if (p->length - p->offset < FIXED_RR_SIZE)
     return fail_short (p, "record runs past the end");
   fixed = p->data + p->offset;
-  type = read16 (fixed);
-  ttl = read32 (fixed + 4);
-  rdlength = read16 (fixed + 8);
+  type = kl_read_be16 (fixed);
+  ttl = kl_read_be32 (fixed + 4);
+  rdlength = kl_read_be16 (fixed + 8);
   p->offset += FIXED_RR_SIZE;
   if (p->length - p->offset < rdlength)
     return fail_short (p, "record runs past the end");
   p->offset += rdlength;
 
-  if (read16 (fixed + 2) != CLASS_IN || !section_keeps (section, type))
+  if (kl_read_be16 (fixed + 2) != CLASS_IN || !section_keeps (section, type))
     return TRUE;
   record->type = type;
   record->ttl = ttl & 0x80000000u ? 0 : ttl; /* RFC 2181 §8 */
@@ -290,8 +280,8 @@ kl_dns_message_parse (const guint8 *data, gsize length, GError **error)
     return NULL;
   }
   message = g_new0 (KlDnsMessage, 1);
-  flags = read16 (data + 2);
-  message->id = read16 (data);
+  flags = kl_read_be16 (data + 2);
+  message->id = kl_read_be16 (data);
   message->response = (flags & FLAG_QR) != 0;
   message->truncated = (flags & FLAG_TC) != 0;
   message->rcode = flags & RCODE_MASK;
@@ -299,7 +289,7 @@ kl_dns_message_parse (const guint8 *data, gsize length, GError **error)
   message->authority = g_ptr_array_new_with_free_func ((GDestroyNotify) kl_dns_record_free);
   message->additional = g_ptr_array_new_with_free_func ((GDestroyNotify) kl_dns_record_free);
 
-  questions = read16 (data + 4);
+  questions = kl_read_be16 (data + 4);
   if (questions > 1) {
     g_set_error (error, KL_DNS_ERROR, KL_DNS_ERROR_MALFORMED, "%u questions, where one is the most", questions);
     return NULL;
@@ -311,7 +301,7 @@ kl_dns_message_parse (const guint8 *data, gsize length, GError **error)
       g_set_error (error, KL_DNS_ERROR, KL_DNS_ERROR_MALFORMED, "question: %s", p.problem);
       return NULL;
     }
-    message->question_type = read16 (data + p.offset);
+    message->question_type = kl_read_be16 (data + p.offset);
     p.offset += 4;
   }
 
@@ -319,7 +309,7 @@ kl_dns_message_parse (const guint8 *data, gsize length, GError **error)
     GPtrArray *records = section == SECTION_ANSWER      ? message->answers
                          : section == SECTION_AUTHORITY ? message->authority
                                                         : message->additional;
-    guint count = read16 (data + 6 + 2 * section);
+    guint count = kl_read_be16 (data + 6 + 2 * section);
 
     for (guint i = 0; i < count; i++) {
       if (read_record (&p, section, records))

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "kl-bytes.h"
+
 #define MAGIC_COOKIE 0x2112A442u
 #define BINDING_REQUEST 0x0001
 #define BINDING_SUCCESS 0x0101
@@ -14,18 +16,6 @@
 #define FAMILY_IPV6 0x02
 
 G_DEFINE_QUARK (sipd-stun-error-quark, sipd_stun_error)
-
-static guint16
-read16 (const guint8 *p)
-{
-  return (guint16) (p[0] << 8 | p[1]);
-}
-
-static guint32
-read32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
 
 static void
 write16 (guint8 *p, guint16 v)
@@ -49,8 +39,8 @@ gboolean
 sipd_stun_is_stun (const guint8 *data, gsize length)
 {
   return length >= SIPD_STUN_HEADER_SIZE && (data[0] & 0xc0) == 0 &&
-         read32 (data + 4) == MAGIC_COOKIE && (read16 (data + 2) & 0x3) == 0 &&
-         (gsize) read16 (data + 2) + SIPD_STUN_HEADER_SIZE == length;
+         kl_read_be32 (data + 4) == MAGIC_COOKIE && (kl_read_be16 (data + 2) & 0x3) == 0 &&
+         (gsize) kl_read_be16 (data + 2) + SIPD_STUN_HEADER_SIZE == length;
 }
 
 static void
@@ -98,7 +88,7 @@ sipd_stun_binding_response (const SipdStunTransactionId *id, GInetSocketAddress 
 gboolean
 sipd_stun_parse_binding_request (const guint8 *data, gsize length, SipdStunTransactionId *ret_id)
 {
-  if (!sipd_stun_is_stun (data, length) || read16 (data) != BINDING_REQUEST)
+  if (!sipd_stun_is_stun (data, length) || kl_read_be16 (data) != BINDING_REQUEST)
     return FALSE;
   memcpy (ret_id->id, data + 8, SIPD_STUN_TRANSACTION_ID_SIZE);
   return TRUE;
@@ -125,7 +115,7 @@ decode_address (const guint8 *value, guint16 length, gboolean xored, const guint
   write32 (mask, xored ? MAGIC_COOKIE : 0);
   for (gsize i = 0; i < 12; i++)
     mask[4 + i] = xored ? transaction_id[i] : 0;
-  port = read16 (value + 2) ^ (xored ? (MAGIC_COOKIE >> 16) : 0);
+  port = kl_read_be16 (value + 2) ^ (xored ? (MAGIC_COOKIE >> 16) : 0);
   for (gsize i = 0; i < size; i++)
     bytes[i] = value[4 + i] ^ mask[i];
   address = g_inet_address_new_from_bytes (bytes, size == 4 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
@@ -146,15 +136,15 @@ sipd_stun_parse_binding_response (const guint8 *data,
     g_set_error_literal (error, SIPD_STUN_ERROR, SIPD_STUN_ERROR_MALFORMED, "not a STUN message");
     return NULL;
   }
-  if (read16 (data) != BINDING_SUCCESS) {
+  if (kl_read_be16 (data) != BINDING_SUCCESS) {
     g_set_error (error, SIPD_STUN_ERROR, SIPD_STUN_ERROR_NOT_A_RESPONSE,
-                 "STUN message type 0x%04x is not a Binding success response", read16 (data));
+                 "STUN message type 0x%04x is not a Binding success response", kl_read_be16 (data));
     return NULL;
   }
 
   for (attr = data + SIPD_STUN_HEADER_SIZE; attr + 4 <= end;) {
-    guint16 type = read16 (attr);
-    guint16 value_length = read16 (attr + 2);
+    guint16 type = kl_read_be16 (attr);
+    guint16 value_length = kl_read_be16 (attr + 2);
     const guint8 *value = attr + 4;
 
     if (value + value_length > end) {
