@@ -57,3 +57,15 @@ kl_system_mac (void)
   }
   return NULL;
 }
+
+guint32
+kl_system_srv_seed (const char *mac)
+{
+  g_autofree char *machine_id = NULL;
+
+  if (mac != NULL && *mac != '\0')
+    return g_str_hash (mac);
+  if (g_file_get_contents ("/etc/machine-id", &machine_id, NULL, NULL))
+    return g_str_hash (g_strstrip (machine_id));
+  return 0;
+}

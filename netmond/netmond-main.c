@@ -5,21 +5,8 @@
 
 #include "kl-build-config.h"
 #include "kl-daemon.h"
+#include "kl-system.h"
 #include "netmond-service.h"
-
-/* The phone's own seed for the order of SRV targets of one priority: its MAC
- * address, else the machine ID. */
-static guint32
-srv_seed (const KlConfigSource *source)
-{
-  g_autofree char *machine_id = NULL;
-
-  if (source->mac != NULL && *source->mac != '\0')
-    return g_str_hash (source->mac);
-  if (g_file_get_contents ("/etc/machine-id", &machine_id, NULL, NULL))
-    return g_str_hash (g_strstrip (machine_id));
-  return 0;
-}
 
 static gboolean
 on_bus_acquired (GDBusConnection *connection, gpointer user_data, GError **error)
@@ -62,7 +49,7 @@ run (int argc, char **argv)
     return 1;
   }
 
-  service = netmond_service_new (clock, config, srv_seed (&source), &error);
+  service = netmond_service_new (clock, config, kl_system_srv_seed (source.mac), &error);
   if (service == NULL) {
     g_warning ("refusing to start: %s", error->message);
     return 1;

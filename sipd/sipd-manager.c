@@ -8,6 +8,7 @@
 #include "kl-build-config.h"
 #include "kl-daemon.h"
 #include "kl-dns-client.h"
+#include "kl-system.h"
 #include "kl-dbus.h"
 #include "sipd-error.h"
 #include "sipd-inbound.h"
@@ -132,7 +133,7 @@ make_stack (SipdManager *self, KlConfig *config, GError **error)
     return FALSE;
   self->tls_files = tls_files_of (config);
   self->dns_server = g_strdup (kl_config_get_string (config, 0, KL_CONFIG_KEY_DNS_SERVER));
-  self->context.resolver = sipd_resolver_new (self->context.clock, dns_server, g_str_hash (self->context.instance_id));
+  self->context.resolver = sipd_resolver_new (self->context.clock, dns_server, kl_system_srv_seed (self->mac));
   sipd_resolver_set_netmon (self->context.resolver, self->netmon);
   self->inbound = sipd_inbound_new (self->context.stack, &inbound_handlers, self);
   sipd_stack_set_request_handler (self->context.stack, on_request, self);
