@@ -176,6 +176,32 @@ flow_remote (Fixture *f)
   return g_strdup (remote);
 }
 
+typedef struct {
+  Fixture *f;
+  const char *remote;
+} RemoteWait;
+
+static gboolean
+flow_goes_to (gpointer data)
+{
+  RemoteWait *wait = data;
+  g_autofree char *remote = flow_remote (wait->f);
+
+  return g_str_equal (remote, wait->remote);
+}
+
+/* The properties follow the binding a moment later. */
+static void
+wait_for_remote (Fixture *f, const char *expected)
+{
+  RemoteWait wait = { f, expected };
+
+  if (!kl_test_wait_until (flow_goes_to, &wait, WAIT_MS)) {
+    g_autofree char *remote = flow_remote (f);
+    g_error ("the flow goes to '%s', not %s", remote, expected);
+  }
+}
+
 /* netmond's entry for keepline.test: its state, first target and error */
 static gboolean
 server_entry (Fixture *f, char **ret_state, char **ret_first, char **ret_error)
@@ -228,15 +254,13 @@ test_registers_via_srv_to_the_priority_10_server (Fixture *f, gconstpointer data
   g_autofree char *state = NULL;
   g_autofree char *first = NULL;
   g_autofree char *error = NULL;
-  g_autofree char *remote = NULL;
 
   write_config (f, "keepline.test", NULL);
   start_daemons (f, TRUE);
   wait_registered (f);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip2, "1001"), ==, 0);
-  remote = flow_remote (f);
-  g_assert_cmpstr (remote, ==, SIP1 ":5060");
+  wait_for_remote (f, SIP1 ":5060");
 
   g_assert_true (kl_test_wait_until (server_resolved, f, WAIT_MS));
   g_assert_true (server_entry (f, &state, &first, &error));
@@ -251,45 +275,32 @@ test_registers_via_srv_to_the_priority_10_server (Fixture *f, gconstpointer data
 static void
 test_the_priority_20_server_takes_over_when_the_first_is_down (Fixture *f, gconstpointer data)
 {
-  g_autofree char *remote = NULL;
 
   kl_test_kamailio_kill (f->sip1);
   write_config (f, "keepline.test", NULL);
   start_daemons (f, TRUE);
   wait_registered (f);
   g_assert_true (wait_bindings (f, f->sip2, 1, WAIT_MS));
-  remote = flow_remote (f);
-  g_assert_cmpstr (remote, ==, SIP2 ":5060");
+  wait_for_remote (f, SIP2 ":5060");
 }
 
 static void
 test_sipd_without_netmond_resolves_srv_itself (Fixture *f, gconstpointer data)
 {
-  g_autofree char *remote = NULL;
 
   write_config (f, "keepline.test", NULL);
   start_daemons (f, FALSE);
   wait_registered (f);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
-  remote = flow_remote (f);
-  g_assert_cmpstr (remote, ==, SIP1 ":5060");
+  wait_for_remote (f, SIP1 ":5060");
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "SRV", "_sip._tcp.keepline.test"), >=, 1);
 }
 
 /* A changed A record */
 
-static gboolean
-flow_goes_to_moved (gpointer data)
-{
-  g_autofree char *remote = flow_remote (data);
-
-  return g_str_equal (remote, SIP1_MOVED ":5060");
-}
-
 static void
 test_a_changed_a_record_moves_the_line_within_the_ttl (Fixture *f, gconstpointer data)
 {
-  g_autofree char *remote = NULL;
   guint queries_before;
   gint64 changed_at;
   gint64 moved_ms;
@@ -309,10 +320,7 @@ test_a_changed_a_record_moves_the_line_within_the_ttl (Fixture *f, gconstpointer
   g_test_message ("registered at the new address %" G_GINT64_FORMAT " ms after the A record changed", moved_ms);
 
   wait_registered (f);
-  if (!kl_test_wait_until (flow_goes_to_moved, f, WAIT_MS)) {
-    remote = flow_remote (f);
-    g_error ("the flow goes to %s, not " SIP1_MOVED ":5060", remote);
-  }
+  wait_for_remote (f, SIP1_MOVED ":5060");
   /* dnsmasq was asked again, as the TTL said, and the line never stopped being registered */
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "A", "sip1.keepline.test"), >, queries_before);
   g_assert_cmpuint (f->registered_left, ==, 0);
