@@ -59,11 +59,11 @@ socket_host_port (GInetSocketAddress *address)
 }
 
 static char *
-key_of (GInetAddress *address, guint16 port, KlSipTransport transport)
+key_of (GInetAddress *address, guint16 port, KlTransport transport)
 {
   g_autofree char *where = host_port (address, port);
 
-  return g_strdup_printf ("%s/%s", where, kl_sip_transport_to_string (transport));
+  return g_strdup_printf ("%s/%s", where, kl_transport_to_string (transport));
 }
 
 static gint64
@@ -230,7 +230,7 @@ start_probe (Probe *probe)
   stop_attempt (probe);
   probe->started_ms = kl_clock_now_ms (probe->owner->clock);
   kl_timer_start (probe->deadline, NETMOND_PROBE_TIMEOUT_MS);
-  if (probe->public.transport == KL_SIP_TRANSPORT_UDP) {
+  if (probe->public.transport == KL_TRANSPORT_UDP) {
     start_options (probe);
   } else {
     g_autoptr (GSocketClient) client = g_socket_client_new ();

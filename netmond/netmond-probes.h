@@ -31,7 +31,7 @@ typedef enum {
 
 typedef struct {
   GInetSocketAddress *address;
-  KlSipTransport transport;
+  KlTransport transport;
   NetmondProbeState state;
   char *reason;
   gint32 rtt_ms; /* of the last answered probe as of the last change of state or reason; -1 before */
@@ -49,7 +49,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetmondProbes, netmond_probes_free)
 typedef struct {
   GInetAddress *address;
   guint16 port;
-  KlSipTransport transport;
+  KlTransport transport;
 } NetmondProbeTarget;
 
 /* The targets to probe: new ones are probed at once, the others keep their

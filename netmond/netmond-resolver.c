@@ -6,7 +6,7 @@
 struct _NetmondResolver {
   KlClock *clock;
   KlDnsClient *client;
-  NetmondDnsCache *cache;
+  KlDnsCache *cache;
   guint64 cache_hits;
 };
 
@@ -26,9 +26,9 @@ on_answer (const GPtrArray *records, const KlDnsRecord *soa, const GError *error
   gint64 now_ms = kl_clock_now_ms (self->clock);
 
   if (records != NULL)
-    netmond_dns_cache_put (self->cache, lookup->name, lookup->type, records, now_ms);
+    kl_dns_cache_put (self->cache, lookup->name, lookup->type, records, now_ms);
   else
-    netmond_dns_cache_put_negative (self->cache, lookup->name, lookup->type, error, soa, now_ms);
+    kl_dns_cache_put_negative (self->cache, lookup->name, lookup->type, error, soa, now_ms);
   lookup->func (records, soa, error, lookup->user_data);
   g_free (lookup->name);
   g_free (lookup);
@@ -47,7 +47,7 @@ source_lookup (gpointer user_data,
   g_autoptr (GError) error = NULL;
   Lookup *lookup;
 
-  if (netmond_dns_cache_lookup (self->cache, name, type, kl_clock_now_ms (self->clock), &records, &error)) {
+  if (kl_dns_cache_lookup (self->cache, name, type, kl_clock_now_ms (self->clock), &records, &error)) {
     self->cache_hits++;
     func (records, NULL, error, func_data);
     return;
@@ -67,7 +67,7 @@ netmond_resolver_get_source (NetmondResolver *self)
   return (KlDnsSource) { source_lookup, self };
 }
 
-NetmondDnsCache *
+KlDnsCache *
 netmond_resolver_get_cache (NetmondResolver *self)
 {
   return self->cache;
@@ -92,7 +92,7 @@ netmond_resolver_new (KlClock *clock, KlDnsClient *client)
 
   self->clock = kl_clock_ref (clock);
   self->client = client;
-  self->cache = netmond_dns_cache_new ();
+  self->cache = kl_dns_cache_new ();
   return self;
 }
 
@@ -102,7 +102,7 @@ netmond_resolver_free (NetmondResolver *self)
   if (self == NULL)
     return;
   kl_dns_client_free (self->client); /* its last answers still go through the cache */
-  netmond_dns_cache_free (self->cache);
+  kl_dns_cache_free (self->cache);
   kl_clock_unref (self->clock);
   g_free (self);
 }

@@ -6,7 +6,7 @@
 
 #include "kl-clock.h"
 #include "kl-dns-client.h"
-#include "netmond-dns-cache.h"
+#include "kl-dns-cache.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +18,7 @@ void netmond_resolver_free (NetmondResolver *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetmondResolver, netmond_resolver_free)
 
 KlDnsSource netmond_resolver_get_source (NetmondResolver *self);
-NetmondDnsCache *netmond_resolver_get_cache (NetmondResolver *self);
+KlDnsCache *netmond_resolver_get_cache (NetmondResolver *self);
 KlDnsClient *netmond_resolver_get_client (NetmondResolver *self);
 guint64 netmond_resolver_get_cache_hits (NetmondResolver *self);
 

@@ -46,11 +46,11 @@ netmond_server_state_to_string (NetmondServerState state)
 }
 
 static char *
-key_of (const char *host, guint16 port, KlSipTransport transport)
+key_of (const char *host, guint16 port, KlTransport transport)
 {
   g_autofree char *lower = g_ascii_strdown (host, -1);
 
-  return g_strdup_printf ("%s %u %s", lower, port, kl_sip_transport_to_string (transport));
+  return g_strdup_printf ("%s %u %s", lower, port, kl_transport_to_string (transport));
 }
 
 static void
@@ -277,7 +277,7 @@ void
 netmond_servers_resolve (NetmondServers *self,
                          const char *host,
                          guint16 port,
-                         KlSipTransport transport,
+                         KlTransport transport,
                          NetmondServersResolveFunc func,
                          gpointer user_data)
 {

@@ -23,7 +23,7 @@ typedef enum {
 typedef struct {
   char *host;
   guint16 port;
-  KlSipTransport transport;
+  KlTransport transport;
   NetmondServerState state;
   KlSipTargets *targets; /* the last good answer, or NULL */
   GError *error;         /* why the last try failed, or NULL */
@@ -51,7 +51,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetmondServers, netmond_servers_free)
 typedef struct {
   const char *host;
   guint16 port;
-  KlSipTransport transport;
+  KlTransport transport;
 } NetmondServerId;
 
 /* A watcher's whole set of servers, replacing the set it gave before. FALSE
@@ -70,7 +70,7 @@ gboolean netmond_servers_has_watcher (NetmondServers *self, const char *watcher)
 void netmond_servers_resolve (NetmondServers *self,
                               const char *host,
                               guint16 port,
-                              KlSipTransport transport,
+                              KlTransport transport,
                               NetmondServersResolveFunc func,
                               gpointer user_data);
 

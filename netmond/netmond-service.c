@@ -166,7 +166,7 @@ update_servers (NetmondService *self)
   for (guint i = 0; i < servers->len; i++) {
     const NetmondServer *server = g_ptr_array_index (servers, i);
     g_variant_builder_add (&builder, "(sqss@a(sqqq)us)", server->host, server->port,
-                           kl_sip_transport_to_string (server->transport),
+                           kl_transport_to_string (server->transport),
                            netmond_server_state_to_string (server->state), targets_variant (server->targets, TRUE),
                            server->targets ? server->targets->ttl_s : 0, server->error ? server->error->message : "");
   }
@@ -185,7 +185,7 @@ on_server_changed (NetmondServers *servers, const NetmondServer *server, gboolea
   update_servers (self);
   if (targets_changed)
     kl_net_mon1_emit_targets_changed (self->iface, server->host, server->port,
-                                      kl_sip_transport_to_string (server->transport),
+                                      kl_transport_to_string (server->transport),
                                       targets_variant (server->targets, FALSE));
 }
 
@@ -202,7 +202,7 @@ on_probes_changed (NetmondProbes *probes, gpointer user_data)
     g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (probe->address));
 
     g_variant_builder_add (&builder, "(sqsssi)", address, g_inet_socket_address_get_port (probe->address),
-                           kl_sip_transport_to_string (probe->transport), netmond_probe_state_to_string (probe->state),
+                           kl_transport_to_string (probe->transport), netmond_probe_state_to_string (probe->state),
                            probe->reason, probe->rtt_ms);
   }
   kl_net_mon1_set_probes (self->iface, g_variant_builder_end (&builder));
@@ -232,9 +232,9 @@ on_name_owner_changed (GDBusConnection *connection,
 }
 
 static gboolean
-parse_transport (GDBusMethodInvocation *invocation, const char *text, KlSipTransport *ret_transport)
+parse_transport (GDBusMethodInvocation *invocation, const char *text, KlTransport *ret_transport)
 {
-  if (kl_sip_transport_from_string (text, ret_transport))
+  if (kl_transport_from_string (text, ret_transport))
     return TRUE;
   g_dbus_method_invocation_return_error (invocation, NETMOND_ERROR, NETMOND_ERROR_INVALID_ARGS,
                                          "transport '%s': it must be udp, tcp or tls", text);
@@ -300,7 +300,7 @@ on_handle_resolve (KlNetMon1 *iface,
                    gpointer user_data)
 {
   NetmondService *self = user_data;
-  KlSipTransport transport;
+  KlTransport transport;
 
   if (*host == '\0') {
     g_dbus_method_invocation_return_error_literal (invocation, NETMOND_ERROR, NETMOND_ERROR_INVALID_ARGS,

@@ -24,7 +24,7 @@ struct _SipdFlow {
   SipdFlowCallbacks callbacks;
   gpointer user_data;
 
-  SipdTransport transport;
+  KlTransport transport;
   GInetSocketAddress *remote;
   GInetSocketAddress *local;
   char *server_name;
@@ -68,19 +68,6 @@ static void set_failed (SipdFlow *self, const char *reason);
 static void flush_output (SipdFlow *self);
 static void watch_writable (SipdFlow *self);
 
-const char *
-sipd_transport_to_string (SipdTransport transport)
-{
-  switch (transport) {
-  case SIPD_TRANSPORT_UDP:
-    return "udp";
-  case SIPD_TRANSPORT_TCP:
-    return "tcp";
-  case SIPD_TRANSPORT_TLS:
-    return "tls";
-  }
-  g_return_val_if_reached ("?");
-}
 
 const char *
 sipd_flow_state_to_string (SipdFlowState state)
@@ -130,7 +117,7 @@ update_label (SipdFlow *self)
   g_autofree char *remote = sipd_socket_address_to_string (self->remote);
 
   g_free (self->label);
-  self->label = g_strdup_printf ("%s %s -> %s", sipd_transport_to_string (self->transport),
+  self->label = g_strdup_printf ("%s %s -> %s", kl_transport_to_string (self->transport),
                                  *local ? local : "?", remote);
 }
 
@@ -150,8 +137,8 @@ sipd_flow_new (KlClock *clock,
   SipdFlow *self = g_new0 (SipdFlow, 1);
 
   g_return_val_if_fail (params->remote != NULL, NULL);
-  g_return_val_if_fail (params->transport != SIPD_TRANSPORT_UDP || params->udp != NULL, NULL);
-  g_return_val_if_fail (params->transport != SIPD_TRANSPORT_TLS || params->tls != NULL, NULL);
+  g_return_val_if_fail (params->transport != KL_TRANSPORT_UDP || params->udp != NULL, NULL);
+  g_return_val_if_fail (params->transport != KL_TRANSPORT_TLS || params->tls != NULL, NULL);
 
   self->ref_count = 1;
   self->id = next_flow_id++;
@@ -504,7 +491,7 @@ on_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
   g_clear_pointer (&self->write_source, g_source_unref);
   sipd_flow_ref (self);
   if (self->state == SIPD_FLOW_STATE_CONNECTING && !self->handshaking && self->session == NULL &&
-      self->transport != SIPD_TRANSPORT_UDP) {
+      self->transport != KL_TRANSPORT_UDP) {
     /* the non-blocking connect finished */
     if (!g_socket_check_connect_result (socket, &error)) {
       if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_CONNECTION_REFUSED)
@@ -518,7 +505,7 @@ on_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
       update_label (self);
       g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
       watch_readable (self);
-      if (self->transport == SIPD_TRANSPORT_TLS)
+      if (self->transport == KL_TRANSPORT_TLS)
         handshake_step (self);
       else
         set_active (self);
@@ -616,7 +603,7 @@ sipd_flow_send (SipdFlow *self, GBytes *data)
     break;
   }
 
-  if (self->transport == SIPD_TRANSPORT_UDP) {
+  if (self->transport == KL_TRANSPORT_UDP) {
     g_autoptr (GError) error = NULL;
     if (!sipd_udp_socket_send (self->udp, self->remote, data, &error)) {
       /* A refused datagram says nothing reliable; the transaction timer decides. */
@@ -697,7 +684,7 @@ sipd_flow_start (SipdFlow *self)
 
   g_return_if_fail (self->state == SIPD_FLOW_STATE_CONNECTING && self->socket == NULL);
 
-  if (self->transport == SIPD_TRANSPORT_UDP) {
+  if (self->transport == KL_TRANSPORT_UDP) {
     set_active (self);
     return;
   }
@@ -749,7 +736,7 @@ on_keepalive_due (gpointer user_data)
   self->ping_sent_ms = kl_clock_now_ms (self->clock);
   kl_timer_start (self->deadline_timer, SIPD_PONG_TIMEOUT_MS);
 
-  if (self->transport == SIPD_TRANSPORT_UDP) {
+  if (self->transport == KL_TRANSPORT_UDP) {
     for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
       self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
     self->stun_rto_ms = STUN_FIRST_RTO_MS;
@@ -778,7 +765,7 @@ on_answer_deadline (gpointer user_data)
 {
   SipdFlow *self = user_data;
 
-  set_failed (self, self->transport == SIPD_TRANSPORT_UDP ? "no STUN keep-alive answer within 10 s"
+  set_failed (self, self->transport == KL_TRANSPORT_UDP ? "no STUN keep-alive answer within 10 s"
                                                           : "no keep-alive pong within 10 s");
 }
 
@@ -899,7 +886,7 @@ sipd_flow_get_state (SipdFlow *self)
   return self->state;
 }
 
-SipdTransport
+KlTransport
 sipd_flow_get_transport (SipdFlow *self)
 {
   return self->transport;
@@ -938,5 +925,5 @@ sipd_flow_get_rtt_ms (SipdFlow *self)
 gboolean
 sipd_flow_is_stream (SipdFlow *self)
 {
-  return self->transport != SIPD_TRANSPORT_UDP;
+  return self->transport != KL_TRANSPORT_UDP;
 }

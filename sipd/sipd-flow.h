@@ -9,16 +9,11 @@
 #include <gio/gio.h>
 
 #include "kl-clock.h"
+#include "kl-transport.h"
 #include "sipd-tls.h"
 #include "sipd-udp.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  SIPD_TRANSPORT_UDP,
-  SIPD_TRANSPORT_TCP,
-  SIPD_TRANSPORT_TLS,
-} SipdTransport;
 
 typedef enum {
   SIPD_FLOW_STATE_CONNECTING,
@@ -39,7 +34,7 @@ typedef struct {
 } SipdFlowCallbacks;
 
 typedef struct {
-  SipdTransport transport;
+  KlTransport transport;
   GInetSocketAddress *remote;
   const char *server_name;   /* the host as configured: TLS verifies it; logs show it */
   guint16 local_port;        /* TCP and TLS: bind to it (persistent TLS); 0 = any */
@@ -69,7 +64,7 @@ void sipd_flow_receive_datagram (SipdFlow *self, const guint8 *data, gsize lengt
 guint sipd_flow_get_id (SipdFlow *self);
 SipdFlowState sipd_flow_get_state (SipdFlow *self);
 guint sipd_flow_get_ref_count (SipdFlow *self);
-SipdTransport sipd_flow_get_transport (SipdFlow *self);
+KlTransport sipd_flow_get_transport (SipdFlow *self);
 GInetSocketAddress *sipd_flow_get_remote (SipdFlow *self);
 GInetSocketAddress *sipd_flow_get_local (SipdFlow *self);
 const char *sipd_flow_get_server_name (SipdFlow *self);
@@ -77,7 +72,6 @@ const char *sipd_flow_get_failure (SipdFlow *self);
 gint64 sipd_flow_get_rtt_ms (SipdFlow *self);
 gboolean sipd_flow_is_stream (SipdFlow *self);
 
-const char *sipd_transport_to_string (SipdTransport transport);
 const char *sipd_flow_state_to_string (SipdFlowState state);
 char *sipd_socket_address_to_string (GInetSocketAddress *address);
 

@@ -13,26 +13,21 @@ sipd_format_host_port (const char *host, guint16 port)
   return g_strdup_printf (v6 ? "[%s]:%u" : "%s:%u", host, port);
 }
 
-guint16
-sipd_transport_default_port (SipdTransport transport)
-{
-  return transport == SIPD_TRANSPORT_TLS ? 5061 : 5060;
-}
 
-static SipdTransport
+static KlTransport
 transport_of (gint64 protocol)
 {
   /* 0 (UDP and TCP) registers over UDP; TCP is for what does not fit. */
-  return protocol == 2 ? SIPD_TRANSPORT_TCP : protocol == 4 ? SIPD_TRANSPORT_TLS : SIPD_TRANSPORT_UDP;
+  return protocol == 2 ? KL_TRANSPORT_TCP : protocol == 4 ? KL_TRANSPORT_TLS : KL_TRANSPORT_UDP;
 }
 
 static char *
-sip_uri (const char *host, guint16 port, SipdTransport transport, const char *extra)
+sip_uri (const char *host, guint16 port, KlTransport transport, const char *extra)
 {
   g_autofree char *host_port = sipd_format_host_port (host, port);
 
-  return g_strdup_printf ("sip:%s%s%s%s", host_port, transport == SIPD_TRANSPORT_UDP ? "" : ";transport=",
-                          transport == SIPD_TRANSPORT_UDP ? "" : sipd_transport_to_string (transport),
+  return g_strdup_printf ("sip:%s%s%s%s", host_port, transport == KL_TRANSPORT_UDP ? "" : ";transport=",
+                          transport == KL_TRANSPORT_UDP ? "" : kl_transport_to_string (transport),
                           extra ? extra : "");
 }
 
@@ -111,7 +106,7 @@ sipd_line_settings_new (KlConfig *config, guint line)
   self->retry_s = scaled (config, line, KL_CONFIG_KEY_REGISTRATION_RETRY_TIMER);
   self->timeout_retry_s = scaled (config, line, KL_CONFIG_KEY_REGISTRATION_TIMEOUT_RETRY_TIMER);
   self->keepalive_s = (guint) kl_config_get_int (config, 0, KL_CONFIG_KEY_OUTBOUND_KEEP_ALIVE_TIMER);
-  self->keepalive_without_outbound = self->transport == SIPD_TRANSPORT_TLS &&
+  self->keepalive_without_outbound = self->transport == KL_TRANSPORT_TLS &&
                                      kl_config_get_bool (config, 0, KL_CONFIG_KEY_PERSISTENT_TLS);
   if (self->keepalive_without_outbound && !self->outbound &&
       kl_config_get_int (config, 0, KL_CONFIG_KEY_PERSISTENT_TLS_KEEP_ALIVE) > 0)
@@ -169,14 +164,14 @@ sipd_line_plan_free (SipdLinePlan *self)
 }
 
 guint16
-sipd_server_port (const SipdServer *server, SipdTransport transport)
+sipd_server_port (const SipdServer *server, KlTransport transport)
 {
-  return server->port ? server->port : sipd_transport_default_port (transport);
+  return server->port ? server->port : kl_transport_default_port (transport);
 }
 
 /* The stack's flow to one of the server's targets (NULL: no TLS). */
 SipdFlow *
-sipd_server_get_flow (const SipdServer *server, SipdStack *stack, SipdTransport transport, const KlSipTarget *target)
+sipd_server_get_flow (const SipdServer *server, SipdStack *stack, KlTransport transport, const KlSipTarget *target)
 {
   g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (target->address, target->port);
 
@@ -186,7 +181,7 @@ sipd_server_get_flow (const SipdServer *server, SipdStack *stack, SipdTransport 
 /* Whether a flow goes to this server: by the host as configured, and by the
  * port unless SRV chose it. */
 gboolean
-sipd_server_matches (const SipdServer *server, SipdTransport transport, SipdFlow *flow)
+sipd_server_matches (const SipdServer *server, KlTransport transport, SipdFlow *flow)
 {
   g_autoptr (GInetAddress) address = NULL;
 

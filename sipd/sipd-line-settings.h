@@ -24,7 +24,7 @@ typedef struct {
   char *password;
   char *display_name;
   char *screen_name;
-  SipdTransport transport;
+  KlTransport transport;
   /* [role][0] the primary, [role][1] the backup */
   SipdServer servers[SIPD_N_ROLES][2];
   SipdFailoverConfig failover;
@@ -66,11 +66,10 @@ SipdLinePlan *sipd_line_plan_new (const SipdLineSettings *settings, const SipdFa
 void sipd_line_plan_free (SipdLinePlan *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdLinePlan, sipd_line_plan_free)
 
-gboolean sipd_server_matches (const SipdServer *server, SipdTransport transport, SipdFlow *flow);
-guint16 sipd_server_port (const SipdServer *server, SipdTransport transport);
-SipdFlow *sipd_server_get_flow (const SipdServer *server, SipdStack *stack, SipdTransport transport,
+gboolean sipd_server_matches (const SipdServer *server, KlTransport transport, SipdFlow *flow);
+guint16 sipd_server_port (const SipdServer *server, KlTransport transport);
+SipdFlow *sipd_server_get_flow (const SipdServer *server, SipdStack *stack, KlTransport transport,
                                 const KlSipTarget *target);
-guint16 sipd_transport_default_port (SipdTransport transport);
 char *sipd_format_host_port (const char *host, guint16 port);
 
 G_END_DECLS

@@ -62,7 +62,7 @@ struct _SipdLine {
 
   guint flow_watch;
   KlTimer *retry_timer;
-  SipdLookup *lookup;
+  SipdResolverLookup *lookup;
   KlSipTargets *targets; /* of the plan's flow server, as last looked up */
   guint target;          /* the one in use: the next is tried when its flow fails */
   gboolean suspect;      /* the network lost something since the flow was last heard from */
@@ -182,7 +182,7 @@ update_flows_property (SipdLine *self)
     local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
     remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
     self->published_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
-    g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (sipd_flow_get_transport (self->flow)),
+    g_variant_builder_add (&flows, "(ussssius)", reg_id, kl_transport_to_string (sipd_flow_get_transport (self->flow)),
                            local, remote, state,
                            (gint32) self->published_rtt_ms, self->flow_failures,
                            self->last_flow_failure ? self->last_flow_failure : "");
@@ -192,14 +192,14 @@ update_flows_property (SipdLine *self)
     g_autofree char *standby_local = sipd_socket_address_to_string (sipd_flow_get_local (flow));
     g_autofree char *standby_remote = sipd_socket_address_to_string (sipd_flow_get_remote (flow));
 
-    g_variant_builder_add (&flows, "(ussssius)", 2, sipd_transport_to_string (sipd_flow_get_transport (flow)),
+    g_variant_builder_add (&flows, "(ussssius)", 2, kl_transport_to_string (sipd_flow_get_transport (flow)),
                            standby_local, standby_remote, sipd_flow_state_to_string (sipd_flow_get_state (flow)),
                            (gint32) sipd_flow_get_rtt_ms (flow), sipd_standby_get_flow_failures (self->standby),
                            sipd_standby_get_last_failure (self->standby));
   }
   if (self->flow == NULL && self->backing_off && self->plan != NULL) {
     g_autofree char *target = sipd_format_host_port (self->plan->flow.host, self->plan->flow.port);
-    g_variant_builder_add (&flows, "(ussssius)", reg_id, sipd_transport_to_string (self->settings->transport), "",
+    g_variant_builder_add (&flows, "(ussssius)", reg_id, kl_transport_to_string (self->settings->transport), "",
                            target, "backoff", -1, self->flow_failures,
                            self->last_flow_failure ? self->last_flow_failure : "");
   }
@@ -880,10 +880,10 @@ on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data
 static void
 connect_flow (SipdLine *self)
 {
-  g_clear_pointer (&self->lookup, sipd_lookup_cancel);
+  g_clear_pointer (&self->lookup, sipd_resolver_lookup_cancel);
   self->backing_off = FALSE;
   set_registering (self, "connecting");
-  self->lookup = sipd_lookup_start (self->context->resolver, &self->plan->flow, self->settings->transport,
+  self->lookup = sipd_resolver_lookup (self->context->resolver, &self->plan->flow, self->settings->transport,
                                     on_looked_up, self);
 }
 
@@ -892,7 +892,7 @@ connect_flow (SipdLine *self)
 static void
 reset (SipdLine *self)
 {
-  g_clear_pointer (&self->lookup, sipd_lookup_cancel);
+  g_clear_pointer (&self->lookup, sipd_resolver_lookup_cancel);
   kl_timer_stop (self->retry_timer);
   g_ptr_array_set_size (self->probes, 0);
   if (self->standby != NULL)
@@ -1068,7 +1068,7 @@ publish_settings (SipdLine *self)
   kl_sip_line1_set_outbound (self->iface, FALSE);
   set_last_error (self, NULL);
   if (s != NULL)
-    kl_sip_line1_set_transport (self->iface, sipd_transport_to_string (s->transport));
+    kl_sip_line1_set_transport (self->iface, kl_transport_to_string (s->transport));
 }
 
 /* A line whose settings did not change keeps its flow and registration. */
@@ -1172,14 +1172,14 @@ void
 sipd_line_targets_changed (SipdLine *self,
                            const char *host,
                            guint16 port,
-                           KlSipTransport transport,
+                           KlTransport transport,
                            const KlSipTargets *targets)
 {
   const KlSipTarget *first;
   g_autofree char *address = NULL;
 
   if (self->settings == NULL || self->plan == NULL || targets->targets->len == 0 ||
-      transport != sipd_transport_to_kl (self->settings->transport) ||
+      transport != self->settings->transport ||
       g_ascii_strcasecmp (host, self->plan->flow.host) != 0 || port != self->plan->flow.port)
     return;
   first = g_ptr_array_index (targets->targets, 0);
@@ -1200,7 +1200,7 @@ sipd_line_add_watched_servers (SipdLine *self, GHashTable *seen, GVariantBuilder
 
   if (self->settings == NULL)
     return;
-  transport = sipd_transport_to_string (self->settings->transport);
+  transport = kl_transport_to_string (self->settings->transport);
   for (guint role = 0; role < SIPD_N_ROLES; role++) {
     for (guint i = 0; i < 2; i++) {
       const SipdServer *server = &self->settings->servers[role][i];

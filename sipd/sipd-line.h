@@ -8,7 +8,7 @@
 #include "kl-config.h"
 #include "kl-dbus.h"
 #include "sipd-line-settings.h"
-#include "sipd-lookup.h"
+#include "sipd-resolver.h"
 #include "sipd-netmon.h"
 #include "sipd-stack.h"
 
@@ -59,7 +59,7 @@ void sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon);
 void sipd_line_targets_changed (SipdLine *self,
                                 const char *host,
                                 guint16 port,
-                                KlSipTransport transport,
+                                KlTransport transport,
                                 const KlSipTargets *targets);
 void sipd_line_add_watched_servers (SipdLine *self, GHashTable *seen, GVariantBuilder *servers);
 

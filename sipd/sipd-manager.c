@@ -174,7 +174,7 @@ watch_servers (SipdManager *self)
 static void
 on_targets_changed (const char *host,
                     guint16 port,
-                    KlSipTransport transport,
+                    KlTransport transport,
                     const KlSipTargets *targets,
                     gpointer user_data)
 {

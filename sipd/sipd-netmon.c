@@ -89,9 +89,9 @@ on_targets_changed (KlNetMon1 *proxy,
 {
   SipdNetmon *self = user_data;
   g_autoptr (KlSipTargets) targets = NULL;
-  KlSipTransport transport;
+  KlTransport transport;
 
-  if (!kl_sip_transport_from_string (transport_text, &transport))
+  if (!kl_transport_from_string (transport_text, &transport))
     return;
   targets = targets_from_variant (host, targets_variant, 0, "netmond");
   self->handlers.targets_changed (host, port, transport, targets, self->user_data);
@@ -189,13 +189,13 @@ void
 sipd_netmon_resolve (SipdNetmon *self,
                      const char *host,
                      guint16 port,
-                     KlSipTransport transport,
+                     KlTransport transport,
                      GCancellable *cancellable,
                      GAsyncReadyCallback callback,
                      gpointer user_data)
 {
   g_return_if_fail (self->proxy != NULL);
-  kl_net_mon1_call_resolve (self->proxy, host, port, kl_sip_transport_to_string (transport), cancellable, callback,
+  kl_net_mon1_call_resolve (self->proxy, host, port, kl_transport_to_string (transport), cancellable, callback,
                             user_data);
 }
 

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 typedef struct {
   void (*targets_changed) (const char *host,
                            guint16 port,
-                           KlSipTransport transport,
+                           KlTransport transport,
                            const KlSipTargets *targets,
                            gpointer user_data);
   void (*network_lost) (gpointer user_data);
@@ -36,7 +36,7 @@ void sipd_netmon_watch_servers (SipdNetmon *self, GVariant *servers);
 void sipd_netmon_resolve (SipdNetmon *self,
                           const char *host,
                           guint16 port,
-                          KlSipTransport transport,
+                          KlTransport transport,
                           GCancellable *cancellable,
                           GAsyncReadyCallback callback,
                           gpointer user_data);

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "sipd-lookup.h"
+#include "sipd-resolver.h"
 
 #define PROBE_MIN_S 5.0
 #define PROBE_MAX_S 10.0
@@ -15,7 +15,7 @@ struct _SipdProbe {
   SipdStack *stack;
   SipdResolver *resolver;
   SipdServer server;
-  SipdTransport transport;
+  KlTransport transport;
   guint scale_percent;
   SipdProbeFunc alive;
   gpointer user_data;
@@ -23,7 +23,7 @@ struct _SipdProbe {
   KlTimer *timer;
   guint watch;
   SipdFlow *flow; /* the flow of the attempt under way */
-  SipdLookup *lookup;
+  SipdResolverLookup *lookup;
   guint attempts;
   gboolean pinged;
 };
@@ -119,7 +119,7 @@ static void
 attempt (SipdProbe *self)
 {
   g_debug ("probing %s (attempt %u)", self->server.host, self->attempts + 1);
-  self->lookup = sipd_lookup_start (self->resolver, &self->server, self->transport, on_looked_up, self);
+  self->lookup = sipd_resolver_lookup (self->resolver, &self->server, self->transport, on_looked_up, self);
 }
 
 static void
@@ -142,7 +142,7 @@ SipdProbe *
 sipd_probe_new (SipdStack *stack,
                 SipdResolver *resolver,
                 const SipdServer *server,
-                SipdTransport transport,
+                KlTransport transport,
                 guint scale_percent,
                 guint failed_attempts,
                 SipdProbeFunc alive,
@@ -168,7 +168,7 @@ sipd_probe_new (SipdStack *stack,
 void
 sipd_probe_free (SipdProbe *self)
 {
-  g_clear_pointer (&self->lookup, sipd_lookup_cancel);
+  g_clear_pointer (&self->lookup, sipd_resolver_lookup_cancel);
   sipd_stack_remove_flow_watch (self->stack, self->watch);
   kl_timer_free (self->timer);
   g_clear_pointer (&self->flow, sipd_flow_unref);

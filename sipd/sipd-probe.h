@@ -7,7 +7,7 @@
 #pragma once
 
 #include "sipd-line-settings.h"
-#include "sipd-lookup.h"
+#include "sipd-resolver.h"
 #include "sipd-stack.h"
 
 G_BEGIN_DECLS
@@ -18,7 +18,7 @@ typedef void (*SipdProbeFunc) (SipdProbe *probe, gpointer user_data);
 SipdProbe *sipd_probe_new (SipdStack *stack,
                            SipdResolver *resolver,
                            const SipdServer *server,
-                           SipdTransport transport,
+                           KlTransport transport,
                            guint scale_percent,
                            guint failed_attempts,
                            SipdProbeFunc alive,

@@ -182,12 +182,12 @@ contact_uri (SipdRegistration *self)
 {
   g_autoptr (GInetSocketAddress) local = sipd_stack_get_local_address (self->stack, self->flow);
   g_autofree char *host_port = sipd_socket_address_to_string (local);
-  SipdTransport transport = sipd_flow_get_transport (self->flow);
+  KlTransport transport = sipd_flow_get_transport (self->flow);
   g_autoptr (GString) uri = g_string_new (NULL);
 
   g_string_append_printf (uri, "sip:%s@%s", self->user, *host_port ? host_port : "0.0.0.0");
-  if (transport != SIPD_TRANSPORT_UDP)
-    g_string_append_printf (uri, ";transport=%s", sipd_transport_to_string (transport));
+  if (transport != KL_TRANSPORT_UDP)
+    g_string_append_printf (uri, ";transport=%s", kl_transport_to_string (transport));
   if (self->want_outbound)
     g_string_append (uri, ";ob");
   return g_string_free (g_steal_pointer (&uri), FALSE);

@@ -102,7 +102,7 @@ static void
 on_retransmit (gpointer user_data)
 {
   ClientTransaction *tx = user_data;
-  const KlTimers *timers = &tx->stack->params.timers;
+  const SipdStackTimers *timers = &tx->stack->params.timers;
 
   sipd_flow_send (tx->flow, tx->request);
   tx->interval_ms = MIN (tx->interval_ms * 2, timers->t2_ms);
@@ -386,7 +386,7 @@ family_index (GSocketFamily family)
 }
 
 static SipdFlow *
-find_flow (SipdStack *self, SipdTransport transport, GInetSocketAddress *remote)
+find_flow (SipdStack *self, KlTransport transport, GInetSocketAddress *remote)
 {
   for (guint i = 0; i < self->flows->len; i++) {
     SipdFlow *flow = g_ptr_array_index (self->flows, i);
@@ -431,12 +431,12 @@ static void
 on_udp_datagram (GInetSocketAddress *from, const guint8 *data, gsize length, gpointer user_data)
 {
   SipdStack *self = user_data;
-  SipdFlow *flow = find_flow (self, SIPD_TRANSPORT_UDP, from);
+  SipdFlow *flow = find_flow (self, KL_TRANSPORT_UDP, from);
 
   /* A request from an address with no flow yet still gets its answer over UDP. */
   if (flow == NULL) {
     limit_stray_flows (self);
-    flow = sipd_stack_get_flow (self, SIPD_TRANSPORT_UDP, from, NO_SERVER_NAME);
+    flow = sipd_stack_get_flow (self, KL_TRANSPORT_UDP, from, NO_SERVER_NAME);
   }
   if (flow != NULL)
     sipd_flow_receive_datagram (flow, data, length);
@@ -508,7 +508,7 @@ sipd_stack_get_clock (SipdStack *self)
   return self->clock;
 }
 
-const KlTimers *
+const SipdStackTimers *
 sipd_stack_get_timers (SipdStack *self)
 {
   return &self->params.timers;
@@ -544,7 +544,7 @@ sipd_stack_remove_flow_watch (SipdStack *self, guint id)
 /* The live flow to a server, or a new one, started. NULL only when the
  * transport cannot be used at all (no TLS configuration, no UDP socket). */
 SipdFlow *
-sipd_stack_get_flow (SipdStack *self, SipdTransport transport, GInetSocketAddress *remote, const char *server_name)
+sipd_stack_get_flow (SipdStack *self, KlTransport transport, GInetSocketAddress *remote, const char *server_name)
 {
   g_autoptr (GError) error = NULL;
   SipdFlow *flow = find_flow (self, transport, remote);
@@ -559,20 +559,20 @@ sipd_stack_get_flow (SipdStack *self, SipdTransport transport, GInetSocketAddres
   if (flow != NULL)
     return flow;
   switch (transport) {
-  case SIPD_TRANSPORT_UDP:
+  case KL_TRANSPORT_UDP:
     params.udp = udp_socket (self, g_socket_address_get_family (G_SOCKET_ADDRESS (remote)), TRUE, &error);
     if (params.udp == NULL) {
       g_warning ("no UDP socket: %s", error->message);
       return NULL;
     }
     break;
-  case SIPD_TRANSPORT_TLS:
+  case KL_TRANSPORT_TLS:
     if (self->params.tls == NULL)
       return NULL;
     if (self->params.persistent_tls)
       params.local_port = self->params.tls_port;
     break;
-  case SIPD_TRANSPORT_TCP:
+  case KL_TRANSPORT_TCP:
     break;
   }
 
@@ -668,7 +668,7 @@ sipd_stack_via (SipdStack *self, SipdFlow *flow, const char *branch)
 {
   g_autoptr (GInetSocketAddress) local = sipd_stack_get_local_address (self, flow);
   g_autofree char *sent_by = sipd_socket_address_to_string (local);
-  g_autofree char *transport = g_ascii_strup (sipd_transport_to_string (sipd_flow_get_transport (flow)), -1);
+  g_autofree char *transport = g_ascii_strup (kl_transport_to_string (sipd_flow_get_transport (flow)), -1);
 
   return g_strdup_printf ("SIP/2.0/%s %s;branch=%s;rport", transport, *sent_by ? sent_by : "0.0.0.0", branch);
 }

@@ -19,10 +19,10 @@ typedef struct {
   gint64 t1_ms;
   gint64 t2_ms;
   gint64 transaction_ms; /* no final response within this: the transaction failed */
-} KlTimers;
+} SipdStackTimers;
 
 typedef struct {
-  KlTimers timers;
+  SipdStackTimers timers;
   guint16 udp_port;
   gboolean symmetric_udp;
   gboolean persistent_tls;
@@ -51,14 +51,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdStack, sipd_stack_free)
 void sipd_stack_params_from_config (SipdStackParams *params, KlConfig *config);
 
 KlClock *sipd_stack_get_clock (SipdStack *self);
-const KlTimers *sipd_stack_get_timers (SipdStack *self);
+const SipdStackTimers *sipd_stack_get_timers (SipdStack *self);
 
 void sipd_stack_set_request_handler (SipdStack *self, SipdRequestFunc func, gpointer user_data);
 guint sipd_stack_add_flow_watch (SipdStack *self, SipdFlowWatchFunc func, gpointer user_data);
 void sipd_stack_remove_flow_watch (SipdStack *self, guint id);
 
 SipdFlow *sipd_stack_get_flow (SipdStack *self,
-                               SipdTransport transport,
+                               KlTransport transport,
                                GInetSocketAddress *remote,
                                const char *server_name);
 GInetSocketAddress *sipd_stack_get_local_address (SipdStack *self, SipdFlow *flow);

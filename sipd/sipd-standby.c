@@ -3,14 +3,14 @@
 
 #include "sipd-standby.h"
 
-#include "sipd-lookup.h"
+#include "sipd-resolver.h"
 #include "sipd-timing.h"
 
 struct _SipdStandby {
   SipdStack *stack;
   SipdResolver *resolver;
   SipdServer server;
-  SipdTransport transport;
+  KlTransport transport;
   guint keepalive_s;
   guint retry_s;
   guint scale_percent;
@@ -19,7 +19,7 @@ struct _SipdStandby {
   SipdFlow *flow;
   guint watch;
   KlTimer *retry_timer;
-  SipdLookup *lookup;
+  SipdResolverLookup *lookup;
   guint consecutive_failures;
   guint flow_failures;
   char *last_failure;
@@ -124,7 +124,7 @@ on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data
 static void
 connect_flow (SipdStandby *self)
 {
-  self->lookup = sipd_lookup_start (self->resolver, &self->server, self->transport, on_looked_up, self);
+  self->lookup = sipd_resolver_lookup (self->resolver, &self->server, self->transport, on_looked_up, self);
 }
 
 static void
@@ -166,7 +166,7 @@ sipd_standby_new (SipdStack *stack,
 void
 sipd_standby_free (SipdStandby *self)
 {
-  g_clear_pointer (&self->lookup, sipd_lookup_cancel);
+  g_clear_pointer (&self->lookup, sipd_resolver_lookup_cancel);
   sipd_stack_remove_flow_watch (self->stack, self->watch);
   kl_timer_free (self->retry_timer);
   g_clear_pointer (&self->registration, sipd_registration_free);

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "sipd-line-settings.h"
-#include "sipd-lookup.h"
+#include "sipd-resolver.h"
 #include "sipd-registration.h"
 #include "sipd-stack.h"
 

@@ -197,11 +197,11 @@ contact_uri (SipdSubscription *self)
 {
   g_autoptr (GInetSocketAddress) local = sipd_stack_get_local_address (self->stack, self->flow);
   g_autofree char *host_port = sipd_socket_address_to_string (local);
-  SipdTransport transport = sipd_flow_get_transport (self->flow);
+  KlTransport transport = sipd_flow_get_transport (self->flow);
 
   return g_strdup_printf ("sip:%s@%s%s%s%s", self->user, *host_port ? host_port : "0.0.0.0",
-                          transport == SIPD_TRANSPORT_UDP ? "" : ";transport=",
-                          transport == SIPD_TRANSPORT_UDP ? "" : sipd_transport_to_string (transport),
+                          transport == KL_TRANSPORT_UDP ? "" : ";transport=",
+                          transport == KL_TRANSPORT_UDP ? "" : kl_transport_to_string (transport),
                           self->outbound ? ";ob" : "");
 }
 

@@ -69,7 +69,7 @@ setup (void)
   g_assert (stack != NULL);
   inbound = sipd_inbound_new (stack, &handlers, NULL);
   sipd_stack_set_request_handler (stack, on_request, NULL);
-  flow = sipd_stack_get_flow (stack, SIPD_TRANSPORT_UDP, G_INET_SOCKET_ADDRESS (sink_address), "");
+  flow = sipd_stack_get_flow (stack, KL_TRANSPORT_UDP, G_INET_SOCKET_ADDRESS (sink_address), "");
 }
 
 static void

@@ -39,7 +39,7 @@ on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
 }
 
 static void
-resolve (Fixture *f, const char *host, guint16 port, KlSipTransport transport)
+resolve (Fixture *f, const char *host, guint16 port, KlTransport transport)
 {
   KlDnsSource source = kl_test_dns_source_get (f->dns);
 
@@ -78,7 +78,7 @@ static void
 test_srv_priority_orders_primary_and_secondary (Fixture *f, gconstpointer data)
 {
   add (f, two_servers);
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_TCP);
+  resolve (f, "test", 0, KL_TRANSPORT_TCP);
   assert_targets (f, "127.0.0.2:5060, 127.0.0.3:5070");
   g_assert_cmpstr (f->targets->path, ==, "SRV _sip._tcp.test, A/AAAA");
   g_assert_cmpuint (kl_test_dns_source_count (f->dns, "NAPTR", "test"), ==, 1);
@@ -88,7 +88,7 @@ static void
 test_ttl_is_the_smallest_of_the_records_used (Fixture *f, gconstpointer data)
 {
   add (f, two_servers);
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_TCP);
+  resolve (f, "test", 0, KL_TRANSPORT_TCP);
   g_assert_cmpuint (f->targets->ttl_s, ==, 5);
 }
 
@@ -109,10 +109,10 @@ test_naptr_picks_the_record_of_the_transport (Fixture *f, gconstpointer data)
   };
 
   add (f, lines);
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_TLS);
+  resolve (f, "test", 0, KL_TRANSPORT_TLS);
   assert_targets (f, "127.0.0.12:5061");
   g_assert_cmpstr (f->targets->path, ==, "NAPTR SIPS+D2T, SRV _sips._tcp.test, A/AAAA");
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
   assert_targets (f, "127.0.0.10:5060");
 }
 
@@ -130,7 +130,7 @@ test_naptr_order_and_preference_choose_among_records_of_one_transport (Fixture *
   };
 
   add (f, lines);
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_TCP);
+  resolve (f, "test", 0, KL_TRANSPORT_TCP);
   assert_targets (f, "127.0.0.20:5060");
 }
 
@@ -138,7 +138,7 @@ static void
 test_without_srv_the_name_itself_at_the_default_port (Fixture *f, gconstpointer data)
 {
   kl_test_dns_source_add (f->dns, "sip.test 5 A 127.0.0.2");
-  resolve (f, "sip.test", 0, KL_SIP_TRANSPORT_TLS);
+  resolve (f, "sip.test", 0, KL_TRANSPORT_TLS);
   assert_targets (f, "127.0.0.2:5061");
   g_assert_cmpstr (f->targets->path, ==, "SRV _sips._tcp.sip.test, A/AAAA");
 }
@@ -148,7 +148,7 @@ test_a_port_means_no_naptr_and_no_srv (Fixture *f, gconstpointer data)
 {
   add (f, two_servers);
   kl_test_dns_source_add (f->dns, "test 5 A 127.0.0.9");
-  resolve (f, "test", 5080, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "test", 5080, KL_TRANSPORT_UDP);
   assert_targets (f, "127.0.0.9:5080");
   g_assert_cmpuint (kl_test_dns_source_count (f->dns, "NAPTR", "test"), ==, 0);
   g_assert_cmpuint (kl_test_dns_source_count (f->dns, "SRV", "_sip._udp.test"), ==, 0);
@@ -157,7 +157,7 @@ test_a_port_means_no_naptr_and_no_srv (Fixture *f, gconstpointer data)
 static void
 test_an_address_needs_no_lookup_and_never_expires (Fixture *f, gconstpointer data)
 {
-  resolve (f, "127.0.0.5", 0, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "127.0.0.5", 0, KL_TRANSPORT_UDP);
   assert_targets (f, "127.0.0.5:5060");
   g_assert_cmpuint (f->targets->ttl_s, ==, G_MAXUINT32);
   g_assert_cmpuint (kl_test_dns_source_total (f->dns), ==, 0);
@@ -176,7 +176,7 @@ test_ipv4_addresses_come_before_ipv6_of_each_host (Fixture *f, gconstpointer dat
   };
 
   add (f, lines);
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
   assert_targets (f, "127.0.0.2:5060, [::1]:5060, 127.0.0.3:5060");
 }
 
@@ -191,7 +191,7 @@ test_a_target_without_address_is_left_out (Fixture *f, gconstpointer data)
   };
 
   add (f, lines);
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
   assert_targets (f, "127.0.0.3:5060");
 }
 
@@ -200,7 +200,7 @@ test_srv_dot_target_says_the_service_is_not_offered (Fixture *f, gconstpointer d
 {
   kl_test_dns_source_add (f->dns, "_sip._udp.test 60 SRV 0 0 0 .");
   kl_test_dns_source_add (f->dns, "test 60 A 127.0.0.2");
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
   g_assert_error (f->error, KL_DNS_ERROR, KL_DNS_ERROR_NO_RECORDS);
   g_assert_nonnull (g_strstr_len (f->error->message, -1, "not offered"));
 }
@@ -208,7 +208,7 @@ test_srv_dot_target_says_the_service_is_not_offered (Fixture *f, gconstpointer d
 static void
 test_a_name_with_no_records_is_not_found (Fixture *f, gconstpointer data)
 {
-  resolve (f, "nothing.test", 0, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "nothing.test", 0, KL_TRANSPORT_UDP);
   g_assert_error (f->error, KL_DNS_ERROR, KL_DNS_ERROR_NOT_FOUND);
   g_assert_cmpstr (f->error->message, ==, "A nothing.test: no such name");
 }
@@ -218,7 +218,7 @@ test_servfail_is_reported_rather_than_the_negative_answers_after_it (Fixture *f,
 {
   kl_test_dns_source_add (f->dns, "test NAPTR SERVFAIL");
   kl_test_dns_source_add (f->dns, "_sip._udp.test SRV SERVFAIL");
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
   g_assert_error (f->error, KL_DNS_ERROR, KL_DNS_ERROR_SERVER_FAILURE);
   g_assert_cmpstr (f->error->message, ==, "NAPTR test: SERVFAIL");
 }
@@ -228,7 +228,7 @@ test_servfail_on_naptr_alone_still_finds_the_srv (Fixture *f, gconstpointer data
 {
   add (f, two_servers);
   kl_test_dns_source_add (f->dns, "test NAPTR SERVFAIL");
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_TCP);
+  resolve (f, "test", 0, KL_TRANSPORT_TCP);
   assert_targets (f, "127.0.0.2:5060, 127.0.0.3:5070");
 }
 
@@ -237,7 +237,7 @@ test_a_timeout_ends_the_procedure_at_once (Fixture *f, gconstpointer data)
 {
   add (f, two_servers);
   kl_test_dns_source_add (f->dns, "test NAPTR TIMEOUT");
-  resolve (f, "test", 0, KL_SIP_TRANSPORT_TCP);
+  resolve (f, "test", 0, KL_TRANSPORT_TCP);
   g_assert_error (f->error, KL_DNS_ERROR, KL_DNS_ERROR_TIMEOUT);
   g_assert_cmpuint (kl_test_dns_source_total (f->dns), ==, 1);
 }
@@ -246,7 +246,7 @@ static void
 test_a_malformed_answer_is_reported (Fixture *f, gconstpointer data)
 {
   kl_test_dns_source_add (f->dns, "sip.test A MALFORMED");
-  resolve (f, "sip.test", 5060, KL_SIP_TRANSPORT_UDP);
+  resolve (f, "sip.test", 5060, KL_TRANSPORT_UDP);
   g_assert_error (f->error, KL_DNS_ERROR, KL_DNS_ERROR_MALFORMED);
 }
 
@@ -258,7 +258,7 @@ test_cancel_gives_cancelled_once (Fixture *f, gconstpointer data)
 
   add (f, two_servers);
   kl_test_dns_source_hold (f->dns, TRUE);
-  kl_sip_resolve (&source, "test", 0, KL_SIP_TRANSPORT_TCP, 42, cancellable, on_resolved, f);
+  kl_sip_resolve (&source, "test", 0, KL_TRANSPORT_TCP, 42, cancellable, on_resolved, f);
   g_assert_cmpuint (f->answers, ==, 0);
   g_cancellable_cancel (cancellable);
   kl_test_dns_source_release (f->dns);

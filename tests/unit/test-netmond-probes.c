@@ -128,7 +128,7 @@ teardown (Fixture *f, gconstpointer data)
 }
 
 static void
-probe (Fixture *f, guint16 port, KlSipTransport transport)
+probe (Fixture *f, guint16 port, KlTransport transport)
 {
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   NetmondProbeTarget target = { loopback, port, transport };
@@ -173,7 +173,7 @@ settle (void)
 static void
 test_a_listening_tcp_port_is_reachable (Fixture *f, gconstpointer data)
 {
-  probe (f, port_of (f->listener), KL_SIP_TRANSPORT_TCP);
+  probe (f, port_of (f->listener), KL_TRANSPORT_TCP);
   g_assert_cmpint (the_probe (f)->state, ==, NETMOND_PROBE_STATE_UNKNOWN);
   run_until (f, NETMOND_PROBE_STATE_REACHABLE, "TCP connect works");
   g_assert_cmpint (the_probe (f)->rtt_ms, >=, 0);
@@ -183,7 +183,7 @@ test_a_listening_tcp_port_is_reachable (Fixture *f, gconstpointer data)
 static void
 test_a_closed_port_is_unreachable_after_two_failures (Fixture *f, gconstpointer data)
 {
-  probe (f, closed_port (), KL_SIP_TRANSPORT_TCP);
+  probe (f, closed_port (), KL_TRANSPORT_TCP);
   run_until (f, NETMOND_PROBE_STATE_UNKNOWN, "TCP connect: ");
   /* one failure is not enough: the next probe after 5 s */
   kl_clock_advance (f->clock, NETMOND_PROBE_BACKOFF_MIN_S * 1000 - 1);
@@ -198,7 +198,7 @@ test_failing_probes_back_off (Fixture *f, gconstpointer data)
 {
   const guint expected_s[] = { 5, 10, 20, 40, 80, 160, 300, 300 };
 
-  probe (f, port_of (f->silent), KL_SIP_TRANSPORT_UDP);
+  probe (f, port_of (f->silent), KL_TRANSPORT_UDP);
   settle ();
   g_assert_cmpuint (f->options_ignored, ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (expected_s); i++) {
@@ -216,7 +216,7 @@ test_failing_probes_back_off (Fixture *f, gconstpointer data)
 static void
 test_options_answered_over_udp_is_reachable (Fixture *f, gconstpointer data)
 {
-  probe (f, port_of (f->answering), KL_SIP_TRANSPORT_UDP);
+  probe (f, port_of (f->answering), KL_TRANSPORT_UDP);
   run_until (f, NETMOND_PROBE_STATE_REACHABLE, "OPTIONS answered 200");
   g_assert_cmpuint (f->options_seen, ==, 1);
 }
@@ -224,7 +224,7 @@ test_options_answered_over_udp_is_reachable (Fixture *f, gconstpointer data)
 static void
 test_silence_over_udp_fails_at_the_deadline (Fixture *f, gconstpointer data)
 {
-  probe (f, port_of (f->silent), KL_SIP_TRANSPORT_UDP);
+  probe (f, port_of (f->silent), KL_TRANSPORT_UDP);
   settle ();
   g_assert_cmpstr (the_probe (f)->reason, ==, "not probed yet");
   kl_clock_advance (f->clock, NETMOND_PROBE_TIMEOUT_MS);
@@ -235,7 +235,7 @@ test_silence_over_udp_fails_at_the_deadline (Fixture *f, gconstpointer data)
 static void
 test_a_reachable_target_is_probed_again_each_interval (Fixture *f, gconstpointer data)
 {
-  probe (f, port_of (f->answering), KL_SIP_TRANSPORT_UDP);
+  probe (f, port_of (f->answering), KL_TRANSPORT_UDP);
   run_until (f, NETMOND_PROBE_STATE_REACHABLE, "OPTIONS answered 200");
   kl_clock_advance (f->clock, NETMOND_PROBE_INTERVAL_S * 1000 - 1);
   settle ();
@@ -248,7 +248,7 @@ test_a_reachable_target_is_probed_again_each_interval (Fixture *f, gconstpointer
 static void
 test_probe_all_now_forgets_the_back_off (Fixture *f, gconstpointer data)
 {
-  probe (f, port_of (f->answering), KL_SIP_TRANSPORT_UDP);
+  probe (f, port_of (f->answering), KL_TRANSPORT_UDP);
   run_until (f, NETMOND_PROBE_STATE_REACHABLE, "OPTIONS answered 200");
   netmond_probes_probe_all_now (f->probes);
   settle ();
@@ -260,7 +260,7 @@ test_targets_no_longer_wanted_stop (Fixture *f, gconstpointer data)
 {
   g_autoptr (GPtrArray) all = NULL;
 
-  probe (f, port_of (f->answering), KL_SIP_TRANSPORT_UDP);
+  probe (f, port_of (f->answering), KL_TRANSPORT_UDP);
   netmond_probes_set_targets (f->probes, NULL, 0);
   all = netmond_probes_get_all (f->probes);
   g_assert_cmpuint (all->len, ==, 0);

@@ -14,7 +14,7 @@ typedef struct {
   NetmondServerState last_state;
 } Fixture;
 
-static const NetmondServerId sip_tcp = { "keepline.test", 0, KL_SIP_TRANSPORT_TCP };
+static const NetmondServerId sip_tcp = { "keepline.test", 0, KL_TRANSPORT_TCP };
 
 static void
 on_changed (NetmondServers *servers, const NetmondServer *server, gboolean targets_changed, gpointer user_data)
@@ -197,7 +197,7 @@ test_resolve_gives_a_watched_server_its_last_good_answer_without_asking (Fixture
   watch (f);
   asked = kl_test_dns_source_total (f->dns);
   kl_test_dns_source_clear (f->dns);
-  netmond_servers_resolve (f->servers, "KEEPLINE.test", 0, KL_SIP_TRANSPORT_TCP, on_resolve_answer, &answer);
+  netmond_servers_resolve (f->servers, "KEEPLINE.test", 0, KL_TRANSPORT_TCP, on_resolve_answer, &answer);
   g_assert_cmpstr (answer, ==, "sip1.keepline.test");
   g_assert_cmpuint (kl_test_dns_source_total (f->dns), ==, asked);
 }
@@ -209,7 +209,7 @@ test_resolve_of_an_unwatched_server_asks_and_keeps_nothing (Fixture *f, gconstpo
   g_autoptr (GPtrArray) all = NULL;
 
   set_sip1 (f, "127.0.0.2");
-  netmond_servers_resolve (f->servers, "keepline.test", 0, KL_SIP_TRANSPORT_TCP, on_resolve_answer, &answer);
+  netmond_servers_resolve (f->servers, "keepline.test", 0, KL_TRANSPORT_TCP, on_resolve_answer, &answer);
   g_assert_cmpstr (answer, ==, "sip1.keepline.test");
   all = netmond_servers_get_all (f->servers);
   g_assert_cmpuint (all->len, ==, 0);
@@ -222,14 +222,14 @@ test_resolve_of_a_server_never_resolved_reports_the_error (Fixture *f, gconstpoi
 
   kl_test_dns_source_clear (f->dns);
   watch (f);
-  netmond_servers_resolve (f->servers, "keepline.test", 0, KL_SIP_TRANSPORT_TCP, on_resolve_answer, &answer);
+  netmond_servers_resolve (f->servers, "keepline.test", 0, KL_TRANSPORT_TCP, on_resolve_answer, &answer);
   g_assert_cmpstr (answer, ==, "A keepline.test: no such name");
 }
 
 static void
 test_a_new_set_drops_what_no_watcher_wants (Fixture *f, gconstpointer data)
 {
-  const NetmondServerId other = { "127.0.0.9", 5060, KL_SIP_TRANSPORT_UDP };
+  const NetmondServerId other = { "127.0.0.9", 5060, KL_TRANSPORT_UDP };
   g_autoptr (GPtrArray) all = NULL;
   g_autoptr (GPtrArray) after = NULL;
 
@@ -259,7 +259,7 @@ test_too_many_servers_are_refused_and_nothing_changes (Fixture *f, gconstpointer
   watch (f);
   for (guint i = 0; i < NETMOND_SERVERS_MAX; i++) {
     char *name = g_strdup_printf ("127.0.1.%u", i);
-    NetmondServerId id = { name, 5060, KL_SIP_TRANSPORT_UDP };
+    NetmondServerId id = { name, 5060, KL_TRANSPORT_UDP };
     g_ptr_array_add (names, name);
     g_array_append_val (ids, id);
   }

@@ -167,7 +167,7 @@ connect_tcp (Fixture *f)
 {
   g_autoptr (GInetSocketAddress) remote = local_address_of (f->listener);
   g_autoptr (GError) error = NULL;
-  SipdFlowParams params = { .transport = SIPD_TRANSPORT_TCP, .remote = remote, .server_name = "127.0.0.1" };
+  SipdFlowParams params = { .transport = KL_TRANSPORT_TCP, .remote = remote, .server_name = "127.0.0.1" };
 
   f->flow = sipd_flow_new (f->clock, &params, &callbacks, f);
   sipd_flow_start (f->flow);
@@ -181,7 +181,7 @@ static void
 start_udp (Fixture *f)
 {
   g_autoptr (GInetSocketAddress) remote = local_address_of (f->udp_server);
-  SipdFlowParams params = { .transport = SIPD_TRANSPORT_UDP, .remote = remote, .udp = f->udp };
+  SipdFlowParams params = { .transport = KL_TRANSPORT_UDP, .remote = remote, .udp = f->udp };
 
   f->flow = sipd_flow_new (f->clock, &params, &callbacks, f);
   sipd_flow_start (f->flow);
@@ -288,7 +288,7 @@ test_tcp_sends_what_was_queued_while_connecting (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) bytes = g_bytes_new_static (notify, strlen (notify));
   g_autoptr (GError) error = NULL;
   g_autofree char *received = NULL;
-  SipdFlowParams params = { .transport = SIPD_TRANSPORT_TCP, .remote = remote, .server_name = "127.0.0.1" };
+  SipdFlowParams params = { .transport = KL_TRANSPORT_TCP, .remote = remote, .server_name = "127.0.0.1" };
 
   f->flow = sipd_flow_new (f->clock, &params, &callbacks, f);
   sipd_flow_start (f->flow);
@@ -375,7 +375,7 @@ static void
 test_tcp_refused_connect_fails_with_a_reason (Fixture *f, gconstpointer data)
 {
   g_autoptr (GInetSocketAddress) remote = local_address_of (f->listener);
-  SipdFlowParams params = { .transport = SIPD_TRANSPORT_TCP, .remote = remote, .server_name = "127.0.0.1" };
+  SipdFlowParams params = { .transport = KL_TRANSPORT_TCP, .remote = remote, .server_name = "127.0.0.1" };
 
   g_clear_object (&f->listener); /* nothing listens on the port now */
   f->flow = sipd_flow_new (f->clock, &params, &callbacks, f);

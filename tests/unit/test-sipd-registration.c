@@ -55,7 +55,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_socket_set_timeout (f->registrar, 5);
   address = g_socket_get_local_address (f->registrar, &error);
-  f->flow = sipd_flow_ref (sipd_stack_get_flow (f->stack, SIPD_TRANSPORT_UDP, G_INET_SOCKET_ADDRESS (address),
+  f->flow = sipd_flow_ref (sipd_stack_get_flow (f->stack, KL_TRANSPORT_UDP, G_INET_SOCKET_ADDRESS (address),
                                                 "keepline.test"));
   f->registration = sipd_registration_new (f->stack, &config, on_changed, f);
 }

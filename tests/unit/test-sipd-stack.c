@@ -146,7 +146,7 @@ static void
 test_a_flow_nothing_uses_is_closed (Fixture *f, gconstpointer data)
 {
   g_autoptr (GSocketAddress) remote = g_inet_socket_address_new_from_string ("127.0.0.1", 5999);
-  SipdFlow *flow = sipd_flow_ref (sipd_stack_get_flow (f->stack, SIPD_TRANSPORT_UDP, G_INET_SOCKET_ADDRESS (remote),
+  SipdFlow *flow = sipd_flow_ref (sipd_stack_get_flow (f->stack, KL_TRANSPORT_UDP, G_INET_SOCKET_ADDRESS (remote),
                                                        "sip.keepline.test"));
 
   g_assert_cmpuint (sipd_stack_get_n_flows (f->stack), ==, 1);

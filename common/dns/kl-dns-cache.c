@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "netmond-dns-cache"
+#define G_LOG_DOMAIN "kl-dns-cache"
 
-#include "netmond-dns-cache.h"
+#include "kl-dns-cache.h"
 
 typedef struct {
   GPtrArray *records; /* NULL for a negative answer */
@@ -9,7 +9,7 @@ typedef struct {
   gint64 expires_ms;
 } Entry;
 
-struct _NetmondDnsCache {
+struct _KlDnsCache {
   GHashTable *entries; /* "TYPE name" -> Entry */
 };
 
@@ -32,20 +32,20 @@ key_of (const char *name, KlDnsType type)
 static gint64
 clamp_ttl_ms (guint32 ttl_s, guint32 max_s)
 {
-  return (gint64) CLAMP (ttl_s, NETMOND_DNS_CACHE_MIN_TTL_S, max_s) * 1000;
+  return (gint64) CLAMP (ttl_s, KL_DNS_CACHE_MIN_TTL_S, max_s) * 1000;
 }
 
 /* Full: the entry that would expire first makes room. */
 static void
-make_room (NetmondDnsCache *self, gint64 now_ms)
+make_room (KlDnsCache *self, gint64 now_ms)
 {
   GHashTableIter iter;
   gpointer key, value;
   gpointer soonest = NULL;
   gint64 soonest_ms = G_MAXINT64;
 
-  netmond_dns_cache_expire (self, now_ms);
-  if (g_hash_table_size (self->entries) < NETMOND_DNS_CACHE_MAX_ENTRIES)
+  kl_dns_cache_expire (self, now_ms);
+  if (g_hash_table_size (self->entries) < KL_DNS_CACHE_MAX_ENTRIES)
     return;
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, &key, &value)) {
@@ -59,7 +59,7 @@ make_room (NetmondDnsCache *self, gint64 now_ms)
 }
 
 static void
-store (NetmondDnsCache *self, const char *name, KlDnsType type, Entry *entry, gint64 now_ms)
+store (KlDnsCache *self, const char *name, KlDnsType type, Entry *entry, gint64 now_ms)
 {
   char *key = key_of (name, type);
 
@@ -70,7 +70,7 @@ store (NetmondDnsCache *self, const char *name, KlDnsType type, Entry *entry, gi
 }
 
 void
-netmond_dns_cache_put (NetmondDnsCache *self, const char *name, KlDnsType type, const GPtrArray *records, gint64 now_ms)
+kl_dns_cache_put (KlDnsCache *self, const char *name, KlDnsType type, const GPtrArray *records, gint64 now_ms)
 {
   guint32 ttl_s = G_MAXUINT32;
   Entry *entry;
@@ -88,12 +88,12 @@ netmond_dns_cache_put (NetmondDnsCache *self, const char *name, KlDnsType type, 
   entry->records = g_ptr_array_new_full (records->len, (GDestroyNotify) kl_dns_record_free);
   for (guint i = 0; i < records->len; i++)
     g_ptr_array_add (entry->records, kl_dns_record_copy (g_ptr_array_index (records, i)));
-  entry->expires_ms = now_ms + clamp_ttl_ms (ttl_s, NETMOND_DNS_CACHE_MAX_TTL_S);
+  entry->expires_ms = now_ms + clamp_ttl_ms (ttl_s, KL_DNS_CACHE_MAX_TTL_S);
   store (self, name, type, entry, now_ms);
 }
 
 void
-netmond_dns_cache_put_negative (NetmondDnsCache *self,
+kl_dns_cache_put_negative (KlDnsCache *self,
                                 const char *name,
                                 KlDnsType type,
                                 const GError *error,
@@ -114,12 +114,12 @@ netmond_dns_cache_put_negative (NetmondDnsCache *self,
   }
   entry = g_new0 (Entry, 1);
   entry->error = g_error_copy (error);
-  entry->expires_ms = now_ms + clamp_ttl_ms (ttl_s, NETMOND_DNS_CACHE_MAX_NEGATIVE_TTL_S);
+  entry->expires_ms = now_ms + clamp_ttl_ms (ttl_s, KL_DNS_CACHE_MAX_NEGATIVE_TTL_S);
   store (self, name, type, entry, now_ms);
 }
 
 gboolean
-netmond_dns_cache_lookup (NetmondDnsCache *self,
+kl_dns_cache_lookup (KlDnsCache *self,
                           const char *name,
                           KlDnsType type,
                           gint64 now_ms,
@@ -153,7 +153,7 @@ netmond_dns_cache_lookup (NetmondDnsCache *self,
 }
 
 gint64
-netmond_dns_cache_next_expiry_ms (NetmondDnsCache *self)
+kl_dns_cache_next_expiry_ms (KlDnsCache *self)
 {
   GHashTableIter iter;
   gpointer value;
@@ -169,7 +169,7 @@ netmond_dns_cache_next_expiry_ms (NetmondDnsCache *self)
 }
 
 guint
-netmond_dns_cache_expire (NetmondDnsCache *self, gint64 now_ms)
+kl_dns_cache_expire (KlDnsCache *self, gint64 now_ms)
 {
   GHashTableIter iter;
   gpointer value;
@@ -186,22 +186,22 @@ netmond_dns_cache_expire (NetmondDnsCache *self, gint64 now_ms)
 }
 
 guint
-netmond_dns_cache_get_size (NetmondDnsCache *self)
+kl_dns_cache_get_size (KlDnsCache *self)
 {
   return g_hash_table_size (self->entries);
 }
 
-NetmondDnsCache *
-netmond_dns_cache_new (void)
+KlDnsCache *
+kl_dns_cache_new (void)
 {
-  NetmondDnsCache *self = g_new0 (NetmondDnsCache, 1);
+  KlDnsCache *self = g_new0 (KlDnsCache, 1);
 
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
   return self;
 }
 
 void
-netmond_dns_cache_free (NetmondDnsCache *self)
+kl_dns_cache_free (KlDnsCache *self)
 {
   if (self == NULL)
     return;

@@ -10,14 +10,9 @@
 #pragma once
 
 #include "kl-dns-source.h"
+#include "kl-transport.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  KL_SIP_TRANSPORT_UDP,
-  KL_SIP_TRANSPORT_TCP,
-  KL_SIP_TRANSPORT_TLS,
-} KlSipTransport;
 
 typedef struct {
   char *host; /* the name the address belongs to: the SRV target, or the server's name */
@@ -41,7 +36,7 @@ typedef void (*KlSipResolveFunc) (KlSipTargets *targets, const GError *error, gp
 void kl_sip_resolve (const KlDnsSource *source,
                      const char *host,
                      guint16 port,
-                     KlSipTransport transport,
+                     KlTransport transport,
                      guint32 seed,
                      GCancellable *cancellable,
                      KlSipResolveFunc func,
@@ -57,7 +52,7 @@ void kl_sip_targets_add (KlSipTargets *targets,
 KlSipTargets *kl_sip_targets_for_address (const char *host,
                                           GInetAddress *address,
                                           guint16 port,
-                                          KlSipTransport transport);
+                                          KlTransport transport);
 KlSipTargets *kl_sip_targets_copy (const KlSipTargets *targets);
 void kl_sip_targets_free (KlSipTargets *targets);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlSipTargets, kl_sip_targets_free)
@@ -70,8 +65,5 @@ gboolean kl_sip_targets_equal (const KlSipTargets *a, const KlSipTargets *b);
  * the weighted draw: the same records in any order give the same result. */
 void kl_sip_order_srv (GPtrArray *records, guint32 seed);
 
-guint16 kl_sip_transport_default_port (KlSipTransport transport);
-const char *kl_sip_transport_to_string (KlSipTransport transport);
-gboolean kl_sip_transport_from_string (const char *text, KlSipTransport *ret_transport);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "sipd-lookup"
+#define G_LOG_DOMAIN "sipd-resolver"
 
-#include "sipd-lookup.h"
+#include "sipd-resolver.h"
 
 #include "kl-dns-client.h"
 
@@ -12,32 +12,18 @@ struct _SipdResolver {
 };
 
 /* Freed when the resolution it waits for returns, cancelled or not. */
-struct _SipdLookup {
+struct _SipdResolverLookup {
   SipdResolver *resolver;
   char *host;
   guint16 port;
-  KlSipTransport transport;
+  KlTransport transport;
   GCancellable *cancellable;
-  SipdLookupFunc func;
+  SipdResolverFunc func;
   gpointer user_data;
 };
 
-KlSipTransport
-sipd_transport_to_kl (SipdTransport transport)
-{
-  switch (transport) {
-  case SIPD_TRANSPORT_UDP:
-    return KL_SIP_TRANSPORT_UDP;
-  case SIPD_TRANSPORT_TCP:
-    return KL_SIP_TRANSPORT_TCP;
-  case SIPD_TRANSPORT_TLS:
-    return KL_SIP_TRANSPORT_TLS;
-  }
-  g_return_val_if_reached (KL_SIP_TRANSPORT_UDP);
-}
-
 static void
-lookup_free (SipdLookup *lookup)
+lookup_free (SipdResolverLookup *lookup)
 {
   g_object_unref (lookup->cancellable);
   g_free (lookup->host);
@@ -47,7 +33,7 @@ lookup_free (SipdLookup *lookup)
 static void
 on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
 {
-  SipdLookup *lookup = user_data;
+  SipdResolverLookup *lookup = user_data;
 
   if (!g_cancellable_is_cancelled (lookup->cancellable))
     lookup->func (targets, error ? error->message : NULL, lookup->user_data);
@@ -55,7 +41,7 @@ on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
 }
 
 static void
-resolve_alone (SipdLookup *lookup)
+resolve_alone (SipdResolverLookup *lookup)
 {
   KlDnsSource source = kl_dns_client_get_source (lookup->resolver->client);
 
@@ -66,7 +52,7 @@ resolve_alone (SipdLookup *lookup)
 static void
 on_netmon_answer (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  SipdLookup *lookup = user_data;
+  SipdResolverLookup *lookup = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (KlSipTargets) targets = NULL;
   gboolean answered;
@@ -84,27 +70,27 @@ on_netmon_answer (GObject *source, GAsyncResult *result, gpointer user_data)
   on_resolved (targets, error, lookup);
 }
 
-SipdLookup *
-sipd_lookup_start (SipdResolver *resolver,
+SipdResolverLookup *
+sipd_resolver_lookup (SipdResolver *resolver,
                    const SipdServer *server,
-                   SipdTransport transport,
-                   SipdLookupFunc func,
+                   KlTransport transport,
+                   SipdResolverFunc func,
                    gpointer user_data)
 {
   g_autoptr (GInetAddress) address = g_inet_address_new_from_string (server->host);
-  SipdLookup *lookup;
+  SipdResolverLookup *lookup;
 
   if (address != NULL) {
     g_autoptr (KlSipTargets) targets = kl_sip_targets_for_address (server->host, address, server->port,
-                                                                   sipd_transport_to_kl (transport));
+                                                                   transport);
     func (targets, NULL, user_data);
     return NULL;
   }
-  lookup = g_new0 (SipdLookup, 1);
+  lookup = g_new0 (SipdResolverLookup, 1);
   lookup->resolver = resolver;
   lookup->host = g_strdup (server->host);
   lookup->port = server->port;
-  lookup->transport = sipd_transport_to_kl (transport);
+  lookup->transport = transport;
   lookup->cancellable = g_cancellable_new ();
   lookup->func = func;
   lookup->user_data = user_data;
@@ -117,7 +103,7 @@ sipd_lookup_start (SipdResolver *resolver,
 }
 
 void
-sipd_lookup_cancel (SipdLookup *lookup)
+sipd_resolver_lookup_cancel (SipdResolverLookup *lookup)
 {
   if (lookup != NULL)
     g_cancellable_cancel (lookup->cancellable);

@@ -1,25 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netmond's DNS cache on a fake clock: TTL expiry, TTL 0, the clamps, and
+/* The DNS cache on a fake clock: TTL expiry, TTL 0, the clamps, and
  * negative answers kept for the SOA minimum (RFC 2308). */
 #include "kl-clock.h"
-#include "netmond-dns-cache.h"
+#include "kl-dns-cache.h"
 
 typedef struct {
   KlClock *clock;
-  NetmondDnsCache *cache;
+  KlDnsCache *cache;
 } Fixture;
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
   f->clock = kl_clock_new_fake (1);
-  f->cache = netmond_dns_cache_new ();
+  f->cache = kl_dns_cache_new ();
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  netmond_dns_cache_free (f->cache);
+  kl_dns_cache_free (f->cache);
   kl_clock_unref (f->clock);
 }
 
@@ -56,7 +56,7 @@ put_a (Fixture *f, const char *name, guint32 ttl_one, guint32 ttl_two)
   g_ptr_array_add (records, a_record (name, "127.0.0.2", ttl_one));
   if (ttl_two > 0)
     g_ptr_array_add (records, a_record (name, "127.0.0.3", ttl_two));
-  netmond_dns_cache_put (f->cache, name, KL_DNS_TYPE_A, records, kl_clock_now_ms (f->clock));
+  kl_dns_cache_put (f->cache, name, KL_DNS_TYPE_A, records, kl_clock_now_ms (f->clock));
 }
 
 /* The records kept, or NULL; ret_ttl the TTL they carry now. */
@@ -65,7 +65,7 @@ lookup (Fixture *f, const char *name, KlDnsType type, GError **ret_error)
 {
   GPtrArray *records = NULL;
 
-  if (!netmond_dns_cache_lookup (f->cache, name, type, kl_clock_now_ms (f->clock), &records, ret_error))
+  if (!kl_dns_cache_lookup (f->cache, name, type, kl_clock_now_ms (f->clock), &records, ret_error))
     return NULL;
   return records;
 }
@@ -76,7 +76,7 @@ fresh (Fixture *f, const char *name, KlDnsType type)
   g_autoptr (GPtrArray) records = NULL;
   g_autoptr (GError) error = NULL;
 
-  return netmond_dns_cache_lookup (f->cache, name, type, kl_clock_now_ms (f->clock), &records, &error);
+  return kl_dns_cache_lookup (f->cache, name, type, kl_clock_now_ms (f->clock), &records, &error);
 }
 
 static void
@@ -88,7 +88,7 @@ test_answer_is_kept_for_its_ttl_then_expires (Fixture *f, gconstpointer data)
   g_assert_true (fresh (f, "sip.test", KL_DNS_TYPE_A));
   kl_clock_advance (f->clock, 1);
   g_assert_false (fresh (f, "sip.test", KL_DNS_TYPE_A));
-  g_assert_cmpuint (netmond_dns_cache_get_size (f->cache), ==, 0);
+  g_assert_cmpuint (kl_dns_cache_get_size (f->cache), ==, 0);
 }
 
 static void
@@ -122,14 +122,14 @@ test_zero_ttl_removes_the_existing_entry_and_keeps_nothing (Fixture *f, gconstpo
   g_assert_true (fresh (f, "sip.test", KL_DNS_TYPE_A));
   put_a (f, "sip.test", 0, 0);
   g_assert_false (fresh (f, "sip.test", KL_DNS_TYPE_A));
-  g_assert_cmpuint (netmond_dns_cache_get_size (f->cache), ==, 0);
+  g_assert_cmpuint (kl_dns_cache_get_size (f->cache), ==, 0);
 }
 
 static void
 test_a_short_ttl_is_raised_to_the_minimum (Fixture *f, gconstpointer data)
 {
   put_a (f, "sip.test", 1, 0);
-  kl_clock_advance (f->clock, NETMOND_DNS_CACHE_MIN_TTL_S * 1000 - 1);
+  kl_clock_advance (f->clock, KL_DNS_CACHE_MIN_TTL_S * 1000 - 1);
   g_assert_true (fresh (f, "sip.test", KL_DNS_TYPE_A));
   kl_clock_advance (f->clock, 1);
   g_assert_false (fresh (f, "sip.test", KL_DNS_TYPE_A));
@@ -139,8 +139,8 @@ static void
 test_a_huge_ttl_is_capped (Fixture *f, gconstpointer data)
 {
   put_a (f, "sip.test", 0x7fffffff, 0);
-  g_assert_cmpint (netmond_dns_cache_next_expiry_ms (f->cache), ==,
-                   kl_clock_now_ms (f->clock) + NETMOND_DNS_CACHE_MAX_TTL_S * 1000);
+  g_assert_cmpint (kl_dns_cache_next_expiry_ms (f->cache), ==,
+                   kl_clock_now_ms (f->clock) + KL_DNS_CACHE_MAX_TTL_S * 1000);
 }
 
 static void
@@ -152,7 +152,7 @@ test_a_new_answer_replaces_the_old (Fixture *f, gconstpointer data)
 
   put_a (f, "sip.test", 30, 0);
   g_ptr_array_add (fresh_records, a_record ("sip.test", "127.0.0.9", 60));
-  netmond_dns_cache_put (f->cache, "sip.test", KL_DNS_TYPE_A, fresh_records, kl_clock_now_ms (f->clock));
+  kl_dns_cache_put (f->cache, "sip.test", KL_DNS_TYPE_A, fresh_records, kl_clock_now_ms (f->clock));
   records = lookup (f, "sip.test", KL_DNS_TYPE_A, NULL);
   g_assert_cmpuint (records->len, ==, 1);
   address = g_inet_address_to_string (((KlDnsRecord *) g_ptr_array_index (records, 0))->address);
@@ -167,7 +167,7 @@ test_nxdomain_with_soa_is_kept_for_the_soa_minimum (Fixture *f, gconstpointer da
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) records = NULL;
 
-  netmond_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_A, negative, soa, kl_clock_now_ms (f->clock));
+  kl_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_A, negative, soa, kl_clock_now_ms (f->clock));
   records = lookup (f, "x.test", KL_DNS_TYPE_A, &error);
   g_assert_null (records);
   g_assert_error (error, KL_DNS_ERROR, KL_DNS_ERROR_NOT_FOUND);
@@ -184,7 +184,7 @@ test_negative_ttl_is_the_smaller_of_the_soa_ttl_and_minimum (Fixture *f, gconstp
   g_autoptr (GError) negative = g_error_new_literal (KL_DNS_ERROR, KL_DNS_ERROR_NO_RECORDS, "no AAAA");
   g_autoptr (KlDnsRecord) soa = soa_record (20, 600);
 
-  netmond_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_AAAA, negative, soa, kl_clock_now_ms (f->clock));
+  kl_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_AAAA, negative, soa, kl_clock_now_ms (f->clock));
   kl_clock_advance (f->clock, 20000);
   g_assert_false (fresh (f, "x.test", KL_DNS_TYPE_AAAA));
 }
@@ -195,9 +195,9 @@ test_negative_ttl_is_capped_at_an_hour (Fixture *f, gconstpointer data)
   g_autoptr (GError) negative = g_error_new_literal (KL_DNS_ERROR, KL_DNS_ERROR_NOT_FOUND, "no such name");
   g_autoptr (KlDnsRecord) soa = soa_record (86400, 86400);
 
-  netmond_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_A, negative, soa, kl_clock_now_ms (f->clock));
-  g_assert_cmpint (netmond_dns_cache_next_expiry_ms (f->cache), ==,
-                   kl_clock_now_ms (f->clock) + NETMOND_DNS_CACHE_MAX_NEGATIVE_TTL_S * 1000);
+  kl_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_A, negative, soa, kl_clock_now_ms (f->clock));
+  g_assert_cmpint (kl_dns_cache_next_expiry_ms (f->cache), ==,
+                   kl_clock_now_ms (f->clock) + KL_DNS_CACHE_MAX_NEGATIVE_TTL_S * 1000);
 }
 
 static void
@@ -205,7 +205,7 @@ test_negative_answer_without_soa_is_not_kept (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) negative = g_error_new_literal (KL_DNS_ERROR, KL_DNS_ERROR_NOT_FOUND, "no such name");
 
-  netmond_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_A, negative, NULL, kl_clock_now_ms (f->clock));
+  kl_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_A, negative, NULL, kl_clock_now_ms (f->clock));
   g_assert_false (fresh (f, "x.test", KL_DNS_TYPE_A));
 }
 
@@ -218,9 +218,9 @@ test_server_failure_and_timeout_are_never_kept (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (codes); i++) {
     g_autoptr (GError) failure = g_error_new_literal (KL_DNS_ERROR, codes[i], "failed");
-    netmond_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_A, failure, soa, kl_clock_now_ms (f->clock));
+    kl_dns_cache_put_negative (f->cache, "x.test", KL_DNS_TYPE_A, failure, soa, kl_clock_now_ms (f->clock));
   }
-  g_assert_cmpuint (netmond_dns_cache_get_size (f->cache), ==, 0);
+  g_assert_cmpuint (kl_dns_cache_get_size (f->cache), ==, 0);
 }
 
 static void
@@ -230,7 +230,7 @@ test_a_positive_answer_replaces_a_negative_one (Fixture *f, gconstpointer data)
   g_autoptr (KlDnsRecord) soa = soa_record (60, 60);
   g_autoptr (GPtrArray) records = NULL;
 
-  netmond_dns_cache_put_negative (f->cache, "sip.test", KL_DNS_TYPE_A, negative, soa, kl_clock_now_ms (f->clock));
+  kl_dns_cache_put_negative (f->cache, "sip.test", KL_DNS_TYPE_A, negative, soa, kl_clock_now_ms (f->clock));
   put_a (f, "sip.test", 30, 0);
   records = lookup (f, "sip.test", KL_DNS_TYPE_A, NULL);
   g_assert_nonnull (records);
@@ -249,26 +249,26 @@ test_next_expiry_is_the_earliest_entry (Fixture *f, gconstpointer data)
 {
   gint64 now = kl_clock_now_ms (f->clock);
 
-  g_assert_cmpint (netmond_dns_cache_next_expiry_ms (f->cache), ==, -1);
+  g_assert_cmpint (kl_dns_cache_next_expiry_ms (f->cache), ==, -1);
   put_a (f, "one.test", 300, 0);
   put_a (f, "two.test", 30, 0);
   put_a (f, "three.test", 3000, 0);
-  g_assert_cmpint (netmond_dns_cache_next_expiry_ms (f->cache), ==, now + 30000);
+  g_assert_cmpint (kl_dns_cache_next_expiry_ms (f->cache), ==, now + 30000);
   kl_clock_advance (f->clock, 30000);
-  g_assert_cmpuint (netmond_dns_cache_expire (f->cache, kl_clock_now_ms (f->clock)), ==, 1);
-  g_assert_cmpint (netmond_dns_cache_next_expiry_ms (f->cache), ==, now + 300000);
+  g_assert_cmpuint (kl_dns_cache_expire (f->cache, kl_clock_now_ms (f->clock)), ==, 1);
+  g_assert_cmpint (kl_dns_cache_next_expiry_ms (f->cache), ==, now + 300000);
 }
 
 static void
 test_a_full_cache_drops_the_entry_expiring_first (Fixture *f, gconstpointer data)
 {
-  for (guint i = 0; i < NETMOND_DNS_CACHE_MAX_ENTRIES; i++) {
+  for (guint i = 0; i < KL_DNS_CACHE_MAX_ENTRIES; i++) {
     g_autofree char *name = g_strdup_printf ("host%u.test", i);
     put_a (f, name, i == 7 ? 10 : 600, 0);
   }
-  g_assert_cmpuint (netmond_dns_cache_get_size (f->cache), ==, NETMOND_DNS_CACHE_MAX_ENTRIES);
+  g_assert_cmpuint (kl_dns_cache_get_size (f->cache), ==, KL_DNS_CACHE_MAX_ENTRIES);
   put_a (f, "new.test", 600, 0);
-  g_assert_cmpuint (netmond_dns_cache_get_size (f->cache), ==, NETMOND_DNS_CACHE_MAX_ENTRIES);
+  g_assert_cmpuint (kl_dns_cache_get_size (f->cache), ==, KL_DNS_CACHE_MAX_ENTRIES);
   g_assert_false (fresh (f, "host7.test", KL_DNS_TYPE_A));
   g_assert_true (fresh (f, "new.test", KL_DNS_TYPE_A));
   g_assert_true (fresh (f, "host8.test", KL_DNS_TYPE_A));
@@ -279,7 +279,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) g_test_add ("/netmond/dns-cache/" path, Fixture, NULL, setup, func, teardown)
+#define ADD(path, func) g_test_add ("/dns/cache/" path, Fixture, NULL, setup, func, teardown)
   ADD ("answer-is-kept-for-its-ttl-then-expires", test_answer_is_kept_for_its_ttl_then_expires);
   ADD ("records-carry-the-seconds-left-as-ttl", test_records_carry_the_seconds_left_as_ttl);
   ADD ("the-smallest-ttl-of-the-records-rules", test_the_smallest_ttl_of_the_records_rules);

@@ -15,10 +15,10 @@
 G_BEGIN_DECLS
 
 typedef struct _SipdResolver SipdResolver;
-typedef struct _SipdLookup SipdLookup;
+typedef struct _SipdResolverLookup SipdResolverLookup;
 
 /* targets is NULL when the lookup failed; error says why */
-typedef void (*SipdLookupFunc) (const KlSipTargets *targets, const char *error, gpointer user_data);
+typedef void (*SipdResolverFunc) (const KlSipTargets *targets, const char *error, gpointer user_data);
 
 /* dns_server: the nameserver to ask; NULL for those of /etc/resolv.conf.
  * seed: orders SRV targets of one priority for this phone. */
@@ -29,14 +29,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdResolver, sipd_resolver_free)
 void sipd_resolver_set_netmon (SipdResolver *self, SipdNetmon *netmon);
 
 /* For an address, func runs before this returns NULL; otherwise it runs
- * later, unless sipd_lookup_cancel() came first. */
-SipdLookup *sipd_lookup_start (SipdResolver *resolver,
+ * later, unless sipd_resolver_lookup_cancel() came first. */
+SipdResolverLookup *sipd_resolver_lookup (SipdResolver *resolver,
                                const SipdServer *server,
-                               SipdTransport transport,
-                               SipdLookupFunc func,
+                               KlTransport transport,
+                               SipdResolverFunc func,
                                gpointer user_data);
-void sipd_lookup_cancel (SipdLookup *lookup);
-
-KlSipTransport sipd_transport_to_kl (SipdTransport transport);
+void sipd_resolver_lookup_cancel (SipdResolverLookup *lookup);
 
 G_END_DECLS

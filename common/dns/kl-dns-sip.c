@@ -19,7 +19,7 @@ typedef struct {
   KlDnsSource source;
   char *name;
   guint16 port;
-  KlSipTransport transport;
+  KlTransport transport;
   guint32 seed;
   GCancellable *cancellable;
   KlSipResolveFunc func;
@@ -41,48 +41,19 @@ typedef struct {
 } AddressLookup;
 
 static const char *const naptr_services[] = {
-  [KL_SIP_TRANSPORT_UDP] = "sip+d2u",
-  [KL_SIP_TRANSPORT_TCP] = "sip+d2t",
-  [KL_SIP_TRANSPORT_TLS] = "sips+d2t",
+  [KL_TRANSPORT_UDP] = "sip+d2u",
+  [KL_TRANSPORT_TCP] = "sip+d2t",
+  [KL_TRANSPORT_TLS] = "sips+d2t",
 };
 
 static const char *const srv_prefixes[] = {
-  [KL_SIP_TRANSPORT_UDP] = "_sip._udp.",
-  [KL_SIP_TRANSPORT_TCP] = "_sip._tcp.",
-  [KL_SIP_TRANSPORT_TLS] = "_sips._tcp.",
+  [KL_TRANSPORT_UDP] = "_sip._udp.",
+  [KL_TRANSPORT_TCP] = "_sip._tcp.",
+  [KL_TRANSPORT_TLS] = "_sips._tcp.",
 };
 
-const char *
-kl_sip_transport_to_string (KlSipTransport transport)
-{
-  switch (transport) {
-  case KL_SIP_TRANSPORT_UDP:
-    return "udp";
-  case KL_SIP_TRANSPORT_TCP:
-    return "tcp";
-  case KL_SIP_TRANSPORT_TLS:
-    return "tls";
-  }
-  g_return_val_if_reached ("udp");
-}
 
-gboolean
-kl_sip_transport_from_string (const char *text, KlSipTransport *ret_transport)
-{
-  for (KlSipTransport t = KL_SIP_TRANSPORT_UDP; t <= KL_SIP_TRANSPORT_TLS; t++) {
-    if (g_strcmp0 (text, kl_sip_transport_to_string (t)) == 0) {
-      *ret_transport = t;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
 
-guint16
-kl_sip_transport_default_port (KlSipTransport transport)
-{
-  return transport == KL_SIP_TRANSPORT_TLS ? 5061 : 5060;
-}
 
 /* Targets */
 
@@ -121,11 +92,11 @@ kl_sip_targets_new (guint32 ttl_s, const char *path)
 /* An address is its own target, at the transport's port unless one is given,
  * and never expires. */
 KlSipTargets *
-kl_sip_targets_for_address (const char *host, GInetAddress *address, guint16 port, KlSipTransport transport)
+kl_sip_targets_for_address (const char *host, GInetAddress *address, guint16 port, KlTransport transport)
 {
   KlSipTargets *targets = kl_sip_targets_new (G_MAXUINT32, "address");
 
-  kl_sip_targets_add (targets, host, address, port ? port : kl_sip_transport_default_port (transport), 0, 0);
+  kl_sip_targets_add (targets, host, address, port ? port : kl_transport_default_port (transport), 0, 0);
   return targets;
 }
 
@@ -416,7 +387,7 @@ look_up_hosts (Resolve *resolve)
 static void
 look_up_name_itself (Resolve *resolve)
 {
-  g_ptr_array_add (resolve->hosts, host_new (resolve->name, kl_sip_transport_default_port (resolve->transport), 0, 0));
+  g_ptr_array_add (resolve->hosts, host_new (resolve->name, kl_transport_default_port (resolve->transport), 0, 0));
   look_up_hosts (resolve);
 }
 
@@ -516,7 +487,7 @@ void
 kl_sip_resolve (const KlDnsSource *source,
                 const char *host,
                 guint16 port,
-                KlSipTransport transport,
+                KlTransport transport,
                 guint32 seed,
                 GCancellable *cancellable,
                 KlSipResolveFunc func,
