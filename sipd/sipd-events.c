@@ -148,7 +148,7 @@ SipdEvents *
 sipd_events_new (SipdStack *stack,
                  KlSipLine1 *iface,
                  const SipdLineSettings *settings,
-                 const SipdLinePlan *plan,
+                 const SipdPlanServers *plan,
                  const char *user_agent)
 {
   SipdEvents *self = g_new0 (SipdEvents, 1);

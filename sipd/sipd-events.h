@@ -14,7 +14,7 @@ typedef struct _SipdEvents SipdEvents;
 SipdEvents *sipd_events_new (SipdStack *stack,
                              KlSipLine1 *iface,
                              const SipdLineSettings *settings,
-                             const SipdLinePlan *plan,
+                             const SipdPlanServers *plan,
                              const char *user_agent);
 void sipd_events_free (SipdEvents *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdEvents, sipd_events_free)

@@ -127,10 +127,10 @@ active (const SipdLineSettings *settings, const SipdFailoverChoice *choice, Sipd
   return &settings->servers[role][choice->use_backup[role] ? 1 : 0];
 }
 
-SipdLinePlan *
-sipd_line_plan_new (const SipdLineSettings *settings, const SipdFailoverChoice *choice)
+SipdPlanServers *
+sipd_plan_servers_new (const SipdLineSettings *settings, const SipdFailoverChoice *choice)
 {
-  SipdLinePlan *self = g_new0 (SipdLinePlan, 1);
+  SipdPlanServers *self = g_new0 (SipdPlanServers, 1);
   const SipdServer *proxy = active (settings, choice, SIPD_ROLE_PROXY);
   const SipdServer *registrar = active (settings, choice, SIPD_ROLE_REGISTRAR);
   const SipdServer *outbound = active (settings, choice, SIPD_ROLE_OUTBOUND_PROXY);
@@ -143,23 +143,38 @@ sipd_line_plan_new (const SipdLineSettings *settings, const SipdFailoverChoice *
   if (outbound->host != NULL) {
     g_autofree char *route_uri = sip_uri (outbound->host, outbound->port, settings->transport, ";lr");
     self->route = g_strdup_printf ("<%s>", route_uri);
-    self->flow = (SipdServer) { g_strdup (outbound->host), outbound->port };
+    self->next_hop = (SipdServer) { g_strdup (outbound->host), outbound->port };
   } else {
-    self->flow = (SipdServer) { g_strdup (registrar->host), registrar->port };
+    self->next_hop = (SipdServer) { g_strdup (registrar->host), registrar->port };
   }
   self->on_backup = sipd_failover_choice_any (choice);
   return self;
 }
 
+SipdPlanServers *
+sipd_plan_servers_copy (const SipdPlanServers *self)
+{
+  SipdPlanServers *copy = g_new0 (SipdPlanServers, 1);
+
+  copy->aor = g_strdup (self->aor);
+  copy->registrar_uri = g_strdup (self->registrar_uri);
+  copy->route = g_strdup (self->route);
+  copy->proxy = g_strdup (self->proxy);
+  copy->registrar = g_strdup (self->registrar);
+  copy->next_hop = (SipdServer) { g_strdup (self->next_hop.host), self->next_hop.port };
+  copy->on_backup = self->on_backup;
+  return copy;
+}
+
 void
-sipd_line_plan_free (SipdLinePlan *self)
+sipd_plan_servers_free (SipdPlanServers *self)
 {
   g_free (self->aor);
   g_free (self->registrar_uri);
   g_free (self->route);
   g_free (self->proxy);
   g_free (self->registrar);
-  g_free (self->flow.host);
+  g_free (self->next_hop.host);
   g_free (self);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What a line is configured to do, derived from the .cfg keys once: its
- * servers and their backups, its credentials and timers; and the plan that
- * says, for a failover choice, which AOR registers where over which flow. */
+ * servers and their backups, its credentials and timers; and, for a failover
+ * choice, the servers of a plan: which AOR registers where, over which flow. */
 #pragma once
 
 #include "kl-config.h"
@@ -58,13 +58,14 @@ typedef struct {
   char *route;         /* <sip:outbound-proxy…;lr> or NULL */
   char *proxy;         /* host[:port] of the proxy, for D-Bus */
   char *registrar;     /* host[:port] of the registrar, for D-Bus */
-  SipdServer flow;     /* the outbound proxy if there is one, else the registrar */
+  SipdServer next_hop; /* where the flow goes: the outbound proxy if there is one, else the registrar */
   gboolean on_backup;
-} SipdLinePlan;
+} SipdPlanServers;
 
-SipdLinePlan *sipd_line_plan_new (const SipdLineSettings *settings, const SipdFailoverChoice *choice);
-void sipd_line_plan_free (SipdLinePlan *self);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdLinePlan, sipd_line_plan_free)
+SipdPlanServers *sipd_plan_servers_new (const SipdLineSettings *settings, const SipdFailoverChoice *choice);
+SipdPlanServers *sipd_plan_servers_copy (const SipdPlanServers *self);
+void sipd_plan_servers_free (SipdPlanServers *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdPlanServers, sipd_plan_servers_free)
 
 gboolean sipd_server_matches (const SipdServer *server, KlTransport transport, SipdFlow *flow);
 guint16 sipd_server_port (const SipdServer *server, KlTransport transport);

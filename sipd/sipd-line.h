@@ -1,36 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One phone line: its settings, its flow and registration, the recovery of the
- * flow when it fails, and its D-Bus object. */
+/* One phone line: its settings, its D-Bus object, and where it is (see
+ * sipd-line-state.h). It decides which servers to use from which primaries
+ * failed (sipd-failover.h), registers and subscribes there through a plan
+ * (sipd-plan.h), moves make before break when that changes, probes failed
+ * primaries, keeps the dual flow's second registration, and hands what old
+ * plans left behind to its leftovers (sipd-leftovers.h). */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "kl-config.h"
 #include "kl-dbus.h"
-#include "sipd-line-settings.h"
-#include "sipd-resolver.h"
+#include "sipd-line-state.h"
 #include "sipd-netmon.h"
-#include "sipd-stack.h"
+#include "sipd-plan.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  SIPD_LINE_STATE_DISABLED,
-  SIPD_LINE_STATE_UNREGISTERED,
-  SIPD_LINE_STATE_REGISTERING,
-  SIPD_LINE_STATE_REGISTERED,
-  SIPD_LINE_STATE_FAILED,
-} SipdLineState;
-
-/* What all lines share; owned by the manager, outlives the lines. */
-typedef struct {
-  KlClock *clock;
-  SipdStack *stack;
-  SipdResolver *resolver;
-  char *instance_id;
-  char *user_agent;
-  char *tls_problem; /* why TLS cannot be used, or NULL */
-} SipdLineContext;
 
 typedef struct _SipdLine SipdLine;
 
@@ -44,15 +29,21 @@ KlObjectSkeleton *sipd_line_get_object (SipdLine *self);
 SipdLineState sipd_line_get_state (SipdLine *self);
 const SipdLineSettings *sipd_line_get_settings (SipdLine *self);
 KlSipLine1 *sipd_line_get_iface (SipdLine *self);
-const char *sipd_line_state_to_string (SipdLineState state);
+/* The flow a new request of the line goes over now, and the Route header it
+ * needs (NULL for none): the plan's, or while it moves the registered plan it
+ * is leaving, or the dual flow's second one. NULL when no flow is up. */
+SipdFlow *sipd_line_get_request_flow (SipdLine *self, const char **ret_route);
 
 void sipd_line_apply_config (SipdLine *self, KlConfig *config);
+/* Registers again now, on a new flow if the current one is not active. */
+gboolean sipd_line_register (SipdLine *self, GError **error);
 void sipd_line_stop (SipdLine *self);
 void sipd_line_say_goodbye (SipdLine *self);
 gboolean sipd_line_is_quiet (SipdLine *self);
+/* Before the manager replaces the stack: let go of everything on it. The next
+ * sipd_line_apply_config() starts the line again. */
 void sipd_line_detach (SipdLine *self);
 gboolean sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify);
-void sipd_line_attach (SipdLine *self);
 
 void sipd_line_network_lost (SipdLine *self);
 void sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon);

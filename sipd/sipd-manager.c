@@ -221,8 +221,6 @@ apply_config (SipdManager *self, KlConfig *config, GError **error)
     drop_stack (self);
     if (!make_stack (self, config, error))
       return FALSE;
-    for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
-      sipd_line_attach (self->lines[i]);
   }
 
   if (self->config != config) {

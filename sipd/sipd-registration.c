@@ -536,3 +536,9 @@ sipd_registration_get_contact (SipdRegistration *self)
 {
   return self->contact;
 }
+
+const char *
+sipd_registration_get_route (SipdRegistration *self)
+{
+  return self->route;
+}

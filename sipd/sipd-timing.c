@@ -51,6 +51,18 @@ sipd_backoff_delay_ms (KlClock *clock,
   return delay * scale_percent / 100;
 }
 
+/* While on a backup: a random 5-10 s between probes of the failed primary,
+ * doubled for each failed attempt up to three times. */
+gint64
+sipd_probe_delay_ms (KlClock *clock, guint failed_attempts, guint scale_percent)
+{
+  double seconds = kl_clock_random (clock, SIPD_PROBE_MIN_S, SIPD_PROBE_MAX_S);
+
+  for (guint i = 0; i < MIN (failed_attempts, SIPD_PROBE_MAX_DOUBLINGS); i++)
+    seconds *= 2;
+  return (gint64) (seconds * 1000) * scale_percent / 100;
+}
+
 /* Refresh a registration or subscription renewal_s before it expires; when less
  * than twice that was granted, at half the time. */
 gint64

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipd-flow-keeper"
+
+#include "sipd-flow-keeper.h"
+
+#include "kl-log.h"
+#include "sipd-timing.h"
+
+struct _SipdFlowKeeper {
+  SipdStack *stack;
+  SipdResolver *resolver;
+  SipdServer server;
+  KlTransport transport;
+  SipdFlowKeeperBackoff backoff;
+  guint fixed_retry_s;
+  guint rejected_retry_s;
+  guint keepalive_s;
+  gboolean keepalive_without_outbound;
+  guint scale_percent;
+  guint line;
+  char *name;
+  SipdFlowKeeperCallbacks callbacks;
+  gpointer user_data;
+
+  SipdFlowKeeperState state;
+  gboolean held;
+  gboolean unusable;     /* the transport cannot be used at all: no new attempt */
+  char *reason;          /* why it is down */
+  guint failure_status;  /* of the refused REGISTER that took it down */
+
+  SipdRegistration *registration; /* NULL for a probe */
+  SipdResolverLookup *lookup;
+  KlSipTargets *targets; /* of the server, as last looked up */
+  guint target;          /* the one in use: the next is tried when its flow fails */
+  SipdFlow *flow;
+  guint watch;
+  KlTimer *retry_timer;
+  guint failures;           /* failed attempts in a row, for the back-off */
+  gboolean network_changed; /* a failure now is the network's: try again at once */
+  guint flow_failures;
+  char *last_failure;
+  gint64 shown_rtt_ms; /* the round trip Flows shows */
+};
+
+static void connect_flow (SipdFlowKeeper *self);
+
+G_GNUC_PRINTF (3, 4)
+static void
+keeper_log (SipdFlowKeeper *self, GLogLevelFlags level, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  kl_log_with_field (G_LOG_DOMAIN, level, "LINE", self->line, self->name, format, args);
+  va_end (args);
+}
+
+const char *
+sipd_flow_keeper_state_to_string (SipdFlowKeeperState state)
+{
+  switch (state) {
+  case SIPD_FLOW_KEEPER_STATE_IDLE:
+    return "idle";
+  case SIPD_FLOW_KEEPER_STATE_CONNECTING:
+    return "connecting";
+  case SIPD_FLOW_KEEPER_STATE_UP:
+    return "up";
+  case SIPD_FLOW_KEEPER_STATE_SUSPECT:
+    return "suspect";
+  case SIPD_FLOW_KEEPER_STATE_DOWN:
+    return "down";
+  }
+  g_return_val_if_reached ("?");
+}
+
+/* The one place the state changes. The owner hears of it through notify(),
+ * which every path calls last. */
+static gboolean
+set_state (SipdFlowKeeper *self, SipdFlowKeeperState state)
+{
+  if (self->state == state)
+    return FALSE;
+  keeper_log (self, G_LOG_LEVEL_DEBUG, "%s -> %s%s%s", sipd_flow_keeper_state_to_string (self->state),
+              sipd_flow_keeper_state_to_string (state), self->reason && state == SIPD_FLOW_KEEPER_STATE_DOWN ? ": " : "",
+              self->reason && state == SIPD_FLOW_KEEPER_STATE_DOWN ? self->reason : "");
+  self->state = state;
+  return TRUE;
+}
+
+static void
+set_reason (SipdFlowKeeper *self, const char *reason, guint status)
+{
+  g_free (self->reason);
+  self->reason = g_strdup (reason);
+  self->failure_status = status;
+}
+
+/* Tells the owner, who may free the keeper: nothing may follow it. */
+static void
+notify (SipdFlowKeeper *self, gboolean state_changed)
+{
+  if (self->callbacks.flow_changed != NULL)
+    self->callbacks.flow_changed (self, self->user_data);
+  if (state_changed)
+    self->callbacks.state_changed (self, self->user_data);
+}
+
+static gboolean
+is_probe (SipdFlowKeeper *self)
+{
+  return self->backoff == SIPD_FLOW_KEEPER_BACKOFF_PROBE;
+}
+
+static gint64
+retry_delay_ms (SipdFlowKeeper *self)
+{
+  KlClock *clock = sipd_stack_get_clock (self->stack);
+  guint retry_after_s = self->registration ? sipd_registration_get_retry_after (self->registration) : 0;
+
+  if (self->network_changed)
+    return 0; /* the server did nothing wrong: the network changed under the flow */
+  switch (self->backoff) {
+  case SIPD_FLOW_KEEPER_BACKOFF_OUTBOUND:
+    return sipd_backoff_delay_ms (clock, self->failures, TRUE, retry_after_s, self->scale_percent);
+  case SIPD_FLOW_KEEPER_BACKOFF_SECOND_FLOW:
+    return sipd_backoff_delay_ms (clock, self->failures, FALSE, retry_after_s, self->scale_percent);
+  case SIPD_FLOW_KEEPER_BACKOFF_FIXED:
+    return (gint64) self->fixed_retry_s * 1000;
+  case SIPD_FLOW_KEEPER_BACKOFF_PROBE:
+    return sipd_probe_delay_ms (clock, self->failures, self->scale_percent);
+  }
+  g_return_val_if_reached (0);
+}
+
+/* An attempt failed for good (every target tried): down, and a new one after
+ * the back-off unless the keeper is held. */
+static gboolean
+attempt_failed (SipdFlowKeeper *self, const char *reason)
+{
+  gint64 delay_ms;
+
+  self->failures++;
+  delay_ms = retry_delay_ms (self);
+  self->network_changed = FALSE;
+  set_reason (self, reason, 0);
+  if (!self->held) {
+    keeper_log (self, G_LOG_LEVEL_DEBUG, "%s: next attempt in %" G_GINT64_FORMAT " ms (failure %u in a row)",
+                reason, delay_ms, self->failures);
+    kl_timer_start (self->retry_timer, delay_ms);
+  }
+  return set_state (self, SIPD_FLOW_KEEPER_STATE_DOWN);
+}
+
+static void
+drop_flow (SipdFlowKeeper *self)
+{
+  g_clear_pointer (&self->flow, sipd_flow_unref);
+}
+
+static void
+flow_active (SipdFlowKeeper *self)
+{
+  if (self->registration != NULL) {
+    sipd_registration_register (self->registration, self->flow);
+    return;
+  }
+  sipd_flow_keepalive_now (self->flow); /* a probe: one keep-alive answered is enough */
+}
+
+static void
+flow_failed (SipdFlowKeeper *self, const char *reason)
+{
+  self->flow_failures++;
+  g_free (self->last_failure);
+  self->last_failure = g_strdup (reason);
+  drop_flow (self);
+  if (self->registration != NULL)
+    sipd_registration_stop (self->registration);
+
+  if (!self->held && self->targets != NULL && self->target + 1 < self->targets->targets->len) {
+    const KlSipTarget *next = g_ptr_array_index (self->targets->targets, ++self->target);
+    g_autofree char *address = g_inet_address_to_string (next->address);
+
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "flow to %s failed (%s): trying its next target, %s:%u", self->server.host,
+                reason, address, next->port);
+    notify (self, set_state (self, SIPD_FLOW_KEEPER_STATE_CONNECTING));
+    connect_flow (self);
+    return;
+  }
+  self->target = 0;
+  notify (self, attempt_failed (self, reason));
+}
+
+/* An idle phone should not chatter on the bus: a keep-alive's round trip is
+ * shown when it is the first, or moved by 10 ms and a quarter. */
+static gboolean
+rtt_worth_showing (gint64 shown_ms, gint64 rtt_ms)
+{
+  gint64 change = ABS (rtt_ms - shown_ms);
+
+  return shown_ms < 0 || (change >= 10 && change * 4 >= shown_ms);
+}
+
+static void
+keepalive_answered (SipdFlowKeeper *self)
+{
+  gboolean changed = FALSE;
+
+  self->network_changed = FALSE;
+  if (self->state == SIPD_FLOW_KEEPER_STATE_SUSPECT) {
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "the flow answers its keep-alive: it survived the network change");
+    changed = set_state (self, SIPD_FLOW_KEEPER_STATE_UP);
+  } else if (is_probe (self) && self->state == SIPD_FLOW_KEEPER_STATE_CONNECTING) {
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "%s answers again (attempt %u)", self->server.host, self->failures + 1);
+    self->failures = 0;
+    changed = set_state (self, SIPD_FLOW_KEEPER_STATE_UP);
+  }
+  if (changed || rtt_worth_showing (self->shown_rtt_ms, sipd_flow_get_rtt_ms (self->flow)))
+    notify (self, changed);
+}
+
+static void
+on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer user_data)
+{
+  SipdFlowKeeper *self = user_data;
+
+  if (flow != self->flow)
+    return;
+  if (event == SIPD_FLOW_EVENT_KEEPALIVE) {
+    keepalive_answered (self);
+    return;
+  }
+  switch (sipd_flow_get_state (flow)) {
+  case SIPD_FLOW_STATE_ACTIVE:
+    notify (self, FALSE);
+    if (!self->held)
+      flow_active (self);
+    break;
+  case SIPD_FLOW_STATE_FAILED:
+  case SIPD_FLOW_STATE_CLOSED: {
+    g_autofree char *reason = g_strdup (sipd_flow_get_failure (flow) ? sipd_flow_get_failure (flow) : "closed");
+    flow_failed (self, reason);
+    break;
+  }
+  case SIPD_FLOW_STATE_CONNECTING:
+    break;
+  }
+}
+
+static void
+start_keepalive (SipdFlowKeeper *self)
+{
+  gboolean outbound = sipd_registration_get_outbound (self->registration);
+
+  if (self->flow != NULL && (outbound || self->keepalive_without_outbound))
+    sipd_flow_start_keepalive (self->flow, outbound ? sipd_registration_get_flow_timer (self->registration) : 0,
+                               self->keepalive_s);
+}
+
+static void
+on_registration_changed (SipdRegistration *registration, gpointer user_data)
+{
+  SipdFlowKeeper *self = user_data;
+  guint status;
+  guint delay_s;
+
+  switch (sipd_registration_get_state (registration)) {
+  case SIPD_REGISTRATION_STATE_REGISTERED:
+    self->failures = 0;
+    self->network_changed = FALSE;
+    set_reason (self, NULL, 0);
+    start_keepalive (self);
+    if (set_state (self, SIPD_FLOW_KEEPER_STATE_UP))
+      notify (self, TRUE);
+    break;
+  case SIPD_REGISTRATION_STATE_FAILED:
+    status = sipd_registration_get_failure_status (registration);
+    if (status == 0) {
+      /* unanswered, or the flow failed: the flow's failure drives what follows */
+      if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
+        sipd_flow_fail (self->flow, sipd_registration_get_failure (registration));
+      return;
+    }
+    set_reason (self, sipd_registration_get_failure (registration), status);
+    if (!self->held) {
+      delay_s = sipd_registration_get_retry_after (registration);
+      if (delay_s == 0)
+        delay_s = self->rejected_retry_s;
+      keeper_log (self, G_LOG_LEVEL_DEBUG, "%s: registering again in %u s", self->reason, delay_s);
+      kl_timer_start (self->retry_timer, (gint64) delay_s * 1000);
+    }
+    set_state (self, SIPD_FLOW_KEEPER_STATE_DOWN);
+    notify (self, TRUE);
+    break;
+  case SIPD_REGISTRATION_STATE_REGISTERING:
+    if (set_state (self, SIPD_FLOW_KEEPER_STATE_CONNECTING))
+      notify (self, TRUE);
+    break;
+  case SIPD_REGISTRATION_STATE_IDLE:
+  case SIPD_REGISTRATION_STATE_UNREGISTERING:
+    break;
+  }
+}
+
+static void
+use_target (SipdFlowKeeper *self)
+{
+  const KlSipTarget *target = g_ptr_array_index (self->targets->targets, self->target);
+  SipdFlow *flow = sipd_server_get_flow (&self->server, self->stack, self->transport, target);
+
+  if (flow == NULL) {
+    self->unusable = TRUE;
+    set_reason (self, self->transport == KL_TRANSPORT_TLS ? "TLS is not available" : "UDP cannot be used", 0);
+    notify (self, set_state (self, SIPD_FLOW_KEEPER_STATE_DOWN));
+    return;
+  }
+  drop_flow (self);
+  self->flow = sipd_flow_ref (flow);
+  notify (self, FALSE);
+  if (sipd_flow_get_state (flow) == SIPD_FLOW_STATE_ACTIVE)
+    flow_active (self);
+}
+
+static void
+keep_targets (SipdFlowKeeper *self, const KlSipTargets *targets)
+{
+  if (self->targets != NULL && kl_sip_targets_equal (self->targets, targets))
+    return;
+  g_clear_pointer (&self->targets, kl_sip_targets_free);
+  self->targets = kl_sip_targets_copy (targets);
+  self->target = 0;
+}
+
+static void
+on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data)
+{
+  SipdFlowKeeper *self = user_data;
+
+  self->lookup = NULL;
+  if (targets == NULL) {
+    g_autofree char *reason = NULL;
+
+    if (self->targets == NULL) {
+      reason = g_strdup_printf ("cannot resolve %s: %s", self->server.host, error);
+      notify (self, attempt_failed (self, reason));
+      return;
+    }
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "cannot resolve %s (%s): using its last good targets", self->server.host,
+                error);
+  } else {
+    keep_targets (self, targets);
+  }
+  use_target (self);
+}
+
+/* Looks the server up and makes a flow to its current target. For an address
+ * the lookup answers at once, and the keeper may be gone when it returns. */
+static void
+connect_flow (SipdFlowKeeper *self)
+{
+  SipdResolverLookup *lookup;
+
+  g_clear_pointer (&self->lookup, sipd_resolver_lookup_cancel);
+  kl_timer_stop (self->retry_timer);
+  if (set_state (self, SIPD_FLOW_KEEPER_STATE_CONNECTING))
+    notify (self, TRUE);
+  lookup = sipd_resolver_lookup (self->resolver, &self->server, self->transport, on_looked_up, self);
+  if (lookup != NULL)
+    self->lookup = lookup;
+}
+
+static void
+on_retry_due (gpointer user_data)
+{
+  SipdFlowKeeper *self = user_data;
+
+  if (self->registration != NULL && self->flow != NULL &&
+      sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
+    sipd_registration_register (self->registration, self->flow);
+  else
+    connect_flow (self);
+}
+
+SipdFlowKeeper *
+sipd_flow_keeper_new (SipdStack *stack,
+                      SipdResolver *resolver,
+                      const SipdFlowKeeperOptions *options,
+                      const SipdFlowKeeperCallbacks *callbacks,
+                      gpointer user_data)
+{
+  SipdFlowKeeper *self = g_new0 (SipdFlowKeeper, 1);
+
+  g_return_val_if_fail (options->registration != NULL || options->backoff == SIPD_FLOW_KEEPER_BACKOFF_PROBE, NULL);
+
+  self->stack = stack;
+  self->resolver = resolver;
+  self->server.host = g_strdup (options->server->host);
+  self->server.port = options->server->port;
+  self->transport = options->transport;
+  self->backoff = options->backoff;
+  self->fixed_retry_s = options->fixed_retry_s;
+  self->rejected_retry_s = options->rejected_retry_s;
+  self->keepalive_s = options->keepalive_s;
+  self->keepalive_without_outbound = options->keepalive_without_outbound;
+  self->scale_percent = options->scale_percent;
+  self->failures = options->failures;
+  self->line = options->line;
+  self->name = g_strdup (options->name);
+  self->callbacks = *callbacks;
+  self->user_data = user_data;
+  self->shown_rtt_ms = -1;
+  if (options->registration != NULL)
+    self->registration = sipd_registration_new (stack, options->registration, on_registration_changed, self);
+  self->retry_timer = kl_timer_new (sipd_stack_get_clock (stack), on_retry_due, self);
+  self->watch = sipd_stack_add_flow_watch (stack, on_flow_event, self);
+  return self;
+}
+
+void
+sipd_flow_keeper_free (SipdFlowKeeper *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->lookup, sipd_resolver_lookup_cancel);
+  sipd_stack_remove_flow_watch (self->stack, self->watch);
+  kl_timer_free (self->retry_timer);
+  g_clear_pointer (&self->registration, sipd_registration_free);
+  drop_flow (self);
+  g_clear_pointer (&self->targets, kl_sip_targets_free);
+  g_free (self->server.host);
+  g_free (self->name);
+  g_free (self->reason);
+  g_free (self->last_failure);
+  g_free (self);
+}
+
+/* A probe starts from a server known to have failed: it waits before its
+ * first attempt. */
+void
+sipd_flow_keeper_start (SipdFlowKeeper *self)
+{
+  if (is_probe (self)) {
+    set_state (self, SIPD_FLOW_KEEPER_STATE_DOWN);
+    kl_timer_start (self->retry_timer,
+                    sipd_probe_delay_ms (sipd_stack_get_clock (self->stack), self->failures, self->scale_percent));
+    return;
+  }
+  connect_flow (self);
+}
+
+void
+sipd_flow_keeper_register_now (SipdFlowKeeper *self)
+{
+  self->held = FALSE;
+  on_retry_due (self);
+}
+
+void
+sipd_flow_keeper_hold (SipdFlowKeeper *self)
+{
+  self->held = TRUE;
+  kl_timer_stop (self->retry_timer);
+  if (self->lookup != NULL) {
+    g_clear_pointer (&self->lookup, sipd_resolver_lookup_cancel);
+    set_state (self, SIPD_FLOW_KEEPER_STATE_IDLE);
+  }
+}
+
+void
+sipd_flow_keeper_resume (SipdFlowKeeper *self)
+{
+  self->held = FALSE;
+  if (!sipd_flow_keeper_is_up (self))
+    connect_flow (self);
+}
+
+static void
+ignore_changes (SipdRegistration *registration, gpointer user_data)
+{
+}
+
+SipdRegistration *
+sipd_flow_keeper_steal_registration (SipdFlowKeeper *self)
+{
+  self->held = TRUE;
+  kl_timer_stop (self->retry_timer);
+  if (self->registration != NULL)
+    sipd_registration_set_handler (self->registration, ignore_changes, NULL);
+  return g_steal_pointer (&self->registration);
+}
+
+/* The network */
+
+/* A link went down or an address went: the flow may be dead, but a short
+ * outage does not end a TCP connection, so it is only marked. */
+void
+sipd_flow_keeper_network_lost (SipdFlowKeeper *self)
+{
+  if (self->state != SIPD_FLOW_KEEPER_STATE_UP || self->held)
+    return;
+  keeper_log (self, G_LOG_LEVEL_MESSAGE, "the network lost a link or an address: the flow is suspect");
+  set_state (self, SIPD_FLOW_KEEPER_STATE_SUSPECT);
+  notify (self, TRUE);
+}
+
+/* A link came up or an address came: the flow is checked at once, and a
+ * keeper waiting out its back-off tries now. */
+void
+sipd_flow_keeper_network_gained (SipdFlowKeeper *self, SipdNetmon *netmon)
+{
+  if (self->held)
+    return;
+  self->network_changed = TRUE;
+  if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE) {
+    GInetSocketAddress *local = sipd_flow_get_local (self->flow);
+
+    if (local != NULL && sipd_netmon_address_is_gone (netmon, g_inet_socket_address_get_address (local))) {
+      g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (local));
+      g_autofree char *reason = g_strdup_printf ("its local address %s is gone", address);
+      sipd_flow_fail (self->flow, reason);
+      return;
+    }
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "the network gained a link or an address: checking the flow now");
+    sipd_flow_keepalive_now (self->flow);
+    return;
+  }
+  if (self->state == SIPD_FLOW_KEEPER_STATE_DOWN && self->failure_status == 0 &&
+      kl_timer_is_active (self->retry_timer)) {
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "the network gained a link or an address: a new flow now");
+    self->failures = 0;
+    connect_flow (self);
+    return;
+  }
+  if (is_probe (self))
+    self->failures = 0;
+}
+
+static gboolean
+flow_goes_to (SipdFlow *flow, const KlSipTarget *target)
+{
+  GInetSocketAddress *remote = sipd_flow_get_remote (flow);
+
+  return g_inet_socket_address_get_port (remote) == target->port &&
+         g_inet_address_equal (g_inet_socket_address_get_address (remote), target->address);
+}
+
+gboolean
+sipd_flow_keeper_targets_changed (SipdFlowKeeper *self,
+                                  const char *host,
+                                  guint16 port,
+                                  KlTransport transport,
+                                  const KlSipTargets *targets)
+{
+  if (targets->targets->len == 0 || transport != self->transport || port != self->server.port ||
+      g_ascii_strcasecmp (host, self->server.host) != 0)
+    return FALSE;
+  keep_targets (self, targets);
+  return sipd_flow_keeper_is_up (self) && self->flow != NULL &&
+         !flow_goes_to (self->flow, g_ptr_array_index (targets->targets, 0));
+}
+
+/* Properties */
+
+SipdFlowKeeperState
+sipd_flow_keeper_get_state (SipdFlowKeeper *self)
+{
+  return self->state;
+}
+
+gboolean
+sipd_flow_keeper_is_up (SipdFlowKeeper *self)
+{
+  return self->state == SIPD_FLOW_KEEPER_STATE_UP || self->state == SIPD_FLOW_KEEPER_STATE_SUSPECT;
+}
+
+const char *
+sipd_flow_keeper_get_reason (SipdFlowKeeper *self)
+{
+  return self->state == SIPD_FLOW_KEEPER_STATE_DOWN ? self->reason : NULL;
+}
+
+guint
+sipd_flow_keeper_get_failure_status (SipdFlowKeeper *self)
+{
+  return self->failure_status;
+}
+
+gboolean
+sipd_flow_keeper_will_retry (SipdFlowKeeper *self)
+{
+  return !self->unusable;
+}
+
+gint64
+sipd_flow_keeper_get_retry_delay_ms (SipdFlowKeeper *self)
+{
+  if (!kl_timer_is_active (self->retry_timer))
+    return -1;
+  return kl_timer_get_deadline_ms (self->retry_timer) - kl_clock_now_ms (sipd_stack_get_clock (self->stack));
+}
+
+SipdFlow *
+sipd_flow_keeper_get_flow (SipdFlowKeeper *self)
+{
+  if (self->flow == NULL || sipd_flow_get_state (self->flow) != SIPD_FLOW_STATE_ACTIVE)
+    return NULL;
+  return self->flow;
+}
+
+SipdRegistration *
+sipd_flow_keeper_get_registration (SipdFlowKeeper *self)
+{
+  return self->registration;
+}
+
+const SipdServer *
+sipd_flow_keeper_get_server (SipdFlowKeeper *self)
+{
+  return &self->server;
+}
+
+guint
+sipd_flow_keeper_get_attempts (SipdFlowKeeper *self)
+{
+  return self->failures;
+}
+
+gboolean
+sipd_flow_keeper_view (SipdFlowKeeper *self, SipdFlowKeeperView *ret_view)
+{
+  SipdFlowKeeperView view = {
+    .transport = self->transport,
+    .rtt_ms = -1,
+    .failures = self->flow_failures,
+    .last_failure = self->last_failure ? self->last_failure : "",
+  };
+
+  if (self->flow != NULL) {
+    gboolean active = sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE;
+
+    view.local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
+    view.remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
+    view.state = active && self->state == SIPD_FLOW_KEEPER_STATE_SUSPECT
+                   ? "suspect"
+                   : sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
+    self->shown_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
+    view.rtt_ms = (gint32) self->shown_rtt_ms;
+  } else if (self->state == SIPD_FLOW_KEEPER_STATE_DOWN && self->failure_status == 0 &&
+             kl_timer_is_active (self->retry_timer)) {
+    view.local = g_strdup ("");
+    view.remote = sipd_format_host_port (self->server.host, self->server.port);
+    view.state = "backoff";
+  } else {
+    return FALSE;
+  }
+  *ret_view = view;
+  return TRUE;
+}
+
+void
+sipd_flow_keeper_view_clear (SipdFlowKeeperView *view)
+{
+  g_clear_pointer (&view->local, g_free);
+  g_clear_pointer (&view->remote, g_free);
+}

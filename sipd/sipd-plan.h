@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A plan: what a line holds at the servers of one failover choice — the flow
+ * keeper to the next hop that registers the plan's AOR at its registrar, and
+ * the subscriptions at its proxy, subscribed over that flow once it is up.
+ * A line has one plan in use and, while it moves make before break, the plan
+ * it is leaving, held as it is until the new one is up. */
+#pragma once
+
+#include "kl-dbus.h"
+#include "sipd-events.h"
+#include "sipd-flow-keeper.h"
+#include "sipd-line-settings.h"
+
+G_BEGIN_DECLS
+
+/* What all lines share; owned by the manager, outlives the lines. */
+typedef struct {
+  KlClock *clock;
+  SipdStack *stack;
+  SipdResolver *resolver;
+  char *instance_id;
+  char *user_agent;
+  char *tls_problem; /* why TLS cannot be used, or NULL */
+} SipdLineContext;
+
+typedef struct _SipdPlan SipdPlan;
+
+typedef struct {
+  /* its keeper is up, suspect, down or connecting; called last, so the
+   * line may free the plan when it is up or down */
+  void (*keeper_changed) (SipdPlan *plan, gpointer user_data);
+  /* what Flows shows of its keeper changed */
+  void (*flow_changed) (SipdPlan *plan, gpointer user_data);
+} SipdPlanCallbacks;
+
+SipdPlan *sipd_plan_new (SipdLineContext *context,
+                         KlSipLine1 *iface,
+                         const SipdLineSettings *settings,
+                         const SipdFailoverChoice *choice,
+                         const SipdPlanCallbacks *callbacks,
+                         gpointer user_data);
+void sipd_plan_free (SipdPlan *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdPlan, sipd_plan_free)
+
+void sipd_plan_start (SipdPlan *self);
+void sipd_plan_hold (SipdPlan *self);
+void sipd_plan_resume (SipdPlan *self);
+void sipd_plan_register_now (SipdPlan *self);
+
+const SipdPlanServers *sipd_plan_get_servers (SipdPlan *self);
+const SipdFailoverChoice *sipd_plan_get_choice (SipdPlan *self);
+SipdFlowKeeper *sipd_plan_get_keeper (SipdPlan *self);
+SipdRegistration *sipd_plan_get_registration (SipdPlan *self);
+SipdEvents *sipd_plan_get_events (SipdPlan *self);
+gboolean sipd_plan_is_registered (SipdPlan *self);
+gboolean sipd_plan_handle_notify (SipdPlan *self, SipdFlow *flow, SipdMessage *notify);
+
+/* For the leftovers, once the line has left the plan: what it holds at its
+ * servers. The plan does nothing more after this. */
+SipdRegistration *sipd_plan_steal_registration (SipdPlan *self);
+SipdEvents *sipd_plan_steal_events (SipdPlan *self);
+
+/* What a line's keepers share: server, transport, timers, names. */
+SipdFlowKeeperOptions sipd_plan_keeper_options (const SipdLineSettings *settings,
+                                                const SipdServer *server,
+                                                SipdFlowKeeperBackoff backoff,
+                                                const char *name);
+/* The registration of a plan's AOR with reg-id (1, or 2 for the dual flow). */
+SipdRegistrationConfig sipd_plan_registration_config (SipdLineContext *context,
+                                                      const SipdLineSettings *settings,
+                                                      const SipdPlanServers *servers,
+                                                      guint reg_id);
+
+G_END_DECLS
