@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The line on a fake clock against scripted servers (sipd-test-world.h):
+ * every row of DESIGN.md's failover table against every way a server fails,
+ * failback, a failback that fails, a flapping primary, sipd restarted on the
+ * backup, the dual flow, recovery in place without a backup, and the network.
+ * The scripted servers' tables are the judge of where the line is registered
+ * and subscribed, before the fault, while it lasts and after the server
+ * returns; the timers are the RFC's, on the fake clock.
+ *
+ * Primary registrar and proxy 127.0.100.2, backup 127.0.100.3; the outbound
+ * proxies are 127.0.100.6 in front of the primary and 127.0.100.7 in front of
+ * the backup (or of the primary, in the rows with a backup outbound proxy
+ * only), as in the end-to-end test against Kamailio. */
+#include <string.h>
+
+#include "kl-config.h"
+#include "sipd-line.h"
+#include "sipd-test-world.h"
+
+#define PRIMARY "127.0.100.2"
+#define BACKUP "127.0.100.3"
+#define EDGE "127.0.100.6"
+#define BACKUP_EDGE "127.0.100.7"
+#define INSTANCE "urn:uuid:3c1e5b7a-942d-4f61-8a0c-6e52d719b344"
+#define WAIT_MS (5 * 60 * 1000) /* of fake time */
+#define FAULT_HOLD_MS 60000
+
+typedef struct {
+  const char *name;
+  gboolean outbound;
+  gboolean backup_proxy_and_registrar;
+  gboolean outbound_proxies; /* the line's flows go to edge proxies */
+  gboolean backup_outbound_proxy;
+} Row;
+
+static const Row rows[] = {
+  { "outbound-off/backup-proxy-and-registrar", FALSE, TRUE, FALSE, FALSE },
+  { "outbound-off/backup-proxy-registrar-and-outbound-proxy", FALSE, TRUE, TRUE, TRUE },
+  { "outbound-off/backup-outbound-proxy-only", FALSE, FALSE, TRUE, TRUE },
+  { "outbound-on/backup-proxy-and-registrar", TRUE, TRUE, FALSE, FALSE },
+  { "outbound-on/backup-proxy-registrar-and-outbound-proxy", TRUE, TRUE, TRUE, TRUE },
+  { "outbound-on/backup-outbound-proxy-only", TRUE, FALSE, TRUE, TRUE },
+};
+static const Row no_backup = { "outbound-on/no-backup", TRUE, FALSE, FALSE, FALSE };
+
+typedef enum {
+  FAULT_RESET,
+  FAULT_FIN,
+  FAULT_HUNG,
+  FAULT_BLACK_HOLE,
+  FAULT_503,
+  FAULT_500,
+  FAULT_408,
+  FAULT_UDP_TIMEOUT,
+} FaultKind;
+
+static const struct {
+  FaultKind kind;
+  const char *name;
+} faults[] = {
+  { FAULT_RESET, "reset" },
+  { FAULT_FIN, "crash-with-fin" },
+  { FAULT_HUNG, "hung" },
+  { FAULT_BLACK_HOLE, "black-hole" },
+  { FAULT_503, "register-503" },
+  { FAULT_500, "register-500" },
+  { FAULT_408, "register-408" },
+  { FAULT_UDP_TIMEOUT, "udp-transaction-timeout" },
+};
+
+typedef struct {
+  const Row *row;
+  FaultKind fault;
+  gboolean dual_flow;
+} Case;
+
+typedef struct {
+  gboolean on_backup;
+  const char *registrar;
+  const char *edge;
+  gboolean other_unchecked; /* the other registrar is down, or keeps a binding until it expires */
+} Place;
+
+typedef struct {
+  const Case *c;
+  KlClock *clock;
+  TestWorld *world;
+  TestServer *primary;
+  TestServer *backup;
+  TestServer *edge;
+  TestServer *backup_edge;
+  KlConfig *config;
+  SipdStack *stack;
+  SipdLineContext context;
+  SipdLine *line;
+  KlSipLine1 *iface;
+  guint failed_over;
+  guint failed_back;
+  char *why;
+} Fixture;
+
+static gboolean
+is_reply_fault (FaultKind fault)
+{
+  return fault == FAULT_503 || fault == FAULT_500 || fault == FAULT_408;
+}
+
+static char *
+line_config (const Case *c)
+{
+  const Row *row = c->row;
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text,
+                          "sip local port: 0\n"
+                          "sip outbound support: %d\n"
+                          "sip transport protocol: %d\n"
+                          "sip proxy ip: " PRIMARY "\n"
+                          "sip proxy port: 5060\n",
+                          row->outbound, c->fault == FAULT_UDP_TIMEOUT ? 1 : 2);
+  if (row->outbound_proxies)
+    g_string_append (text, "sip outbound proxy: " EDGE "\nsip outbound proxy port: 5060\n");
+  if (row->backup_proxy_and_registrar)
+    g_string_append (text, "sip backup proxy ip: " BACKUP "\n"
+                           "sip backup proxy port: 5060\n"
+                           "sip backup registrar ip: " BACKUP "\n"
+                           "sip backup registrar port: 5060\n");
+  if (row->backup_outbound_proxy)
+    g_string_append (text, "sip backup outbound proxy: " BACKUP_EDGE "\nsip backup outbound proxy port: 5060\n");
+  /* without outbound, only a refresh notices a silent server: every 45 s */
+  g_string_append_printf (text,
+                          "sip registration period: 60\n"
+                          "sip registration retry timer: 30\n"
+                          "sip line1 user name: 1001\n"
+                          "sip line1 password: secret1001\n"
+                          "sip line1 explicit mwi subscription: 1\n"
+                          "sip outbound dual flow: %d\n",
+                          c->dual_flow);
+  return g_string_free (text, FALSE);
+}
+
+static void
+on_failed_over (KlSipLine1 *iface, const char *reason, gpointer data)
+{
+  ((Fixture *) data)->failed_over++;
+}
+
+static void
+on_failed_back (KlSipLine1 *iface, const char *reason, gpointer data)
+{
+  ((Fixture *) data)->failed_back++;
+}
+
+static void
+start_line (Fixture *f)
+{
+  f->line = sipd_line_new (1, &f->context);
+  f->iface = sipd_line_get_iface (f->line);
+  g_signal_connect (f->iface, "failed-over", G_CALLBACK (on_failed_over), f);
+  g_signal_connect (f->iface, "failed-back", G_CALLBACK (on_failed_back), f);
+  sipd_line_apply_config (f->line, f->config);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  SipdStackParams params = { 0 };
+
+  f->c = data;
+  f->clock = kl_clock_new_fake (7);
+  f->world = test_world_new (f->clock);
+  f->primary = test_world_add_server (f->world, PRIMARY);
+  if (f->c->row->backup_proxy_and_registrar)
+    f->backup = test_world_add_server (f->world, BACKUP);
+  if (f->c->row->outbound_proxies) {
+    f->edge = test_world_add_server (f->world, EDGE);
+    f->backup_edge = test_world_add_server (f->world, BACKUP_EDGE);
+  }
+  text = line_config (f->c);
+  f->config = kl_config_new (NULL);
+  kl_config_parse_data (f->config, "local.cfg", text, strlen (text), diagnostics);
+  kl_config_check (f->config, diagnostics);
+  g_assert_cmpuint (kl_config_diagnostics_count_errors (diagnostics), ==, 0);
+  sipd_stack_params_from_config (&params, f->config);
+  f->stack = sipd_stack_new (f->clock, &params, &error);
+  g_assert_no_error (error);
+  f->context = (SipdLineContext) {
+    .clock = f->clock,
+    .stack = f->stack,
+    .resolver = sipd_resolver_new (f->clock, NULL, 1),
+    .instance_id = g_strdup (INSTANCE),
+    .user_agent = g_strdup ("keepline-test"),
+  };
+  start_line (f);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_pointer (&f->line, sipd_line_free);
+  sipd_resolver_free (f->context.resolver);
+  g_free (f->context.instance_id);
+  g_free (f->context.user_agent);
+  sipd_stack_free (f->stack);
+  kl_config_unref (f->config);
+  test_world_free (f->world);
+  kl_clock_unref (f->clock);
+  g_free (f->why);
+}
+
+/* Where the line is */
+
+typedef struct {
+  Fixture *f;
+  Place place;
+} PlaceWait;
+
+G_GNUC_PRINTF (2, 3)
+static gboolean
+not_yet (Fixture *f, const char *format, ...)
+{
+  va_list args;
+
+  g_free (f->why);
+  va_start (args, format);
+  f->why = g_strdup_vprintf (format, args);
+  va_end (args);
+  return FALSE;
+}
+
+static TestServer *
+server_at (Fixture *f, const char *address)
+{
+  return g_str_equal (address, PRIMARY) ? f->primary : f->backup;
+}
+
+static gboolean
+is_at (gpointer data)
+{
+  PlaceWait *wait = data;
+  Fixture *f = wait->f;
+  const Place *place = &wait->place;
+  const char *other = g_str_equal (place->registrar, PRIMARY) ? BACKUP : PRIMARY;
+  g_autofree char *aor = g_strdup_printf ("sip:1001@%s", place->registrar);
+  g_autofree char *registrar = g_strdup_printf ("%s:5060", place->registrar);
+  g_autofree char *tables = test_world_describe (f->world);
+  GVariant *subscriptions = kl_sip_line1_get_subscriptions (f->iface);
+  const char *subscription_state = NULL;
+  guint elsewhere;
+
+  if (g_strcmp0 (kl_sip_line1_get_state (f->iface), "registered") != 0)
+    return not_yet (f, "line 1 is %s (%s; last error: %s)", kl_sip_line1_get_state (f->iface),
+                    sipd_line_state_to_string (sipd_line_get_state (f->line)),
+                    kl_sip_line1_get_last_error (f->iface));
+  if (g_strcmp0 (kl_sip_line1_get_registrar (f->iface), registrar) != 0 ||
+      g_strcmp0 (kl_sip_line1_get_aor (f->iface), aor) != 0 ||
+      kl_sip_line1_get_on_backup (f->iface) != place->on_backup)
+    return not_yet (f, "line 1 is registered as %s at %s, %s", kl_sip_line1_get_aor (f->iface),
+                    kl_sip_line1_get_registrar (f->iface),
+                    kl_sip_line1_get_on_backup (f->iface) ? "on backup" : "not on backup");
+  elsewhere = place->other_unchecked || server_at (f, other) == NULL
+                ? 0
+                : test_world_count_bindings (f->world, other, "1001", NULL);
+  if (test_world_count_bindings (f->world, place->registrar, "1001", NULL) != 1 || elsewhere != 0 ||
+      test_world_count_bindings (f->world, place->registrar, "1001", place->edge) != 1)
+    return not_yet (f, "want one binding at %s through %s, none at %s:\n%s", place->registrar,
+                    place->edge ? place->edge : "no edge", other, tables);
+  if (subscriptions != NULL && g_variant_n_children (subscriptions) > 0)
+    g_variant_get_child (subscriptions, 0, "(&s&s&s&s)", NULL, NULL, &subscription_state, NULL);
+  if (g_strcmp0 (subscription_state, "active") != 0)
+    return not_yet (f, "the MWI subscription is %s on D-Bus", subscription_state ? subscription_state : "missing");
+  elsewhere = place->other_unchecked || server_at (f, other) == NULL
+                ? 0
+                : test_world_count_subscriptions (f->world, other, NULL);
+  if (test_world_count_subscriptions (f->world, place->registrar, NULL) != 1 || elsewhere != 0 ||
+      test_world_count_subscriptions (f->world, place->registrar, place->edge) != 1)
+    return not_yet (f, "want one subscription at %s through %s, none at %s:\n%s", place->registrar,
+                    place->edge ? place->edge : "no edge", other, tables);
+  return TRUE;
+}
+
+static void
+assert_at (Fixture *f, Place place, const char *when)
+{
+  PlaceWait wait = { f, place };
+
+  if (!test_world_run (f->world, is_at, &wait, WAIT_MS))
+    g_error ("%s: not registered and subscribed at %s%s%s: %s", when, place.registrar, place.edge ? " through " : "",
+             place.edge ? place.edge : "", f->why);
+}
+
+static Place
+primary_place (const Row *row)
+{
+  return (Place) { FALSE, PRIMARY, row->outbound_proxies ? EDGE : NULL, FALSE };
+}
+
+static Place
+failover_place (const Row *row)
+{
+  if (row->backup_proxy_and_registrar)
+    return (Place) { TRUE, BACKUP, row->backup_outbound_proxy ? BACKUP_EDGE : NULL, TRUE };
+  return (Place) { TRUE, PRIMARY, BACKUP_EDGE, FALSE };
+}
+
+/* Faults */
+
+static TestServer *
+fault_target (Fixture *f)
+{
+  if (f->edge != NULL && !is_reply_fault (f->c->fault))
+    return f->edge;
+  return f->primary;
+}
+
+static void
+register_now (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sipd_line_register (f->line, &error));
+  g_assert_no_error (error);
+}
+
+static void
+start_fault (Fixture *f, TestServer *target)
+{
+  switch (f->c->fault) {
+  case FAULT_RESET:
+    test_server_fail (target, TEST_FAULT_RESET);
+    break;
+  case FAULT_FIN:
+    test_server_fail (target, TEST_FAULT_FIN);
+    break;
+  case FAULT_HUNG:
+    test_server_fail (target, TEST_FAULT_HUNG);
+    break;
+  case FAULT_BLACK_HOLE:
+    test_server_fail (target, TEST_FAULT_BLACK_HOLE);
+    break;
+  case FAULT_503:
+  case FAULT_500:
+  case FAULT_408:
+    test_server_set_register_reply (target, f->c->fault == FAULT_503 ? 503 : f->c->fault == FAULT_500 ? 500 : 408);
+    register_now (f);
+    break;
+  case FAULT_UDP_TIMEOUT:
+    test_server_fail (target, TEST_FAULT_HUNG);
+    register_now (f);
+    break;
+  }
+}
+
+static void
+end_fault (Fixture *f, TestServer *target)
+{
+  if (is_reply_fault (f->c->fault))
+    test_server_set_register_reply (target, 0);
+  else
+    test_server_recover (target);
+}
+
+static gboolean
+line_rejected (gpointer data)
+{
+  Fixture *f = data;
+  return sipd_line_get_state (f->line) == SIPD_LINE_STATE_REJECTED;
+}
+
+/* In the rows whose registrar has no backup, its failure answers are no
+ * reason to move: the line shows the error and registers again by itself. */
+static gboolean
+row_has_backup_for_fault (const Case *c)
+{
+  return !is_reply_fault (c->fault) || c->row->backup_proxy_and_registrar;
+}
+
+static void
+test_failover_and_back (Fixture *f, gconstpointer data)
+{
+  TestServer *target = fault_target (f);
+  Place during = failover_place (f->c->row);
+
+  assert_at (f, primary_place (f->c->row), "before the fault");
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
+
+  start_fault (f, target);
+  if (!row_has_backup_for_fault (f->c)) {
+    g_assert_true (test_world_run (f->world, line_rejected, f, WAIT_MS));
+    g_assert_cmpstr (kl_sip_line1_get_state (f->iface), ==, "failed");
+    g_assert_nonnull (strstr (kl_sip_line1_get_last_error (f->iface), "from " PRIMARY));
+    g_assert_cmpuint (f->failed_over, ==, 0);
+    end_fault (f, target);
+    assert_at (f, primary_place (f->c->row), "after the registrar answers again");
+    return;
+  }
+  /* a refused REGISTER leaves the old binding at the primary until it expires */
+  during.other_unchecked = during.other_unchecked || is_reply_fault (f->c->fault);
+  assert_at (f, during, "during the fault");
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_ON_BACKUP);
+  g_assert_true (kl_sip_line1_get_on_backup (f->iface));
+  g_assert_cmpuint (f->failed_over, ==, 1);
+  g_assert_cmpuint (kl_sip_line1_get_failovers (f->iface), ==, 1);
+  g_assert_nonnull (strstr (kl_sip_line1_get_last_failover (f->iface), target == f->edge ? EDGE : PRIMARY));
+  /* long enough for the probes of the primary to fail and back off */
+  test_world_wait (f->world, FAULT_HOLD_MS);
+  g_assert_cmpuint (f->failed_over, ==, 1);
+
+  end_fault (f, target);
+  assert_at (f, primary_place (f->c->row), "after the server returned");
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
+  g_assert_false (kl_sip_line1_get_on_backup (f->iface));
+  g_assert_cmpuint (f->failed_back, ==, 1);
+  g_assert_cmpuint (kl_sip_line1_get_failbacks (f->iface), ==, 1);
+  g_assert_cmpuint (f->failed_over, ==, 1);
+}
+
+static gboolean
+refused_twice (gpointer data)
+{
+  return test_server_count_requests (data, "REGISTER") >= 2;
+}
+
+/* The primary answers the probe but refuses the REGISTER: the line returns to
+ * the backup, still registered there, without a new failover; once the
+ * primary registers again, it fails back. */
+static void
+test_failback_that_fails_returns_to_the_backup (Fixture *f, gconstpointer data)
+{
+  const Row *row = f->c->row;
+  Place backup = failover_place (row);
+
+  assert_at (f, primary_place (row), "before the crash");
+  test_server_fail (f->primary, TEST_FAULT_FIN);
+  assert_at (f, backup, "after the crash");
+
+  test_server_set_register_reply (f->primary, 503);
+  test_server_recover (f->primary);
+  /* REGISTER goes to the registrar, through the primary edge proxy if there is one */
+  g_assert_true (test_world_run (f->world, refused_twice, f->edge ? f->edge : f->primary, WAIT_MS));
+  backup.other_unchecked = FALSE;
+  assert_at (f, backup, "after the failbacks failed");
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_ON_BACKUP);
+  g_assert_cmpuint (f->failed_over, ==, 1);
+  g_assert_cmpuint (f->failed_back, ==, 0);
+
+  test_server_set_register_reply (f->primary, 0);
+  assert_at (f, primary_place (row), "after the primary registers again");
+  g_assert_cmpuint (f->failed_back, ==, 1);
+  g_assert_cmpuint (f->failed_over, ==, 1);
+}
+
+/* The primary crashes and returns three times, faster than the line settles;
+ * in the end the line is back, and nothing is left anywhere else. */
+static void
+test_flapping_primary_leaves_nothing_stale (Fixture *f, gconstpointer data)
+{
+  const Row *row = f->c->row;
+
+  assert_at (f, primary_place (row), "before the first crash");
+  for (guint i = 0; i < 3; i++) {
+    test_server_fail (f->primary, TEST_FAULT_FIN);
+    assert_at (f, failover_place (row), "after a crash");
+    test_server_recover (f->primary);
+    test_world_wait (f->world, 1000 + 2000 * i);
+  }
+  assert_at (f, primary_place (row), "after the primary stayed up");
+  g_assert_cmpuint (f->failed_over, >=, 1);
+  g_assert_cmpuint (f->failed_back, ==, f->failed_over);
+}
+
+/* sipd restarted while the primary is down: it finds the backup again, with
+ * one binding and one subscription there, and returns when the primary does. */
+static void
+test_restart_on_the_backup_recovers (Fixture *f, gconstpointer data)
+{
+  const Row *row = f->c->row;
+
+  assert_at (f, primary_place (row), "before the crash");
+  test_server_fail (f->primary, TEST_FAULT_FIN);
+  assert_at (f, failover_place (row), "after the crash");
+
+  sipd_line_say_goodbye (f->line);
+  test_world_run (f->world, (gboolean (*) (gpointer)) sipd_line_is_quiet, f->line, 2000);
+  g_clear_pointer (&f->line, sipd_line_free);
+  g_assert_cmpuint (test_world_count_bindings (f->world, BACKUP, "1001", NULL), ==, 0);
+  g_assert_cmpuint (test_world_count_subscriptions (f->world, BACKUP, NULL), ==, 0);
+  f->failed_over = 0;
+  start_line (f);
+  assert_at (f, failover_place (row), "after sipd restarted");
+
+  test_server_recover (f->primary);
+  assert_at (f, primary_place (row), "after the primary returned");
+  g_assert_cmpuint (f->failed_back, ==, 1);
+}
+
+typedef struct {
+  Fixture *f;
+  const char *edges[2];
+} DualWait;
+
+static gboolean
+bindings_through (gpointer data)
+{
+  DualWait *wait = data;
+  Fixture *f = wait->f;
+  guint expected = wait->edges[1] ? 2 : 1;
+  g_autofree char *tables = test_world_describe (f->world);
+
+  if (g_strcmp0 (kl_sip_line1_get_state (f->iface), "registered") != 0 ||
+      test_world_count_bindings (f->world, PRIMARY, "1001", NULL) != expected ||
+      test_world_count_bindings (f->world, PRIMARY, "1001", wait->edges[0]) != 1 ||
+      (wait->edges[1] && test_world_count_bindings (f->world, PRIMARY, "1001", wait->edges[1]) != 1) ||
+      g_variant_n_children (kl_sip_line1_get_flows (f->iface)) != expected)
+    return not_yet (f, "line 1 %s with %" G_GSIZE_FORMAT " flows:\n%s", kl_sip_line1_get_state (f->iface),
+                    g_variant_n_children (kl_sip_line1_get_flows (f->iface)), tables);
+  return TRUE;
+}
+
+static void
+assert_bindings_through (Fixture *f, const char *edge, const char *second_edge, const char *when)
+{
+  DualWait wait = { f, { edge, second_edge } };
+
+  if (!test_world_run (f->world, bindings_through, &wait, WAIT_MS))
+    g_error ("%s: %s", when, f->why);
+}
+
+/* With "sip outbound dual flow", reg-id 1 goes through the primary outbound
+ * proxy and reg-id 2 through the backup one; while the primary one is down,
+ * reg-id 1 is through the backup; both again once it returns. */
+static void
+test_dual_flow_keeps_the_backup_registered (Fixture *f, gconstpointer data)
+{
+  const char *route;
+
+  assert_bindings_through (f, EDGE, BACKUP_EDGE, "before the fault");
+  g_assert_nonnull (sipd_line_get_request_flow (f->line, &route));
+  g_assert_nonnull (strstr (route, EDGE));
+
+  test_server_fail (f->edge, TEST_FAULT_RESET);
+  assert_at (f, failover_place (f->c->row), "during the fault");
+  assert_bindings_through (f, BACKUP_EDGE, NULL, "during the fault");
+  g_assert_nonnull (sipd_line_get_request_flow (f->line, &route));
+  g_assert_nonnull (strstr (route, BACKUP_EDGE));
+
+  test_server_recover (f->edge);
+  assert_bindings_through (f, EDGE, BACKUP_EDGE, "after the primary outbound proxy returned");
+  g_assert_false (kl_sip_line1_get_on_backup (f->iface));
+}
+
+/* Without a backup, a failed flow is made again in place after the RFC 5626
+ * back-off: 50-100 % of min (1800, 30 s · 2^1) for the first failure. */
+static gboolean
+line_backing_off (gpointer data)
+{
+  Fixture *f = data;
+  return sipd_line_get_state (f->line) == SIPD_LINE_STATE_BACKING_OFF;
+}
+
+static void
+test_without_a_backup_the_flow_recovers_in_place_after_the_backoff (Fixture *f, gconstpointer data)
+{
+  gint64 failed_at;
+  GVariant *flows;
+  const char *state = NULL;
+
+  assert_at (f, primary_place (f->c->row), "before the fault");
+  test_server_fail (f->primary, TEST_FAULT_RESET);
+  g_assert_true (test_world_run (f->world, line_backing_off, f, 1000));
+  failed_at = kl_clock_now_ms (f->clock);
+  g_assert_cmpstr (kl_sip_line1_get_state (f->iface), ==, "registering");
+  g_assert_nonnull (strstr (kl_sip_line1_get_last_error (f->iface), "flow to " PRIMARY ":5060 failed"));
+  flows = kl_sip_line1_get_flows (f->iface);
+  g_assert_cmpuint (g_variant_n_children (flows), ==, 1);
+  g_variant_get_child (flows, 0, "(u&s&s&s&sius)", NULL, NULL, NULL, NULL, &state, NULL, NULL, NULL);
+  g_assert_cmpstr (state, ==, "backoff");
+
+  test_server_recover (f->primary);
+  assert_at (f, primary_place (f->c->row), "after the server returned");
+  g_assert_cmpint (kl_clock_now_ms (f->clock) - failed_at, >=, 30000);
+  g_assert_cmpint (kl_clock_now_ms (f->clock) - failed_at, <=, 60000 + 1000);
+  g_assert_cmpuint (f->failed_over, ==, 0);
+}
+
+/* A line waiting out its back-off tries at once when the network comes back. */
+static void
+test_network_back_ends_the_backoff (Fixture *f, gconstpointer data)
+{
+  gint64 back_at;
+
+  assert_at (f, primary_place (f->c->row), "before the fault");
+  test_server_fail (f->primary, TEST_FAULT_RESET);
+  g_assert_true (test_world_run (f->world, line_backing_off, f, 1000));
+  test_server_recover (f->primary);
+  back_at = kl_clock_now_ms (f->clock);
+  sipd_line_network_gained (f->line, NULL);
+  assert_at (f, primary_place (f->c->row), "after the network came back");
+  g_assert_cmpint (kl_clock_now_ms (f->clock) - back_at, <, 1000);
+}
+
+/* A link down marks the flow suspect; the keep-alive that answers when the
+ * link is back clears it. */
+static gboolean
+flow_is (Fixture *f, const char *wanted)
+{
+  GVariant *flows = kl_sip_line1_get_flows (f->iface);
+  const char *state = NULL;
+
+  if (g_variant_n_children (flows) > 0)
+    g_variant_get_child (flows, 0, "(u&s&s&s&sius)", NULL, NULL, NULL, NULL, &state, NULL, NULL, NULL);
+  return g_strcmp0 (state, wanted) == 0;
+}
+
+static void
+test_network_loss_makes_the_flow_suspect_until_it_answers (Fixture *f, gconstpointer data)
+{
+  assert_at (f, primary_place (f->c->row), "before the loss");
+  sipd_line_network_lost (f->line);
+  test_world_wait (f->world, 100);
+  g_assert_true (flow_is (f, "suspect"));
+  g_assert_cmpstr (kl_sip_line1_get_state (f->iface), ==, "registered");
+  sipd_line_network_gained (f->line, NULL);
+  test_world_wait (f->world, 100);
+  g_assert_true (flow_is (f, "active"));
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
+}
+
+/* A REGISTER refused with 403 and no backup: "failed", again after the
+ * registration retry timer (30 s here). */
+static void
+test_refusal_without_a_backup_registers_again_after_the_retry_timer (Fixture *f, gconstpointer data)
+{
+  assert_at (f, primary_place (f->c->row), "before the refusal");
+  test_server_set_register_reply (f->primary, 403);
+  register_now (f);
+  g_assert_true (test_world_run (f->world, line_rejected, f, 1000));
+  g_assert_cmpstr (kl_sip_line1_get_last_error (f->iface), ==, "403 Fault from " PRIMARY ":5060");
+  test_server_set_register_reply (f->primary, 0);
+  test_world_wait (f->world, 29000);
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REJECTED);
+  assert_at (f, primary_place (f->c->row), "after the retry timer");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
+
+  g_test_init (&argc, &argv, NULL);
+  for (guint r = 0; r < G_N_ELEMENTS (rows); r++) {
+    for (guint k = 0; k < G_N_ELEMENTS (faults); k++) {
+      Case *c;
+      g_autofree char *path = NULL;
+
+      /* the UDP timeout is a property of the flow, not of the row: once per outbound setting */
+      if (faults[k].kind == FAULT_UDP_TIMEOUT && !(rows[r].backup_proxy_and_registrar && !rows[r].outbound_proxies))
+        continue;
+      c = g_new0 (Case, 1);
+      c->row = &rows[r];
+      c->fault = faults[k].kind;
+      g_ptr_array_add (cases, c);
+      path = g_strdup_printf ("/sipd/line/failover/%s/%s", rows[r].name, faults[k].name);
+      g_test_add (path, Fixture, c, fixture_setup, test_failover_and_back, fixture_teardown);
+    }
+  }
+  for (guint r = 0; r < G_N_ELEMENTS (rows); r++) {
+    static const char *const tests[] = { "failback-that-fails-returns-to-the-backup",
+                                         "flapping-primary-leaves-nothing-stale",
+                                         "sipd-restarted-on-the-backup-recovers" };
+    static void (*const funcs[]) (Fixture *, gconstpointer) = { test_failback_that_fails_returns_to_the_backup,
+                                                                test_flapping_primary_leaves_nothing_stale,
+                                                                test_restart_on_the_backup_recovers };
+    Case *c;
+
+    if (!rows[r].backup_proxy_and_registrar)
+      continue; /* the primary registrar has no backup there */
+    c = g_new0 (Case, 1);
+    c->row = &rows[r];
+    c->fault = FAULT_FIN;
+    g_ptr_array_add (cases, c);
+    for (guint t = 0; t < G_N_ELEMENTS (tests); t++) {
+      g_autofree char *path = g_strdup_printf ("/sipd/line/%s/%s", rows[r].name, tests[t]);
+      g_test_add (path, Fixture, c, fixture_setup, funcs[t], fixture_teardown);
+    }
+  }
+  {
+    static const Case dual = { &rows[5], FAULT_RESET, TRUE };
+    static const Case alone = { &no_backup, FAULT_RESET, FALSE };
+
+    g_test_add ("/sipd/line/outbound-on/backup-outbound-proxy-only/dual-flow-keeps-the-backup-registered", Fixture,
+                &dual, fixture_setup, test_dual_flow_keeps_the_backup_registered, fixture_teardown);
+    g_test_add ("/sipd/line/no-backup/flow-recovers-in-place-after-the-backoff", Fixture, &alone, fixture_setup,
+                test_without_a_backup_the_flow_recovers_in_place_after_the_backoff, fixture_teardown);
+    g_test_add ("/sipd/line/no-backup/network-back-ends-the-backoff", Fixture, &alone, fixture_setup,
+                test_network_back_ends_the_backoff, fixture_teardown);
+    g_test_add ("/sipd/line/no-backup/network-loss-makes-the-flow-suspect-until-it-answers", Fixture, &alone,
+                fixture_setup, test_network_loss_makes_the_flow_suspect_until_it_answers, fixture_teardown);
+    g_test_add ("/sipd/line/no-backup/refusal-registers-again-after-the-retry-timer", Fixture, &alone, fixture_setup,
+                test_refusal_without_a_backup_registers_again_after_the_retry_timer, fixture_teardown);
+  }
+  return g_test_run ();
+}
