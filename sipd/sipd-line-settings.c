@@ -258,3 +258,26 @@ sipd_line_settings_equal (const SipdLineSettings *a, const SipdLineSettings *b)
          a->blf_expires_s == b->blf_expires_s && a->subscription_retry_s == b->subscription_retry_s &&
          a->subscription_timeout_retry_s == b->subscription_timeout_retry_s;
 }
+
+void
+sipd_line_settings_add_watched_servers (const SipdLineSettings *self, GHashTable *seen, GVariantBuilder *servers)
+{
+  const char *transport = kl_transport_to_string (self->transport);
+
+  for (guint role = 0; role < SIPD_N_ROLES; role++) {
+    for (guint i = 0; i < 2; i++) {
+      const SipdServer *server = &self->servers[role][i];
+      char *key;
+
+      if (server->host == NULL)
+        continue;
+      key = g_strdup_printf ("%s %u %s", server->host, server->port, transport);
+      if (g_hash_table_contains (seen, key)) {
+        g_free (key);
+        continue;
+      }
+      g_hash_table_add (seen, key);
+      g_variant_builder_add (servers, "(sqs)", server->host, server->port, transport);
+    }
+  }
+}

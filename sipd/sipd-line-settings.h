@@ -50,6 +50,8 @@ SipdLineSettings *sipd_line_settings_new (KlConfig *config, guint line);
 void sipd_line_settings_free (SipdLineSettings *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdLineSettings, sipd_line_settings_free)
 gboolean sipd_line_settings_equal (const SipdLineSettings *a, const SipdLineSettings *b);
+/* The servers, once each, for netmond to watch (a name) and probe: a(sqs). */
+void sipd_line_settings_add_watched_servers (const SipdLineSettings *self, GHashTable *seen, GVariantBuilder *servers);
 
 /* Where the line's requests go under one failover choice. */
 typedef struct {

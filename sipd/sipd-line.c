@@ -3,11 +3,11 @@
 
 #include "sipd-line.h"
 
-#include <string.h>
-
 #include "kl-log.h"
 #include "sipd-error.h"
 #include "sipd-leftovers.h"
+#include "sipd-line-iface.h"
+#include "sipd-primaries.h"
 
 struct _SipdLine {
   guint index;
@@ -19,11 +19,10 @@ struct _SipdLine {
   SipdLineSettings *settings; /* NULL while disabled */
   SipdLineState state;
 
-  gboolean failed[SIPD_N_ROLES]; /* which primaries failed: they decide the plan */
-  SipdPlan *plan;                /* the plan in use, or the one the line moves to */
-  SipdPlan *previous;            /* the plan it moves away from, until the new one is up */
-  SipdFlowKeeper *standby;       /* reg-id 2 through the backup outbound proxy, with "sip outbound dual flow" */
-  GPtrArray *probes;             /* keepers probing failed primaries */
+  SipdPrimaries *primaries; /* which failed: they decide the plan; NULL while disabled */
+  SipdPlan *plan;           /* the plan in use, or the one the line moves to */
+  SipdPlan *previous;       /* the plan it moves away from, until the new one is up */
+  SipdFlowKeeper *standby;  /* reg-id 2 through the backup outbound proxy, with "sip outbound dual flow" */
   SipdLeftovers *leftovers;
 
   guint failovers;
@@ -93,37 +92,9 @@ current_choice (SipdLine *self)
 /* D-Bus */
 
 static void
-add_flow (GVariantBuilder *flows, guint reg_id, SipdFlowKeeper *keeper)
-{
-  SipdFlowKeeperView view;
-
-  if (keeper == NULL || !sipd_flow_keeper_view (keeper, &view))
-    return;
-  g_variant_builder_add (flows, "(ussssius)", reg_id, kl_transport_to_string (view.transport), view.local,
-                         view.remote, view.state, view.rtt_ms, view.failures, view.last_failure);
-  sipd_flow_keeper_view_clear (&view);
-}
-
-static void
 update_flows_property (SipdLine *self)
 {
-  GVariantBuilder flows;
-
-  g_variant_builder_init (&flows, G_VARIANT_TYPE ("a(ussssius)"));
-  if (self->plan != NULL)
-    add_flow (&flows, self->settings->outbound ? 1 : 0, sipd_plan_get_keeper (self->plan));
-  add_flow (&flows, 2, self->standby);
-  kl_sip_line1_set_flows (self->iface, g_variant_builder_end (&flows));
-}
-
-static void
-publish_plan (SipdLine *self)
-{
-  const SipdPlanServers *servers = self->plan ? sipd_plan_get_servers (self->plan) : NULL;
-
-  kl_sip_line1_set_aor (self->iface, servers ? servers->aor : "");
-  kl_sip_line1_set_proxy (self->iface, servers ? servers->proxy : "");
-  kl_sip_line1_set_on_backup (self->iface, servers ? servers->on_backup : FALSE);
+  sipd_line_iface_show_flows (self->iface, self->plan, self->settings && self->settings->outbound, self->standby);
 }
 
 gboolean
@@ -176,17 +147,7 @@ update_standby (SipdLine *self)
   gboolean wanted = s->dual_flow && !current_choice (self)->use_backup[SIPD_ROLE_OUTBOUND_PROXY];
 
   if (wanted && self->standby == NULL) {
-    gboolean failed[SIPD_N_ROLES] = { [SIPD_ROLE_OUTBOUND_PROXY] = TRUE };
-    SipdFailoverChoice choice = sipd_failover_choose (&s->failover, failed);
-    g_autoptr (SipdPlanServers) servers = sipd_plan_servers_new (s, &choice);
-    SipdRegistrationConfig registration = sipd_plan_registration_config (self->context, s, servers, 2);
-    g_autofree char *name = g_strdup_printf ("line %u second flow", self->index);
-    SipdFlowKeeperOptions options = sipd_plan_keeper_options (s, &servers->next_hop,
-                                                              SIPD_FLOW_KEEPER_BACKOFF_SECOND_FLOW, name);
-
-    options.registration = &registration;
-    self->standby = sipd_flow_keeper_new (self->context->stack, self->context->resolver, &options,
-                                          &standby_callbacks, self);
+    self->standby = sipd_plan_new_second_flow (self->context, s, &standby_callbacks, self);
     sipd_flow_keeper_start (self->standby);
   } else if (!wanted && self->standby != NULL) {
     stop_standby (self);
@@ -236,39 +197,6 @@ plan_up (SipdLine *self)
 
 /* Failover and failback */
 
-static gboolean
-same_server (const SipdServer *a, const SipdServer *b)
-{
-  return a->host != NULL && g_strcmp0 (a->host, b->host) == 0 && a->port == b->port;
-}
-
-static gboolean
-has_probe (SipdLine *self, const SipdServer *server)
-{
-  for (guint i = 0; i < self->probes->len; i++) {
-    if (same_server (sipd_flow_keeper_get_server (g_ptr_array_index (self->probes, i)), server))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-static void on_probe_changed (SipdFlowKeeper *probe, gpointer user_data);
-static const SipdFlowKeeperCallbacks probe_callbacks = { on_probe_changed, NULL };
-
-static void
-add_probe (SipdLine *self, const SipdServer *server)
-{
-  g_autofree char *name = g_strdup_printf ("line %u probe", self->index);
-  SipdFlowKeeperOptions options = sipd_plan_keeper_options (self->settings, server, SIPD_FLOW_KEEPER_BACKOFF_PROBE,
-                                                            name);
-  SipdFlowKeeper *probe;
-
-  options.failures = self->failback_failures;
-  probe = sipd_flow_keeper_new (self->context->stack, self->context->resolver, &options, &probe_callbacks, self);
-  g_ptr_array_add (self->probes, probe);
-  sipd_flow_keeper_start (probe);
-}
-
 /* The primary server failed: every role it serves fails over where it can,
  * and the server is probed until it answers again. */
 static void
@@ -277,16 +205,10 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
   SipdFailoverChoice choice;
   g_autofree char *failover = NULL;
 
-  for (guint role = 0; role < SIPD_N_ROLES; role++) {
-    if (same_server (&self->settings->servers[role][0], server))
-      self->failed[role] = TRUE;
-  }
   if (self->state == SIPD_LINE_STATE_FAILING_BACK)
     self->failback_failures++; /* the next probes wait longer */
-  if (!has_probe (self, server))
-    add_probe (self, server);
-
-  choice = sipd_failover_choose (&self->settings->failover, self->failed);
+  sipd_primaries_fail (self->primaries, server, self->failback_failures);
+  choice = sipd_primaries_choose (self->primaries);
   if (sipd_failover_choice_equal (&choice, current_choice (self)))
     return;
   failover = g_strdup_printf ("%s: %s", server->host, reason);
@@ -305,56 +227,20 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
   move_to (self, &choice);
 }
 
+/* A failed primary answers its probe again: back to it, make before break. */
 static void
-on_probe_changed (SipdFlowKeeper *probe, gpointer user_data)
+on_primary_back (const char *host, gpointer user_data)
 {
   SipdLine *self = user_data;
-  SipdServer server;
-  SipdFailoverChoice choice;
-  guint index;
+  SipdFailoverChoice choice = sipd_primaries_choose (self->primaries);
 
-  if (!sipd_flow_keeper_is_up (probe) || !g_ptr_array_find (self->probes, probe, &index))
+  if (sipd_failover_choice_equal (&choice, current_choice (self)))
     return;
-  server = *sipd_flow_keeper_get_server (probe);
-  server.host = g_strdup (server.host);
-  for (guint role = 0; role < SIPD_N_ROLES; role++) {
-    if (same_server (&self->settings->servers[role][0], &server))
-      self->failed[role] = FALSE;
-  }
-  g_ptr_array_remove_index_fast (self->probes, index); /* frees the probe */
-
-  choice = sipd_failover_choose (&self->settings->failover, self->failed);
-  if (!sipd_failover_choice_equal (&choice, current_choice (self))) {
-    g_free (self->failback_reason);
-    self->failback_reason = g_strdup_printf ("%s answers again", server.host);
-    line_log (self, G_LOG_LEVEL_MESSAGE, "failing back: %s", self->failback_reason);
-    transition (self, SIPD_LINE_EVENT_PRIMARY_BACK, self->failback_reason);
-    move_to (self, &choice);
-  }
-  g_free (server.host);
-}
-
-/* The primary behind a failed flow that the line can fail over from. */
-static const SipdServer *
-failed_primary (SipdLine *self, const SipdServer *next_hop)
-{
-  for (guint role = 0; role < SIPD_N_ROLES; role++) {
-    const SipdServer *primary = &self->settings->servers[role][0];
-
-    if (!current_choice (self)->use_backup[role] && self->settings->failover.has_backup[role] &&
-        same_server (primary, next_hop))
-      return primary;
-  }
-  return NULL;
-}
-
-/* 408 and 5xx say the registrar is in trouble: a reason to use its backup. */
-static gboolean
-registrar_in_trouble (SipdLine *self, guint status)
-{
-  return (status == 408 || (status >= 500 && status < 600)) &&
-         !current_choice (self)->use_backup[SIPD_ROLE_REGISTRAR] &&
-         self->settings->failover.has_backup[SIPD_ROLE_REGISTRAR];
+  g_free (self->failback_reason);
+  self->failback_reason = g_strdup_printf ("%s answers again", host);
+  line_log (self, G_LOG_LEVEL_MESSAGE, "failing back: %s", self->failback_reason);
+  transition (self, SIPD_LINE_EVENT_PRIMARY_BACK, self->failback_reason);
+  move_to (self, &choice);
 }
 
 /* The plan's flow failed on every target, or its registrar refused: fail over
@@ -382,7 +268,7 @@ plan_down (SipdLine *self)
     return;
   }
   if (status == 0) {
-    primary = failed_primary (self, sipd_flow_keeper_get_server (keeper));
+    primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keeper));
     error = g_strdup_printf ("flow to %s failed: %s", primary ? primary->host : servers->registrar, reason);
     set_last_error (self, error);
     if (primary != NULL) {
@@ -396,8 +282,9 @@ plan_down (SipdLine *self)
   }
   error = g_strdup_printf ("%s from %s", reason, servers->registrar);
   set_last_error (self, error);
-  if (registrar_in_trouble (self, status)) {
-    fail_primaries (self, &self->settings->servers[SIPD_ROLE_REGISTRAR][0], error);
+  primary = sipd_primaries_refusing (self->primaries, current_choice (self), status);
+  if (primary != NULL) {
+    fail_primaries (self, primary, error);
   } else {
     g_autofree char *why = g_strdup_printf ("%s; registering again in %" G_GINT64_FORMAT " ms", error,
                                             sipd_flow_keeper_get_retry_delay_ms (keeper));
@@ -462,7 +349,7 @@ static void
 adopt_plan (SipdLine *self, const SipdFailoverChoice *choice)
 {
   self->plan = sipd_plan_new (self->context, self->iface, self->settings, choice, &plan_callbacks, self);
-  publish_plan (self);
+  sipd_line_iface_show_plan (self->iface, self->plan);
   update_flows_property (self);
   sipd_plan_start (self->plan);
 }
@@ -474,7 +361,7 @@ return_to_previous (SipdLine *self)
 {
   g_clear_pointer (&self->plan, sipd_plan_free);
   self->plan = g_steal_pointer (&self->previous);
-  publish_plan (self);
+  sipd_line_iface_show_plan (self->iface, self->plan);
   update_standby (self);
   sipd_plan_resume (self->plan);
   if (self->plan != NULL && sipd_plan_is_registered (self->plan))
@@ -504,7 +391,7 @@ move_to (SipdLine *self, const SipdFailoverChoice *choice)
 static void
 reset (SipdLine *self)
 {
-  g_ptr_array_set_size (self->probes, 0);
+  g_clear_pointer (&self->primaries, sipd_primaries_free);
   if (self->standby != NULL)
     stop_standby (self);
   if (self->previous != NULL)
@@ -513,7 +400,6 @@ reset (SipdLine *self)
     sipd_leftovers_add_dropped (self->leftovers, g_steal_pointer (&self->plan));
   g_clear_pointer (&self->failback_reason, g_free);
   self->failback_failures = 0;
-  memset (self->failed, 0, sizeof self->failed);
 }
 
 SipdLine *
@@ -527,18 +413,9 @@ sipd_line_new (guint index, SipdLineContext *context)
   self->context = context;
   self->object_path = g_strdup_printf ("/org/keepline/Sip/Line/%u", index);
   self->object = kl_object_skeleton_new (self->object_path);
-  self->iface = kl_sip_line1_skeleton_new ();
+  self->iface = sipd_line_iface_new (index);
   self->state = SIPD_LINE_STATE_DISABLED;
-  self->probes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_flow_keeper_free);
   self->leftovers = sipd_leftovers_new (context, index);
-
-  kl_sip_line1_set_index (self->iface, index);
-  kl_sip_line1_set_state (self->iface, sipd_line_state_to_public (self->state, FALSE));
-  kl_sip_line1_set_transport (self->iface, "udp");
-  kl_sip_line1_set_flows (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(ussssius)"), NULL, 0));
-  kl_sip_line1_set_subscriptions (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
-  kl_sip_line1_set_voice_messages (self->iface, g_variant_new ("(uu)", 0, 0));
-  kl_sip_line1_set_blf_states (self->iface, g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
   kl_object_skeleton_set_sip_line1 (self->object, self->iface);
   g_signal_connect (self->iface, "handle-register", G_CALLBACK (on_handle_register), self);
   return self;
@@ -577,7 +454,6 @@ void
 sipd_line_free (SipdLine *self)
 {
   sipd_line_detach (self);
-  g_ptr_array_unref (self->probes);
   sipd_leftovers_free (self->leftovers);
   g_clear_object (&self->iface);
   g_clear_object (&self->object);
@@ -651,20 +527,6 @@ sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify)
          sipd_leftovers_handle_notify (self->leftovers, flow, notify);
 }
 
-static void
-publish_settings (SipdLine *self)
-{
-  const SipdLineSettings *s = self->settings;
-
-  kl_sip_line1_set_display_name (self->iface, s ? s->display_name : "");
-  kl_sip_line1_set_screen_name (self->iface, s ? s->screen_name : "");
-  kl_sip_line1_set_registrar (self->iface, "");
-  kl_sip_line1_set_outbound (self->iface, FALSE);
-  set_last_error (self, NULL);
-  if (s != NULL)
-    kl_sip_line1_set_transport (self->iface, kl_transport_to_string (s->transport));
-}
-
 /* A line whose settings did not change keeps its flow and registration. */
 void
 sipd_line_apply_config (SipdLine *self, KlConfig *config)
@@ -680,13 +542,14 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   reset (self);
   g_clear_pointer (&self->settings, sipd_line_settings_free);
   self->settings = g_steal_pointer (&settings);
-  publish_settings (self);
-  publish_plan (self);
+  sipd_line_iface_show_settings (self->iface, self->settings);
+  sipd_line_iface_show_plan (self->iface, NULL);
   update_flows_property (self);
   if (self->settings == NULL) {
     transition (self, SIPD_LINE_EVENT_UNCONFIGURED, "no user name configured");
     return;
   }
+  self->primaries = sipd_primaries_new (self->context, self->settings, on_primary_back, self);
   transition (self, SIPD_LINE_EVENT_CONFIGURED, "configured");
   adopt_plan (self, &primaries);
 }
@@ -707,8 +570,7 @@ sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon)
 {
   if (self->settings == NULL)
     return;
-  for (guint i = 0; i < self->probes->len; i++)
-    sipd_flow_keeper_network_gained (g_ptr_array_index (self->probes, i), netmon);
+  sipd_primaries_network_gained (self->primaries, netmon);
   if (self->standby != NULL)
     sipd_flow_keeper_network_gained (self->standby, netmon);
   sipd_flow_keeper_network_gained (sipd_plan_get_keeper (self->plan), netmon);
@@ -729,8 +591,7 @@ sipd_line_targets_changed (SipdLine *self,
 
   if (self->plan == NULL)
     return;
-  for (guint i = 0; i < self->probes->len; i++)
-    sipd_flow_keeper_targets_changed (g_ptr_array_index (self->probes, i), host, port, transport, targets);
+  sipd_primaries_targets_changed (self->primaries, host, port, transport, targets);
   if (self->standby != NULL)
     sipd_flow_keeper_targets_changed (self->standby, host, port, transport, targets);
   if (!sipd_flow_keeper_targets_changed (sipd_plan_get_keeper (self->plan), host, port, transport, targets) ||
@@ -743,29 +604,9 @@ sipd_line_targets_changed (SipdLine *self,
   adopt_plan (self, sipd_plan_get_choice (self->previous));
 }
 
-/* The servers of the line, for netmond to watch (a name) and probe: a(sqs). */
 void
 sipd_line_add_watched_servers (SipdLine *self, GHashTable *seen, GVariantBuilder *servers)
 {
-  const char *transport;
-
-  if (self->settings == NULL)
-    return;
-  transport = kl_transport_to_string (self->settings->transport);
-  for (guint role = 0; role < SIPD_N_ROLES; role++) {
-    for (guint i = 0; i < 2; i++) {
-      const SipdServer *server = &self->settings->servers[role][i];
-      char *key;
-
-      if (server->host == NULL)
-        continue;
-      key = g_strdup_printf ("%s %u %s", server->host, server->port, transport);
-      if (g_hash_table_contains (seen, key)) {
-        g_free (key);
-        continue;
-      }
-      g_hash_table_add (seen, key);
-      g_variant_builder_add (servers, "(sqs)", server->host, server->port, transport);
-    }
-  }
+  if (self->settings != NULL)
+    sipd_line_settings_add_watched_servers (self->settings, seen, servers);
 }

@@ -70,11 +70,12 @@ sipd_plan_keeper_options (const SipdLineSettings *settings,
   };
 }
 
-SipdRegistrationConfig
-sipd_plan_registration_config (SipdLineContext *context,
-                               const SipdLineSettings *settings,
-                               const SipdPlanServers *servers,
-                               guint reg_id)
+/* The registration of a plan's AOR with reg-id (1, or 2 for the dual flow). */
+static SipdRegistrationConfig
+registration_config (SipdLineContext *context,
+                     const SipdLineSettings *settings,
+                     const SipdPlanServers *servers,
+                     guint reg_id)
 {
   return (SipdRegistrationConfig) {
     .aor = servers->aor,
@@ -110,7 +111,7 @@ sipd_plan_new (SipdLineContext *context,
   self->servers = sipd_plan_servers_new (settings, choice);
   self->callbacks = *callbacks;
   self->user_data = user_data;
-  registration = sipd_plan_registration_config (context, settings, self->servers, 1);
+  registration = registration_config (context, settings, self->servers, 1);
   options = sipd_plan_keeper_options (settings, &self->servers->next_hop,
                                       settings->outbound ? SIPD_FLOW_KEEPER_BACKOFF_OUTBOUND
                                                          : SIPD_FLOW_KEEPER_BACKOFF_FIXED,
@@ -119,6 +120,24 @@ sipd_plan_new (SipdLineContext *context,
   self->keeper = sipd_flow_keeper_new (context->stack, context->resolver, &options, &keeper_callbacks, self);
   self->events = sipd_events_new (context->stack, iface, settings, self->servers, context->user_agent);
   return self;
+}
+
+SipdFlowKeeper *
+sipd_plan_new_second_flow (SipdLineContext *context,
+                           const SipdLineSettings *settings,
+                           const SipdFlowKeeperCallbacks *callbacks,
+                           gpointer user_data)
+{
+  gboolean failed[SIPD_N_ROLES] = { [SIPD_ROLE_OUTBOUND_PROXY] = TRUE };
+  SipdFailoverChoice choice = sipd_failover_choose (&settings->failover, failed);
+  g_autoptr (SipdPlanServers) servers = sipd_plan_servers_new (settings, &choice);
+  SipdRegistrationConfig registration = registration_config (context, settings, servers, 2);
+  g_autofree char *name = g_strdup_printf ("line %u second flow", settings->index);
+  SipdFlowKeeperOptions options = sipd_plan_keeper_options (settings, &servers->next_hop,
+                                                            SIPD_FLOW_KEEPER_BACKOFF_SECOND_FLOW, name);
+
+  options.registration = &registration;
+  return sipd_flow_keeper_new (context->stack, context->resolver, &options, callbacks, user_data);
 }
 
 void

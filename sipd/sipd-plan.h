@@ -60,15 +60,18 @@ gboolean sipd_plan_handle_notify (SipdPlan *self, SipdFlow *flow, SipdMessage *n
 SipdRegistration *sipd_plan_steal_registration (SipdPlan *self);
 SipdEvents *sipd_plan_steal_events (SipdPlan *self);
 
+/* The dual flow's keeper: reg-id 2 registered through the backup outbound
+ * proxy, to where the line would fail over, with the RFC 5626 back-off for
+ * a flow while another works (base 90 s). */
+SipdFlowKeeper *sipd_plan_new_second_flow (SipdLineContext *context,
+                                           const SipdLineSettings *settings,
+                                           const SipdFlowKeeperCallbacks *callbacks,
+                                           gpointer user_data);
+
 /* What a line's keepers share: server, transport, timers, names. */
 SipdFlowKeeperOptions sipd_plan_keeper_options (const SipdLineSettings *settings,
                                                 const SipdServer *server,
                                                 SipdFlowKeeperBackoff backoff,
                                                 const char *name);
-/* The registration of a plan's AOR with reg-id (1, or 2 for the dual flow). */
-SipdRegistrationConfig sipd_plan_registration_config (SipdLineContext *context,
-                                                      const SipdLineSettings *settings,
-                                                      const SipdPlanServers *servers,
-                                                      guint reg_id);
 
 G_END_DECLS

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sipd-line-iface.h"
+
+KlSipLine1 *
+sipd_line_iface_new (guint index)
+{
+  KlSipLine1 *iface = kl_sip_line1_skeleton_new ();
+
+  kl_sip_line1_set_index (iface, index);
+  kl_sip_line1_set_state (iface, "disabled");
+  kl_sip_line1_set_transport (iface, "udp");
+  kl_sip_line1_set_flows (iface, g_variant_new_array (G_VARIANT_TYPE ("(ussssius)"), NULL, 0));
+  kl_sip_line1_set_subscriptions (iface, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
+  kl_sip_line1_set_voice_messages (iface, g_variant_new ("(uu)", 0, 0));
+  kl_sip_line1_set_blf_states (iface, g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
+  return iface;
+}
+
+void
+sipd_line_iface_show_settings (KlSipLine1 *iface, const SipdLineSettings *settings)
+{
+  kl_sip_line1_set_display_name (iface, settings ? settings->display_name : "");
+  kl_sip_line1_set_screen_name (iface, settings ? settings->screen_name : "");
+  kl_sip_line1_set_registrar (iface, "");
+  kl_sip_line1_set_outbound (iface, FALSE);
+  kl_sip_line1_set_last_error (iface, "");
+  if (settings != NULL)
+    kl_sip_line1_set_transport (iface, kl_transport_to_string (settings->transport));
+}
+
+void
+sipd_line_iface_show_plan (KlSipLine1 *iface, SipdPlan *plan)
+{
+  const SipdPlanServers *servers = plan ? sipd_plan_get_servers (plan) : NULL;
+
+  kl_sip_line1_set_aor (iface, servers ? servers->aor : "");
+  kl_sip_line1_set_proxy (iface, servers ? servers->proxy : "");
+  kl_sip_line1_set_on_backup (iface, servers ? servers->on_backup : FALSE);
+}
+
+static void
+add_flow (GVariantBuilder *flows, guint reg_id, SipdFlowKeeper *keeper)
+{
+  SipdFlowKeeperView view;
+
+  if (keeper == NULL || !sipd_flow_keeper_view (keeper, &view))
+    return;
+  g_variant_builder_add (flows, "(ussssius)", reg_id, kl_transport_to_string (view.transport), view.local,
+                         view.remote, view.state, view.rtt_ms, view.failures, view.last_failure);
+  sipd_flow_keeper_view_clear (&view);
+}
+
+void
+sipd_line_iface_show_flows (KlSipLine1 *iface, SipdPlan *plan, gboolean outbound, SipdFlowKeeper *second)
+{
+  GVariantBuilder flows;
+
+  g_variant_builder_init (&flows, G_VARIANT_TYPE ("a(ussssius)"));
+  if (plan != NULL)
+    add_flow (&flows, outbound ? 1 : 0, sipd_plan_get_keeper (plan));
+  add_flow (&flows, 2, second);
+  kl_sip_line1_set_flows (iface, g_variant_builder_end (&flows));
+}
