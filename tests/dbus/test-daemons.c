@@ -284,18 +284,16 @@ static char *
 find_server (KlNetMon1 *netmon, const char *host, const char *transport)
 {
   GVariant *servers = kl_net_mon1_get_servers (netmon);
-  GVariantIter iter;
-  const char *entry_host, *entry_transport, *state, *error;
-  guint16 port;
-  guint32 ttl;
-  GVariant *targets;
 
-  if (servers == NULL)
-    return NULL;
-  g_variant_iter_init (&iter, servers);
-  while (g_variant_iter_next (&iter, "(&sq&s&s@a(sqqq)u&s)", &entry_host, &port, &entry_transport, &state, &targets,
-                              &ttl, &error)) {
-    g_variant_unref (targets);
+  for (gsize i = 0; servers != NULL && i < g_variant_n_children (servers); i++) {
+    g_autoptr (GVariant) server = g_variant_get_child_value (servers, i);
+    const char *entry_host, *entry_transport, *state;
+    guint16 port;
+
+    kl_test_lookup (server, "host", "&s", &entry_host);
+    kl_test_lookup (server, "port", "q", &port);
+    kl_test_lookup (server, "transport", "&s", &entry_transport);
+    kl_test_lookup (server, "state", "&s", &state);
     if (g_str_equal (entry_host, host) && g_str_equal (entry_transport, transport))
       return g_strdup_printf ("%s %u %s %s", entry_host, port, entry_transport, state);
   }
@@ -335,15 +333,17 @@ probe_failed (gpointer data)
 {
   KlNetMon1 *netmon = data;
   GVariant *probes = kl_net_mon1_get_probes (netmon);
-  GVariantIter iter;
-  const char *address, *transport, *state, *reason;
-  guint16 port;
-  gint32 rtt;
 
-  if (probes == NULL)
-    return FALSE;
-  g_variant_iter_init (&iter, probes);
-  while (g_variant_iter_next (&iter, "(&sq&s&s&si)", &address, &port, &transport, &state, &reason, &rtt)) {
+  for (gsize i = 0; probes != NULL && i < g_variant_n_children (probes); i++) {
+    g_autoptr (GVariant) probe = g_variant_get_child_value (probes, i);
+    const char *address, *transport, *state, *reason;
+    guint16 port;
+
+    kl_test_lookup (probe, "address", "&s", &address);
+    kl_test_lookup (probe, "port", "q", &port);
+    kl_test_lookup (probe, "transport", "&s", &transport);
+    kl_test_lookup (probe, "state", "&s", &state);
+    kl_test_lookup (probe, "reason", "&s", &reason);
     if (g_str_equal (address, "127.0.0.2") && port == 5999 && g_str_equal (transport, "tcp"))
       return !g_str_equal (state, "reachable") && g_str_has_prefix (reason, "TCP connect: ") &&
              strstr (reason, "refused") != NULL;
