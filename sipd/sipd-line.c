@@ -166,6 +166,32 @@ on_handle_register (KlSipLine1 *iface, GDBusMethodInvocation *invocation, gpoint
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* One entry of the Flows property, with the keys the XML documents */
+static void
+add_flow_entry (GVariantBuilder *flows,
+                guint reg_id,
+                const char *transport,
+                const char *local,
+                const char *remote,
+                const char *state,
+                gint32 rtt_ms,
+                guint failures,
+                const char *last_failure)
+{
+  GVariantBuilder entry;
+
+  g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&entry, "{sv}", "reg-id", g_variant_new_uint32 (reg_id));
+  g_variant_builder_add (&entry, "{sv}", "transport", g_variant_new_string (transport));
+  g_variant_builder_add (&entry, "{sv}", "local", g_variant_new_string (local));
+  g_variant_builder_add (&entry, "{sv}", "remote", g_variant_new_string (remote));
+  g_variant_builder_add (&entry, "{sv}", "state", g_variant_new_string (state));
+  g_variant_builder_add (&entry, "{sv}", "rtt-ms", g_variant_new_int32 (rtt_ms));
+  g_variant_builder_add (&entry, "{sv}", "failures", g_variant_new_uint32 (failures));
+  g_variant_builder_add (&entry, "{sv}", "last-failure", g_variant_new_string (last_failure));
+  g_variant_builder_add_value (flows, g_variant_builder_end (&entry));
+}
+
 static void
 update_flows_property (SipdLine *self)
 {
@@ -174,7 +200,7 @@ update_flows_property (SipdLine *self)
   g_autofree char *remote = NULL;
   guint reg_id = self->settings && self->settings->outbound ? 1 : 0;
 
-  g_variant_builder_init (&flows, G_VARIANT_TYPE ("a(ussssius)"));
+  g_variant_builder_init (&flows, G_VARIANT_TYPE ("aa{sv}"));
   if (self->flow != NULL) {
     gboolean active = sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE;
     const char *state = self->suspect && active ? "suspect" : sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
@@ -182,26 +208,26 @@ update_flows_property (SipdLine *self)
     local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
     remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
     self->published_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
-    g_variant_builder_add (&flows, "(ussssius)", reg_id, kl_transport_to_string (sipd_flow_get_transport (self->flow)),
-                           local, remote, state,
-                           (gint32) self->published_rtt_ms, self->flow_failures,
-                           self->last_flow_failure ? self->last_flow_failure : "");
+    add_flow_entry (&flows, reg_id, kl_transport_to_string (sipd_flow_get_transport (self->flow)),
+                    local, remote, state,
+                    (gint32) self->published_rtt_ms, self->flow_failures,
+                    self->last_flow_failure ? self->last_flow_failure : "");
   }
   if (self->standby != NULL && sipd_standby_get_flow (self->standby) != NULL) {
     SipdFlow *flow = sipd_standby_get_flow (self->standby);
     g_autofree char *standby_local = sipd_socket_address_to_string (sipd_flow_get_local (flow));
     g_autofree char *standby_remote = sipd_socket_address_to_string (sipd_flow_get_remote (flow));
 
-    g_variant_builder_add (&flows, "(ussssius)", 2, kl_transport_to_string (sipd_flow_get_transport (flow)),
-                           standby_local, standby_remote, sipd_flow_state_to_string (sipd_flow_get_state (flow)),
-                           (gint32) sipd_flow_get_rtt_ms (flow), sipd_standby_get_flow_failures (self->standby),
-                           sipd_standby_get_last_failure (self->standby));
+    add_flow_entry (&flows, 2, kl_transport_to_string (sipd_flow_get_transport (flow)),
+                    standby_local, standby_remote, sipd_flow_state_to_string (sipd_flow_get_state (flow)),
+                    (gint32) sipd_flow_get_rtt_ms (flow), sipd_standby_get_flow_failures (self->standby),
+                    sipd_standby_get_last_failure (self->standby));
   }
   if (self->flow == NULL && self->backing_off && self->plan != NULL) {
     g_autofree char *target = sipd_format_host_port (self->plan->flow.host, self->plan->flow.port);
-    g_variant_builder_add (&flows, "(ussssius)", reg_id, kl_transport_to_string (self->settings->transport), "",
-                           target, "backoff", -1, self->flow_failures,
-                           self->last_flow_failure ? self->last_flow_failure : "");
+    add_flow_entry (&flows, reg_id, kl_transport_to_string (self->settings->transport), "",
+                    target, "backoff", -1, self->flow_failures,
+                    self->last_flow_failure ? self->last_flow_failure : "");
   }
   kl_sip_line1_set_flows (self->iface, g_variant_builder_end (&flows));
 }
@@ -945,7 +971,7 @@ sipd_line_new (guint index, SipdLineContext *context)
   kl_sip_line1_set_index (self->iface, index);
   kl_sip_line1_set_state (self->iface, sipd_line_state_to_string (self->state));
   kl_sip_line1_set_transport (self->iface, "udp");
-  kl_sip_line1_set_flows (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(ussssius)"), NULL, 0));
+  kl_sip_line1_set_flows (self->iface, g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
   kl_sip_line1_set_subscriptions (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
   kl_sip_line1_set_voice_messages (self->iface, g_variant_new ("(uu)", 0, 0));
   kl_sip_line1_set_blf_states (self->iface, g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));

@@ -169,10 +169,13 @@ static char *
 flow_remote (Fixture *f)
 {
   GVariant *flows = kl_sip_line1_get_flows (f->line);
+  g_autoptr (GVariant) flow = NULL;
   const char *remote = "";
 
-  if (flows != NULL && g_variant_n_children (flows) > 0)
-    g_variant_get_child (flows, 0, "(u&s&s&s&sius)", NULL, NULL, NULL, &remote, NULL, NULL, NULL, NULL);
+  if (flows != NULL && g_variant_n_children (flows) > 0) {
+    flow = g_variant_get_child_value (flows, 0);
+    kl_test_lookup (flow, "remote", "&s", &remote);
+  }
   return g_strdup (remote);
 }
 
