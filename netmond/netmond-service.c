@@ -122,22 +122,83 @@ on_links_changed (NetmondLinks *links, gpointer user_data)
 
 /* Servers and probes */
 
+/* The targets in the order to try them, address and port: for TargetsChanged and Resolve */
 static GVariant *
-targets_variant (const KlSipTargets *targets, gboolean with_srv)
+targets_variant (const KlSipTargets *targets)
 {
   GVariantBuilder builder;
 
-  g_variant_builder_init (&builder, with_srv ? G_VARIANT_TYPE ("a(sqqq)") : G_VARIANT_TYPE ("a(sq)"));
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sq)"));
   for (guint i = 0; targets != NULL && i < targets->targets->len; i++) {
     const KlSipTarget *target = g_ptr_array_index (targets->targets, i);
     g_autofree char *address = g_inet_address_to_string (target->address);
 
-    if (with_srv)
-      g_variant_builder_add (&builder, "(sqqq)", address, target->port, target->priority, target->weight);
-    else
-      g_variant_builder_add (&builder, "(sq)", address, target->port);
+    g_variant_builder_add (&builder, "(sq)", address, target->port);
   }
   return g_variant_builder_end (&builder);
+}
+
+/* One entry of a server's "targets" in the Servers property, with the keys
+ * the XML documents */
+static GVariant *
+target_entry (const KlSipTarget *target)
+{
+  GVariantBuilder entry;
+  g_autofree char *address = g_inet_address_to_string (target->address);
+
+  g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&entry, "{sv}", "address", g_variant_new_string (address));
+  g_variant_builder_add (&entry, "{sv}", "port", g_variant_new_uint16 (target->port));
+  g_variant_builder_add (&entry, "{sv}", "priority", g_variant_new_uint16 (target->priority));
+  g_variant_builder_add (&entry, "{sv}", "weight", g_variant_new_uint16 (target->weight));
+  return g_variant_builder_end (&entry);
+}
+
+/* One entry of the Servers property, with the keys the XML documents */
+static GVariant *
+server_entry (const NetmondServer *server)
+{
+  GVariantBuilder entry;
+  GVariantBuilder targets;
+  const char *transport = kl_transport_to_string (server->transport);
+  const char *state = netmond_server_state_to_string (server->state);
+  guint32 ttl_s = server->targets ? server->targets->ttl_s : 0;
+  const char *error = server->error ? server->error->message : "";
+
+  g_variant_builder_init (&targets, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; server->targets != NULL && i < server->targets->targets->len; i++)
+    g_variant_builder_add_value (&targets, target_entry (g_ptr_array_index (server->targets->targets, i)));
+
+  g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&entry, "{sv}", "host", g_variant_new_string (server->host));
+  g_variant_builder_add (&entry, "{sv}", "port", g_variant_new_uint16 (server->port));
+  g_variant_builder_add (&entry, "{sv}", "transport", g_variant_new_string (transport));
+  g_variant_builder_add (&entry, "{sv}", "state", g_variant_new_string (state));
+  g_variant_builder_add (&entry, "{sv}", "targets", g_variant_builder_end (&targets));
+  g_variant_builder_add (&entry, "{sv}", "ttl-s", g_variant_new_uint32 (ttl_s));
+  g_variant_builder_add (&entry, "{sv}", "error", g_variant_new_string (error));
+  return g_variant_builder_end (&entry);
+}
+
+/* One entry of the Probes property, with the keys the XML documents */
+static GVariant *
+probe_entry (const NetmondProbe *probe)
+{
+  GVariantBuilder entry;
+  GInetAddress *inet = g_inet_socket_address_get_address (probe->address);
+  g_autofree char *address = g_inet_address_to_string (inet);
+  guint16 port = g_inet_socket_address_get_port (probe->address);
+  const char *transport = kl_transport_to_string (probe->transport);
+  const char *state = netmond_probe_state_to_string (probe->state);
+
+  g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&entry, "{sv}", "address", g_variant_new_string (address));
+  g_variant_builder_add (&entry, "{sv}", "port", g_variant_new_uint16 (port));
+  g_variant_builder_add (&entry, "{sv}", "transport", g_variant_new_string (transport));
+  g_variant_builder_add (&entry, "{sv}", "state", g_variant_new_string (state));
+  g_variant_builder_add (&entry, "{sv}", "reason", g_variant_new_string (probe->reason));
+  g_variant_builder_add (&entry, "{sv}", "rtt-ms", g_variant_new_int32 (probe->rtt_ms));
+  return g_variant_builder_end (&entry);
 }
 
 static void
@@ -162,14 +223,9 @@ update_servers (NetmondService *self)
   g_autoptr (GPtrArray) servers = netmond_servers_get_all (self->servers);
   GVariantBuilder builder;
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sqssa(sqqq)us)"));
-  for (guint i = 0; i < servers->len; i++) {
-    const NetmondServer *server = g_ptr_array_index (servers, i);
-    g_variant_builder_add (&builder, "(sqss@a(sqqq)us)", server->host, server->port,
-                           kl_transport_to_string (server->transport),
-                           netmond_server_state_to_string (server->state), targets_variant (server->targets, TRUE),
-                           server->targets ? server->targets->ttl_s : 0, server->error ? server->error->message : "");
-  }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < servers->len; i++)
+    g_variant_builder_add_value (&builder, server_entry (g_ptr_array_index (servers, i)));
   kl_net_mon1_set_servers (self->iface, g_variant_builder_end (&builder));
   kl_net_mon1_set_dns_queries (self->iface,
                                kl_dns_client_get_queries_sent (netmond_resolver_get_client (self->resolver)));
@@ -186,7 +242,7 @@ on_server_changed (NetmondServers *servers, const NetmondServer *server, gboolea
   if (targets_changed)
     kl_net_mon1_emit_targets_changed (self->iface, server->host, server->port,
                                       kl_transport_to_string (server->transport),
-                                      targets_variant (server->targets, FALSE));
+                                      targets_variant (server->targets));
 }
 
 static void
@@ -196,15 +252,9 @@ on_probes_changed (NetmondProbes *probes, gpointer user_data)
   g_autoptr (GPtrArray) all = netmond_probes_get_all (probes);
   GVariantBuilder builder;
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sqsssi)"));
-  for (guint i = 0; i < all->len; i++) {
-    const NetmondProbe *probe = g_ptr_array_index (all, i);
-    g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (probe->address));
-
-    g_variant_builder_add (&builder, "(sqsssi)", address, g_inet_socket_address_get_port (probe->address),
-                           kl_transport_to_string (probe->transport), netmond_probe_state_to_string (probe->state),
-                           probe->reason, probe->rtt_ms);
-  }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < all->len; i++)
+    g_variant_builder_add_value (&builder, probe_entry (g_ptr_array_index (all, i)));
   kl_net_mon1_set_probes (self->iface, g_variant_builder_end (&builder));
   update_online (self);
 }
@@ -281,7 +331,7 @@ on_resolved_for_call (const KlSipTargets *targets, const GError *error, gpointer
   KlNetMon1 *iface = KL_NET_MON1 (g_dbus_method_invocation_get_user_data (invocation));
 
   if (targets != NULL) {
-    kl_net_mon1_complete_resolve (iface, invocation, targets_variant (targets, FALSE), targets->ttl_s, targets->path);
+    kl_net_mon1_complete_resolve (iface, invocation, targets_variant (targets), targets->ttl_s, targets->path);
     return;
   }
   if (g_error_matches (error, KL_DNS_ERROR, KL_DNS_ERROR_INVALID_NAME))
@@ -348,8 +398,8 @@ netmond_service_new (KlClock *clock, KlConfig *config, guint32 seed, GError **er
   self->probes = netmond_probes_new (clock, (guint) kl_config_get_int (config, 0, KL_CONFIG_KEY_TIMER_SCALE_PERCENT),
                                      on_probes_changed, self);
   kl_net_mon1_set_online (self->iface, "none");
-  kl_net_mon1_set_servers (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(sqssa(sqqq)us)"), NULL, 0));
-  kl_net_mon1_set_probes (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(sqsssi)"), NULL, 0));
+  kl_net_mon1_set_servers (self->iface, g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
+  kl_net_mon1_set_probes (self->iface, g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
   self->links = netmond_links_new (on_links_changed, self, error);
   if (self->links == NULL)
     return NULL;

@@ -9,7 +9,7 @@ sipd_line_iface_new (guint index)
   kl_sip_line1_set_index (iface, index);
   kl_sip_line1_set_state (iface, "disabled");
   kl_sip_line1_set_transport (iface, "udp");
-  kl_sip_line1_set_flows (iface, g_variant_new_array (G_VARIANT_TYPE ("(ussssius)"), NULL, 0));
+  kl_sip_line1_set_flows (iface, g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
   kl_sip_line1_set_subscriptions (iface, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
   kl_sip_line1_set_voice_messages (iface, g_variant_new ("(uu)", 0, 0));
   kl_sip_line1_set_blf_states (iface, g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
@@ -38,15 +38,25 @@ sipd_line_iface_show_plan (KlSipLine1 *iface, SipdPlan *plan)
   kl_sip_line1_set_on_backup (iface, servers ? servers->on_backup : FALSE);
 }
 
+/* One entry of the Flows property, with the keys the XML documents. */
 static void
 add_flow (GVariantBuilder *flows, guint reg_id, SipdFlowKeeper *keeper)
 {
   SipdFlowKeeperView view;
+  GVariantBuilder entry;
 
   if (keeper == NULL || !sipd_flow_keeper_view (keeper, &view))
     return;
-  g_variant_builder_add (flows, "(ussssius)", reg_id, kl_transport_to_string (view.transport), view.local,
-                         view.remote, view.state, view.rtt_ms, view.failures, view.last_failure);
+  g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&entry, "{sv}", "reg-id", g_variant_new_uint32 (reg_id));
+  g_variant_builder_add (&entry, "{sv}", "transport", g_variant_new_string (kl_transport_to_string (view.transport)));
+  g_variant_builder_add (&entry, "{sv}", "local", g_variant_new_string (view.local));
+  g_variant_builder_add (&entry, "{sv}", "remote", g_variant_new_string (view.remote));
+  g_variant_builder_add (&entry, "{sv}", "state", g_variant_new_string (view.state));
+  g_variant_builder_add (&entry, "{sv}", "rtt-ms", g_variant_new_int32 (view.rtt_ms));
+  g_variant_builder_add (&entry, "{sv}", "failures", g_variant_new_uint32 (view.failures));
+  g_variant_builder_add (&entry, "{sv}", "last-failure", g_variant_new_string (view.last_failure));
+  g_variant_builder_add_value (flows, g_variant_builder_end (&entry));
   sipd_flow_keeper_view_clear (&view);
 }
 
@@ -55,7 +65,7 @@ sipd_line_iface_show_flows (KlSipLine1 *iface, SipdPlan *plan, gboolean outbound
 {
   GVariantBuilder flows;
 
-  g_variant_builder_init (&flows, G_VARIANT_TYPE ("a(ussssius)"));
+  g_variant_builder_init (&flows, G_VARIANT_TYPE ("aa{sv}"));
   if (plan != NULL)
     add_flow (&flows, outbound ? 1 : 0, sipd_plan_get_keeper (plan));
   add_flow (&flows, 2, second);

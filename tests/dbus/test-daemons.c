@@ -284,18 +284,16 @@ static char *
 find_server (KlNetMon1 *netmon, const char *host, const char *transport)
 {
   GVariant *servers = kl_net_mon1_get_servers (netmon);
-  GVariantIter iter;
-  const char *entry_host, *entry_transport, *state, *error;
-  guint16 port;
-  guint32 ttl;
-  GVariant *targets;
 
-  if (servers == NULL)
-    return NULL;
-  g_variant_iter_init (&iter, servers);
-  while (g_variant_iter_next (&iter, "(&sq&s&s@a(sqqq)u&s)", &entry_host, &port, &entry_transport, &state, &targets,
-                              &ttl, &error)) {
-    g_variant_unref (targets);
+  for (gsize i = 0; servers != NULL && i < g_variant_n_children (servers); i++) {
+    g_autoptr (GVariant) server = g_variant_get_child_value (servers, i);
+    const char *entry_host, *entry_transport, *state;
+    guint16 port;
+
+    kl_test_lookup (server, "host", "&s", &entry_host);
+    kl_test_lookup (server, "port", "q", &port);
+    kl_test_lookup (server, "transport", "&s", &entry_transport);
+    kl_test_lookup (server, "state", "&s", &state);
     if (g_str_equal (entry_host, host) && g_str_equal (entry_transport, transport))
       return g_strdup_printf ("%s %u %s %s", entry_host, port, entry_transport, state);
   }
@@ -335,15 +333,17 @@ probe_failed (gpointer data)
 {
   KlNetMon1 *netmon = data;
   GVariant *probes = kl_net_mon1_get_probes (netmon);
-  GVariantIter iter;
-  const char *address, *transport, *state, *reason;
-  guint16 port;
-  gint32 rtt;
 
-  if (probes == NULL)
-    return FALSE;
-  g_variant_iter_init (&iter, probes);
-  while (g_variant_iter_next (&iter, "(&sq&s&s&si)", &address, &port, &transport, &state, &reason, &rtt)) {
+  for (gsize i = 0; probes != NULL && i < g_variant_n_children (probes); i++) {
+    g_autoptr (GVariant) probe = g_variant_get_child_value (probes, i);
+    const char *address, *transport, *state, *reason;
+    guint16 port;
+
+    kl_test_lookup (probe, "address", "&s", &address);
+    kl_test_lookup (probe, "port", "q", &port);
+    kl_test_lookup (probe, "transport", "&s", &transport);
+    kl_test_lookup (probe, "state", "&s", &state);
+    kl_test_lookup (probe, "reason", "&s", &reason);
     if (g_str_equal (address, "127.0.0.2") && port == 5999 && g_str_equal (transport, "tcp"))
       return !g_str_equal (state, "reachable") && g_str_has_prefix (reason, "TCP connect: ") &&
              strstr (reason, "refused") != NULL;
@@ -606,6 +606,91 @@ test_running_daemons_expose_only_documented_members (Fixture *f, gconstpointer d
   g_assert_true (g_hash_table_contains (seen, "org.keepline.Ui1"));
 }
 
+/* Every key of every dictionary in value is documented for the property, with
+ * its type; the keys seen are added to seen. */
+static void
+check_keys (GHashTable *documented, const char *property, GVariant *value, GHashTable *seen)
+{
+  GVariantIter iter;
+  GVariant *child;
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT)) {
+    const char *key;
+
+    g_variant_iter_init (&iter, value);
+    while (g_variant_iter_next (&iter, "{&sv}", &key, &child)) {
+      g_autoptr (GVariant) item = child;
+      const char *type = g_hash_table_lookup (documented, key);
+
+      if (type == NULL)
+        g_error ("%s carries the key \"%s\", which ipc/*.xml does not document", property, key);
+      if (!g_str_equal (g_variant_get_type_string (item), type))
+        g_error ("%s carries the key \"%s\" as %s, but ipc/*.xml documents it as %s", property, key,
+                 g_variant_get_type_string (item), type);
+      g_hash_table_add (seen, g_strdup (key));
+      check_keys (documented, property, item, seen);
+    }
+  } else if (g_variant_is_container (value)) {
+    g_variant_iter_init (&iter, value);
+    while ((child = g_variant_iter_next_value (&iter)) != NULL) {
+      check_keys (documented, property, child, seen);
+      g_variant_unref (child);
+    }
+  }
+}
+
+static gboolean
+has_flows (gpointer data)
+{
+  GVariant *flows = kl_sip_line1_get_flows (data);
+
+  return flows != NULL && g_variant_n_children (flows) > 0;
+}
+
+static void
+test_running_daemons_publish_only_documented_keys (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KlIpcDocs) docs = kl_ipc_docs_load_dir (kl_test_source_path ("ipc"), &error);
+  g_autoptr (KlNetMon1) netmon = netmon_proxy (f->bus->connection);
+  g_autoptr (KlSipLine1) line1 = line_proxy (f, 1);
+  GHashTableIter members;
+  const char *member;
+  GHashTable *documented;
+
+  g_assert_no_error (error);
+  /* every dictionary there can be, there: a resolved server with a target, a probe, a flow */
+  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+  g_assert_true (kl_test_wait_until (probe_failed, netmon, 5000));
+  g_assert_true (kl_test_wait_until (has_flows, line1, 5000));
+
+  g_hash_table_iter_init (&members, docs->keys);
+  while (g_hash_table_iter_next (&members, (gpointer *) &member, (gpointer *) &documented)) {
+    g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    const char *property = strrchr (member, '.') + 1;
+    GDBusProxy *proxy = NULL;
+    g_autoptr (GVariant) value = NULL;
+    GHashTableIter keys;
+    const char *key;
+
+    if (g_str_has_prefix (member, "org.keepline.NetMon1."))
+      proxy = G_DBUS_PROXY (netmon);
+    else if (g_str_has_prefix (member, "org.keepline.Sip.Line1."))
+      proxy = G_DBUS_PROXY (line1);
+    else
+      g_error ("%s has dictionaries, but this test looks at no object with it", member);
+    value = g_dbus_proxy_get_cached_property (proxy, property);
+    g_assert_nonnull (value);
+    check_keys (documented, member, value, seen);
+    g_hash_table_iter_init (&keys, documented);
+    while (g_hash_table_iter_next (&keys, (gpointer *) &key, NULL)) {
+      if (!g_hash_table_contains (seen, key))
+        g_error ("%s documents the key \"%s\", which the daemon does not publish", member, key);
+    }
+    g_test_message ("%s: %u keys, each documented", member, g_hash_table_size (seen));
+  }
+}
+
 /* uid */
 
 static gboolean
@@ -741,6 +826,8 @@ main (int argc, char **argv)
        test_policy_lets_anyone_read_but_only_root_reload);
   ADD ("/dbus/contract/running-daemons-expose-only-documented-members",
        test_running_daemons_expose_only_documented_members);
+  ADD ("/dbus/contract/running-daemons-publish-only-documented-keys",
+       test_running_daemons_publish_only_documented_keys);
   ADD ("/dbus/uid/screen-shows-each-line-in-use", test_uid_screen_shows_each_line_in_use);
   ADD ("/dbus/uid/restarted-shows-the-state-at-once", test_uid_restarted_shows_the_state_at_once);
   ADD ("/dbus/uid/follows-sipd-leaving-and-coming-back", test_uid_follows_sipd_leaving_and_coming_back);

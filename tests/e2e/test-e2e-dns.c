@@ -169,10 +169,13 @@ static char *
 flow_remote (Fixture *f)
 {
   GVariant *flows = kl_sip_line1_get_flows (f->line);
+  g_autoptr (GVariant) flow = NULL;
   const char *remote = "";
 
-  if (flows != NULL && g_variant_n_children (flows) > 0)
-    g_variant_get_child (flows, 0, "(u&s&s&s&sius)", NULL, NULL, NULL, &remote, NULL, NULL, NULL, NULL);
+  if (flows != NULL && g_variant_n_children (flows) > 0) {
+    flow = g_variant_get_child_value (flows, 0);
+    kl_test_lookup (flow, "remote", "&s", &remote);
+  }
   return g_strdup (remote);
 }
 
@@ -207,31 +210,30 @@ static gboolean
 server_entry (Fixture *f, char **ret_state, char **ret_first, char **ret_error)
 {
   GVariant *servers = kl_net_mon1_get_servers (f->netmon);
-  GVariantIter iter;
-  const char *host, *transport, *state, *error;
-  guint16 port;
-  guint32 ttl;
-  GVariantIter *targets;
 
-  if (servers == NULL)
-    return FALSE;
-  g_variant_iter_init (&iter, servers);
-  while (g_variant_iter_next (&iter, "(&sq&s&sa(sqqq)u&s)", &host, &port, &transport, &state, &targets, &ttl,
-                              &error)) {
-    const char *address = NULL;
-    guint16 target_port, priority, weight;
+  for (gsize i = 0; servers != NULL && i < g_variant_n_children (servers); i++) {
+    g_autoptr (GVariant) server = g_variant_get_child_value (servers, i);
+    g_autoptr (GVariant) targets = NULL;
+    const char *host, *state, *error, *address = NULL;
+    guint16 port = 0, priority = 0;
 
-    if (g_str_equal (host, "keepline.test") && g_variant_iter_next (targets, "(&sqqq)", &address, &target_port,
-                                                                    &priority, &weight))
-      *ret_first = g_strdup_printf ("%s:%u (priority %u)", address, target_port, priority);
-    else if (g_str_equal (host, "keepline.test"))
-      *ret_first = g_strdup ("");
-    g_variant_iter_free (targets);
-    if (g_str_equal (host, "keepline.test")) {
-      *ret_state = g_strdup (state);
-      *ret_error = g_strdup (error);
-      return TRUE;
+    kl_test_lookup (server, "host", "&s", &host);
+    if (!g_str_equal (host, "keepline.test"))
+      continue;
+    kl_test_lookup (server, "state", "&s", &state);
+    kl_test_lookup (server, "error", "&s", &error);
+    kl_test_lookup (server, "targets", "@aa{sv}", &targets);
+    if (g_variant_n_children (targets) > 0) {
+      g_autoptr (GVariant) first = g_variant_get_child_value (targets, 0);
+
+      kl_test_lookup (first, "address", "&s", &address);
+      kl_test_lookup (first, "port", "q", &port);
+      kl_test_lookup (first, "priority", "q", &priority);
     }
+    *ret_state = g_strdup (state);
+    *ret_first = address ? g_strdup_printf ("%s:%u (priority %u)", address, port, priority) : g_strdup ("");
+    *ret_error = g_strdup (error);
+    return TRUE;
   }
   return FALSE;
 }

@@ -135,10 +135,13 @@ static gint32
 flow_rtt (KlSipLine1 *line)
 {
   GVariant *flows = kl_sip_line1_get_flows (line);
+  g_autoptr (GVariant) flow = NULL;
   gint32 rtt = -1;
 
-  if (flows != NULL && g_variant_n_children (flows) > 0)
-    g_variant_get_child (flows, 0, "(u&s&s&s&sius)", NULL, NULL, NULL, NULL, NULL, &rtt, NULL, NULL);
+  if (flows != NULL && g_variant_n_children (flows) > 0) {
+    flow = g_variant_get_child_value (flows, 0);
+    kl_test_lookup (flow, "rtt-ms", "i", &rtt);
+  }
   return rtt;
 }
 
@@ -220,11 +223,15 @@ static guint
 flow_failures (KlSipLine1 *line, const char **ret_reason)
 {
   GVariant *flows = kl_sip_line1_get_flows (line);
+  g_autoptr (GVariant) flow = NULL;
   guint failures = 0;
 
   *ret_reason = "";
-  if (flows != NULL && g_variant_n_children (flows) > 0)
-    g_variant_get_child (flows, 0, "(u&s&s&s&siu&s)", NULL, NULL, NULL, NULL, NULL, NULL, &failures, ret_reason);
+  if (flows != NULL && g_variant_n_children (flows) > 0) {
+    flow = g_variant_get_child_value (flows, 0);
+    kl_test_lookup (flow, "failures", "u", &failures);
+    kl_test_lookup (flow, "last-failure", "&s", ret_reason);
+  }
   return failures;
 }
 

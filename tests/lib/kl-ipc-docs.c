@@ -61,6 +61,43 @@ undocumented (Reader *reader, const char *format, ...)
   g_ptr_array_add (reader->docs->undocumented, g_strdup_printf ("%s: %s", reader->file, what));
 }
 
+/* The keys a comment documents for the dictionaries of a property: each
+ * "key" (type) or "key" (type, …) with a D-Bus type. */
+static void
+record_keys (Reader *reader, const char *property, const char *comment)
+{
+  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const char *start = comment ? strchr (comment, '"') : NULL;
+  const char *end;
+
+  /* each pair of quotes, in turn */
+  for (; start != NULL && (end = strchr (start + 1, '"')) != NULL; start = strchr (end + 1, '"')) {
+    g_autofree char *key = NULL;
+    g_autofree char *type = NULL;
+    const char *before;
+    gsize length;
+
+    if (!g_str_has_prefix (end, "\" ("))
+      continue;
+    length = strcspn (end + 3, "),");
+    type = g_strndup (end + 3, length);
+    if (end[3 + length] == '\0' || !g_variant_type_string_is_valid (type))
+      continue;
+    key = g_strndup (start + 1, (gsize) (end - start - 1));
+    before = g_hash_table_lookup (keys, key);
+    if (before != NULL && !g_str_equal (before, type))
+      undocumented (reader, "key \"%s\" of %s.%s is documented as %s and as %s", key, reader->interface,
+                    property, before, type);
+    else
+      g_hash_table_insert (keys, g_steal_pointer (&key), g_steal_pointer (&type));
+  }
+  if (g_hash_table_size (keys) == 0)
+    undocumented (reader, "property %s.%s has dictionaries, but documents no key as \"key\" (type)",
+                  reader->interface, property);
+  g_hash_table_insert (reader->docs->keys, g_strdup_printf ("%s.%s", reader->interface, property),
+                       g_steal_pointer (&keys));
+}
+
 static void
 on_start (GMarkupParseContext *context,
           const char *element,
@@ -71,10 +108,13 @@ on_start (GMarkupParseContext *context,
 {
   Reader *reader = user_data;
   const char *name = NULL;
+  const char *type = NULL;
 
   for (guint i = 0; names[i]; i++) {
     if (strcmp (names[i], "name") == 0)
       name = values[i];
+    else if (strcmp (names[i], "type") == 0)
+      type = values[i];
   }
 
   if (strcmp (element, "interface") == 0) {
@@ -90,6 +130,8 @@ on_start (GMarkupParseContext *context,
     g_free (reader->member_comment);
     reader->member = g_strdup (name);
     reader->member_comment = g_strdup (reader->pending_comment);
+    if (strcmp (element, "property") == 0 && type != NULL && strstr (type, "a{sv}") != NULL)
+      record_keys (reader, name, reader->pending_comment);
   } else if (strcmp (element, "arg") == 0) {
     if (name == NULL)
       undocumented (reader, "an argument of %s.%s has no name", reader->interface, reader->member);
@@ -192,6 +234,7 @@ kl_ipc_docs_load_dir (const char *dir, GError **error)
     return NULL;
   docs->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   docs->undocumented = g_ptr_array_new_with_free_func (g_free);
+  docs->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   while ((name = g_dir_read_name (handle)) != NULL) {
     if (g_str_has_suffix (name, ".xml") && !load_file (docs, dir, name, error))
       return NULL;
@@ -204,5 +247,6 @@ kl_ipc_docs_free (KlIpcDocs *docs)
 {
   g_clear_pointer (&docs->members, g_hash_table_unref);
   g_clear_pointer (&docs->undocumented, g_ptr_array_unref);
+  g_clear_pointer (&docs->keys, g_hash_table_unref);
   g_free (docs);
 }

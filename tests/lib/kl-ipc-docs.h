@@ -12,6 +12,10 @@ typedef struct {
    * "org.keepline.Sip.Line1" -> "interface" */
   GHashTable *members;
   GPtrArray *undocumented; /* "file: what" */
+  /* "org.keepline.Sip.Line1.Flows" -> a GHashTable "rtt-ms" -> "i": the keys of the
+   * dictionaries (a{sv}) in a property's value, as its comment documents them,
+   * each as "key" (type) */
+  GHashTable *keys;
 } KlIpcDocs;
 
 KlIpcDocs *kl_ipc_docs_load_dir (const char *dir, GError **error);

@@ -247,6 +247,23 @@ kl_test_wait_until (gboolean (*condition) (gpointer), gpointer data, guint timeo
   return TRUE;
 }
 
+void
+kl_test_lookup (GVariant *entry, const char *key, const char *format, ...)
+{
+  g_autoptr (GVariant) value = NULL;
+  va_list args;
+
+  g_variant_get_data (entry); /* serialised, so that strings outlive value */
+  value = g_variant_lookup_value (entry, key, NULL);
+  if (value == NULL || !g_variant_check_format_string (value, format, FALSE)) {
+    g_autofree char *text = g_variant_print (entry, TRUE);
+    g_error ("no key '%s' of type %s in %s", key, format, text);
+  }
+  va_start (args, format);
+  g_variant_get_va (value, format, NULL, &args);
+  va_end (args);
+}
+
 char *
 kl_test_config_dir_new (void)
 {

@@ -34,4 +34,9 @@ void kl_test_config_dir_remove (const char *dir);
 
 gboolean kl_test_wait_until (gboolean (*condition) (gpointer), gpointer data, guint timeout_ms);
 
+/* g_variant_lookup() in one entry (a{sv}) of a property such as Flows or
+ * Servers; the test fails when the key is missing or of another type. A "&s"
+ * string stays valid while the entry, or the property it came from, exists. */
+void kl_test_lookup (GVariant *entry, const char *key, const char *format, ...);
+
 G_END_DECLS
