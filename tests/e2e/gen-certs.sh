@@ -1,10 +1,16 @@
 #!/bin/sh
 # Makes throw-away certificates for one test run in DIR, with GnuTLS's certtool:
+#   gen-certs.sh DIR [ADDRESS...]
 #   ca.pem / ca.key         the test CA
-#   server.pem / server.key signed by it, for 127.0.0.1-127.0.0.9 and sip.keepline.test
+#   server.pem / server.key signed by it, for sip.keepline.test and the IP
+#                           addresses given (127.0.0.1-127.0.0.9 without any)
 #   other-ca.pem            an unrelated CA, to check that sipd refuses what it does not trust
 set -eu
 dir=$1
+shift
+if [ $# -eq 0 ]; then
+  set -- 127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7 127.0.0.8 127.0.0.9
+fi
 mkdir -p "$dir"
 cd "$dir"
 
@@ -15,23 +21,17 @@ cert_signing_key
 crl_signing_key
 expiration_days = 30
 TMPL
-cat > server.tmpl <<TMPL
-cn = "sip.keepline.test"
-dns_name = "sip.keepline.test"
-ip_address = "127.0.0.1"
-ip_address = "127.0.0.2"
-ip_address = "127.0.0.3"
-ip_address = "127.0.0.4"
-ip_address = "127.0.0.5"
-ip_address = "127.0.0.6"
-ip_address = "127.0.0.7"
-ip_address = "127.0.0.8"
-ip_address = "127.0.0.9"
-tls_www_server
-encryption_key
-signing_key
-expiration_days = 30
-TMPL
+{
+  echo 'cn = "sip.keepline.test"'
+  echo 'dns_name = "sip.keepline.test"'
+  for address in "$@"; do
+    echo "ip_address = \"$address\""
+  done
+  echo 'tls_www_server'
+  echo 'encryption_key'
+  echo 'signing_key'
+  echo 'expiration_days = 30'
+} > server.tmpl
 
 certtool --generate-privkey --key-type=ecdsa --outfile ca.key 2>/dev/null
 certtool --generate-self-signed --load-privkey ca.key --template ca.tmpl --outfile ca.pem 2>/dev/null
