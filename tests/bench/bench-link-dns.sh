@@ -15,7 +15,8 @@
 #     (NAPTR, SRV, then A and AAAA of two targets) over STEADY_SECONDS with
 #     every record's TTL at TTL, per hour, beside what the TTLs allow.
 # Prints each run, then the median, min and max. Needs root, ip(8), and the
-# non-sanitized build in build/.
+# non-sanitized build in build/. The tests' servers are on the address block
+# KL_BENCH_BLOCK (default 127.0.1.0/24; tests/lib/kl-test-e2e.h).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -23,12 +24,13 @@ runs=${1:-10}
 steady=${2:-600}
 ttl=${3:-60}
 build=${KL_BUILD:-$top/build}
+block=${KL_BENCH_BLOCK:-127.0.1.0/24}
 
 export KL_SOURCE_DIR=$top KL_BUILD_DIR=$build
 
 # run_ms TEST PATH PATTERN: the milliseconds the test prints after PATTERN
 run_ms() {
-  "$build/tests/$1" -p "$2" 2>/dev/null | sed -n "s/^# $3 \([0-9]*\) ms.*/\1/p"
+  "$build/tests/$1" --address-block="$block" -p "$2" 2>/dev/null | sed -n "s/^# $3 \([0-9]*\) ms.*/\1/p"
 }
 
 summary() {
@@ -64,7 +66,7 @@ results+=("$(measure "DNS move" test-e2e-dns /e2e/dns/a-changed-a-record-moves-t
   "registered at the new address")")
 
 echo "steady state: $steady s with TTL $ttl s"
-queries=$(KL_BENCH_DNS_SECONDS=$steady KL_BENCH_DNS_TTL=$ttl "$build/tests/test-e2e-dns" 2>/dev/null | grep '^queries')
+queries=$(KL_BENCH_DNS_SECONDS=$steady KL_BENCH_DNS_TTL=$ttl "$build/tests/test-e2e-dns" --address-block="$block" 2>/dev/null | grep '^queries')
 echo "$queries" >&2
 
 echo

@@ -1,35 +1,43 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sipd and netmond against a real dnsmasq on 127.0.0.53:5353, authoritative
- * for keepline.test with a TTL of 5 s, and real Kamailio servers on
- * 127.0.0.2, .3 and .6: registration through SRV to the priority-10 server,
- * the move to a changed A record within its TTL, sipd alone without netmond,
- * and bad answers (malformed, truncated, SERVFAIL, none, no records) that
- * leave the line where it is with a clear error on D-Bus. */
+/* sipd and netmond against a real dnsmasq on 127.0.N.53:5353, authoritative
+ * for keepline.test with a TTL of 5 s, and real Kamailio servers on 127.0.N.2,
+ * .3 and .6, N the test's address block: registration through SRV to the
+ * priority-10 server, the move to a changed A record within its TTL, sipd
+ * alone without netmond, and bad answers (malformed, truncated, SERVFAIL,
+ * none, no records) that leave the line where it is with a clear error on
+ * D-Bus. */
 #include <string.h>
 
 #include "kl-dbus.h"
 #include "kl-test-bus.h"
 #include "kl-test-dnsmasq.h"
+#include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
 
 #define DOMAIN "keepline.test"
-#define DNS_ADDR "127.0.0.53"
+#define DNS_ADDR kl_test_e2e_address (53)
 #define DNS_PORT 5353
 #define TTL_S 5
-#define SIP1 "127.0.0.2"
-#define SIP2 "127.0.0.3"
-#define SIP1_MOVED "127.0.0.6"
+#define SIP1 kl_test_e2e_address (2)
+#define SIP2 kl_test_e2e_address (3)
+#define SIP1_MOVED kl_test_e2e_address (6)
 #define WAIT_MS 10000
 
 static char *certdir;
 
-static const char *const zone[] = {
-  "A sip1.keepline.test " SIP1,
-  "A sip2.keepline.test " SIP2,
-  "SRV _sip._tcp.keepline.test sip1.keepline.test 5060 10 60",
-  "SRV _sip._tcp.keepline.test sip2.keepline.test 5060 20 60",
-  NULL,
-};
+static const char *const *
+zone (void)
+{
+  static const char *records[5];
+
+  if (records[0] == NULL) {
+    records[0] = g_strconcat ("A sip1.keepline.test ", SIP1, NULL);
+    records[1] = g_strconcat ("A sip2.keepline.test ", SIP2, NULL);
+    records[2] = "SRV _sip._tcp.keepline.test sip1.keepline.test 5060 10 60";
+    records[3] = "SRV _sip._tcp.keepline.test sip2.keepline.test 5060 20 60";
+  }
+  return records;
+}
 
 typedef struct {
   KlTestKamailio *sip1;
@@ -66,13 +74,13 @@ write_config (Fixture *f, const char *proxy, const char *extra)
                                            "sip transport protocol: 2\n"
                                            "sip proxy ip: %s\n"
                                            "sip proxy port: 0\n"
-                                           "sip dns server: " DNS_ADDR ":%u\n"
+                                           "sip dns server: %s:%u\n"
                                            "sip timer scale percent: 10\n"
                                            "sip transaction timer: 2000\n"
                                            "sip line1 user name: 1001\n"
                                            "sip line1 password: secret1001\n"
                                            "%s",
-                                           proxy, DNS_PORT, extra ? extra : "");
+                                           proxy, DNS_ADDR, DNS_PORT, extra ? extra : "");
 
   kl_test_config_write (f->config_dir, "local.cfg", text);
 }
@@ -102,7 +110,7 @@ setup (Fixture *f, gconstpointer data)
 {
   f->sip1 = kl_test_kamailio_start_full (NULL, SIP1, DOMAIN, certdir, 30);
   f->sip2 = kl_test_kamailio_start_full (NULL, SIP2, DOMAIN, certdir, 30);
-  f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, TTL_S, zone);
+  f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, TTL_S, zone ());
   f->bus = kl_test_bus_new ();
   f->config_dir = kl_test_config_dir_new ();
 }
@@ -181,7 +189,7 @@ flow_remote (Fixture *f)
 
 typedef struct {
   Fixture *f;
-  const char *remote;
+  char *remote;
 } RemoteWait;
 
 static gboolean
@@ -193,16 +201,26 @@ flow_goes_to (gpointer data)
   return g_str_equal (remote, wait->remote);
 }
 
-/* The properties follow the binding a moment later. */
+/* The flow goes to ADDRESS:5060; the properties follow the binding a moment later. */
 static void
-wait_for_remote (Fixture *f, const char *expected)
+wait_for_remote (Fixture *f, const char *address)
 {
-  RemoteWait wait = { f, expected };
+  RemoteWait wait = { f, g_strdup_printf ("%s:5060", address) };
 
   if (!kl_test_wait_until (flow_goes_to, &wait, WAIT_MS)) {
     g_autofree char *remote = flow_remote (f);
-    g_error ("the flow goes to '%s', not %s", remote, expected);
+    g_error ("the flow goes to '%s', not %s", remote, wait.remote);
   }
+  g_free (wait.remote);
+}
+
+/* netmond's first target for keepline.test, as server_entry() gives it */
+static const char *
+first_target (const char *address)
+{
+  g_autofree char *text = g_strdup_printf ("%s:5060 (priority 10)", address);
+
+  return g_intern_string (text);
 }
 
 /* netmond's entry for keepline.test: its state, first target and error */
@@ -262,12 +280,12 @@ test_registers_via_srv_to_the_priority_10_server (Fixture *f, gconstpointer data
   wait_registered (f);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip2, "1001"), ==, 0);
-  wait_for_remote (f, SIP1 ":5060");
+  wait_for_remote (f, SIP1);
 
   g_assert_true (kl_test_wait_until (server_resolved, f, WAIT_MS));
   g_assert_true (server_entry (f, &state, &first, &error));
   g_assert_cmpstr (state, ==, "resolved");
-  g_assert_cmpstr (first, ==, SIP1 ":5060 (priority 10)");
+  g_assert_cmpstr (first, ==, first_target (SIP1));
   g_assert_cmpstr (error, ==, "");
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "NAPTR", "keepline.test"), >=, 1);
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "SRV", "_sip._tcp.keepline.test"), >=, 1);
@@ -283,7 +301,7 @@ test_the_priority_20_server_takes_over_when_the_first_is_down (Fixture *f, gcons
   start_daemons (f, TRUE);
   wait_registered (f);
   g_assert_true (wait_bindings (f, f->sip2, 1, WAIT_MS));
-  wait_for_remote (f, SIP2 ":5060");
+  wait_for_remote (f, SIP2);
 }
 
 static void
@@ -294,7 +312,7 @@ test_sipd_without_netmond_resolves_srv_itself (Fixture *f, gconstpointer data)
   start_daemons (f, FALSE);
   wait_registered (f);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
-  wait_for_remote (f, SIP1 ":5060");
+  wait_for_remote (f, SIP1);
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "SRV", "_sip._tcp.keepline.test"), >=, 1);
 }
 
@@ -322,7 +340,7 @@ test_a_changed_a_record_moves_the_line_within_the_ttl (Fixture *f, gconstpointer
   g_test_message ("registered at the new address %" G_GINT64_FORMAT " ms after the A record changed", moved_ms);
 
   wait_registered (f);
-  wait_for_remote (f, SIP1_MOVED ":5060");
+  wait_for_remote (f, SIP1_MOVED);
   /* dnsmasq was asked again, as the TTL said, and the line never stopped being registered */
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "A", "sip1.keepline.test"), >, queries_before);
   g_assert_cmpuint (f->registered_left, ==, 0);
@@ -411,7 +429,7 @@ test_a_bad_answer_keeps_the_last_good_targets (Fixture *f, gconstpointer data)
   server_entry (f, &state, &first, &message);
   g_test_message ("netmond: %s: %s", state, message);
   /* and keeps the last good targets, which sipd goes on using */
-  g_assert_cmpstr (first, ==, SIP1 ":5060 (priority 10)");
+  g_assert_cmpstr (first, ==, first_target (SIP1));
   g_assert_true (kl_net_mon1_call_resolve_sync (f->netmon, "keepline.test", 0, "tcp", &targets, &ttl, &path, NULL,
                                                 &error));
   g_assert_no_error (error);
@@ -475,7 +493,7 @@ bench_queries_in_steady_state (void)
 
   f->sip1 = kl_test_kamailio_start_full (NULL, SIP1, DOMAIN, certdir, 30);
   f->sip2 = kl_test_kamailio_start_full (NULL, SIP2, DOMAIN, certdir, 30);
-  f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, ttl_s, zone);
+  f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, ttl_s, zone ());
   f->bus = kl_test_bus_new ();
   f->config_dir = kl_test_config_dir_new ();
   write_config (f, "keepline.test", NULL);
@@ -497,7 +515,7 @@ main (int argc, char **argv)
 {
   int status;
 
-  g_test_init (&argc, &argv, NULL);
+  kl_test_e2e_init (&argc, &argv);
   if (getuid () != 0) {
     g_test_skip ("needs root: dnsmasq answers with authority only on an address of an interface");
     return g_test_run ();
@@ -509,7 +527,7 @@ main (int argc, char **argv)
     return 0;
   }
 
-#define ADD(path, func, data) g_test_add ("/e2e/dns/" path, Fixture, data, setup, func, teardown)
+#define ADD(path, func, data) kl_test_e2e_add ("/e2e/dns/" path, Fixture, data, setup, func, teardown)
   ADD ("registers-via-srv-to-the-priority-10-server", test_registers_via_srv_to_the_priority_10_server, NULL);
   ADD ("the-priority-20-server-takes-over-when-the-first-is-down",
        test_the_priority_20_server_takes_over_when_the_first_is_down, NULL);
@@ -518,7 +536,7 @@ main (int argc, char **argv)
        NULL);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++) {
     g_autofree char *path = g_strdup_printf ("/e2e/dns/a-%s-answer-keeps-the-last-good-targets", faults[i].mode);
-    g_test_add (path, Fixture, &faults[i], setup, test_a_bad_answer_keeps_the_last_good_targets, teardown);
+    kl_test_e2e_add (path, Fixture, &faults[i], setup, test_a_bad_answer_keeps_the_last_good_targets, teardown);
   }
   ADD ("a-name-with-no-records-is-a-clear-error", test_a_name_with_no_records_is_a_clear_error, NULL);
 #undef ADD

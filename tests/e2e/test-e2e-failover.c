@@ -2,22 +2,24 @@
 /* Failover and failback against real Kamailio servers, table-driven: each row
  * of DESIGN.md's failover table against each way a server fails.
  *
- * The primary registrar and proxy is 127.0.0.2, the backup 127.0.0.3; where a
- * row has outbound proxies, they are 127.0.0.6 in front of the primary and
- * 127.0.0.7 in front of the backup (or of the primary, in the rows with a
- * backup outbound proxy only). Kamailio's own location and presence tables
+ * The primary registrar and proxy is 127.0.N.2, the backup 127.0.N.3; where a
+ * row has outbound proxies, they are 127.0.N.6 in front of the primary and
+ * 127.0.N.7 in front of the backup (or of the primary, in the rows with a
+ * backup outbound proxy only); N is the address block of the test, or of the
+ * shard of its cases that this run takes. Kamailio's own location and presence tables
  * are the judge of where the line is registered and subscribed: before the
  * fault, while it lasts, and after the server returns. */
 #include <string.h>
 
 #include "kl-dbus.h"
 #include "kl-test-bus.h"
+#include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
 
-#define PRIMARY "127.0.0.2"
-#define BACKUP "127.0.0.3"
-#define EDGE "127.0.0.6"
-#define BACKUP_EDGE "127.0.0.7"
+#define PRIMARY kl_test_e2e_address (2)
+#define BACKUP kl_test_e2e_address (3)
+#define EDGE kl_test_e2e_address (6)
+#define BACKUP_EDGE kl_test_e2e_address (7)
 #define MAC "00085D0A0B0C"
 #define WAIT_MS 40000
 #define FAULT_HOLD_MS 2000
@@ -128,18 +130,21 @@ line_config (const Case *c)
                           "sip local port: 0\n"
                           "sip outbound support: %d\n"
                           "sip transport protocol: %d\n"
-                          "sip proxy ip: " PRIMARY "\n"
+                          "sip proxy ip: %s\n"
                           "sip proxy port: 5060\n",
-                          row->outbound, c->fault == FAULT_UDP_TIMEOUT ? 1 : 2);
+                          row->outbound, c->fault == FAULT_UDP_TIMEOUT ? 1 : 2, PRIMARY);
   if (row->outbound_proxies)
-    g_string_append (text, "sip outbound proxy: " EDGE "\nsip outbound proxy port: 5060\n");
+    g_string_append_printf (text, "sip outbound proxy: %s\nsip outbound proxy port: 5060\n", EDGE);
   if (row->backup_proxy_and_registrar)
-    g_string_append (text, "sip backup proxy ip: " BACKUP "\n"
-                           "sip backup proxy port: 5060\n"
-                           "sip backup registrar ip: " BACKUP "\n"
-                           "sip backup registrar port: 5060\n");
+    g_string_append_printf (text,
+                            "sip backup proxy ip: %s\n"
+                            "sip backup proxy port: 5060\n"
+                            "sip backup registrar ip: %s\n"
+                            "sip backup registrar port: 5060\n",
+                            BACKUP, BACKUP);
   if (row->backup_outbound_proxy)
-    g_string_append (text, "sip backup outbound proxy: " BACKUP_EDGE "\nsip backup outbound proxy port: 5060\n");
+    g_string_append_printf (text, "sip backup outbound proxy: %s\nsip backup outbound proxy port: 5060\n",
+                            BACKUP_EDGE);
   /* Without outbound, nothing but a refresh notices a silent server: refresh
    * every 5 s. Over UDP, the REGISTER must time out before a STUN keep-alive. */
   g_string_append_printf (text,
@@ -472,8 +477,10 @@ test_failover_and_back (Fixture *f, gconstpointer data)
 
   start_fault (f, target);
   if (!row_has_backup_for_fault (f->c)) {
+    g_autofree char *from_primary = g_strdup_printf ("from %s", PRIMARY);
+
     g_assert_true (kl_test_wait_until (line_failed, f->line, WAIT_MS));
-    g_assert_nonnull (strstr (kl_sip_line1_get_last_error (f->line), "from " PRIMARY));
+    g_assert_nonnull (strstr (kl_sip_line1_get_last_error (f->line), from_primary));
     g_assert_cmpuint (f->failed_over, ==, 0);
     end_fault (f, target);
     assert_at (f, primary_place (f->c->row), "after the registrar answers again");
@@ -544,7 +551,7 @@ flows_and_bindings_are (gpointer data)
     active += g_str_equal (state, "active");
   }
   g_free (wait->why);
-  wait->why = g_strdup_printf ("%u active flows on D-Bus, %u bindings at " PRIMARY ":\n%s", active, count, bindings);
+  wait->why = g_strdup_printf ("%u active flows on D-Bus, %u bindings at %s:\n%s", active, count, PRIMARY, bindings);
   return g_strcmp0 (kl_sip_line1_get_state (wait->f->line), "registered") == 0 && active == wait->flows &&
          count == expected && strstr (bindings, wait->edges[0]) != NULL &&
          (wait->edges[1] == NULL || strstr (bindings, wait->edges[1]) != NULL);
@@ -582,7 +589,7 @@ assert_reachable (Fixture *f)
   g_autofree char *out = NULL;
 
   if (kl_test_kamailio_inject (f->primary, message, &out) != 0)
-    g_error ("a MESSAGE to 1001 at " PRIMARY " was not answered 200:\n%s", out);
+    g_error ("a MESSAGE to 1001 at %s was not answered 200:\n%s", PRIMARY, out);
   g_assert_true (kl_test_wait_until (got_message, &received, WAIT_MS));
   g_signal_handler_disconnect (f->line, handler);
 }
@@ -635,7 +642,7 @@ main (int argc, char **argv)
   g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
   int status;
 
-  g_test_init (&argc, &argv, NULL);
+  kl_test_e2e_init (&argc, &argv);
   certdir = kl_test_certificates_new ();
   for (guint r = 0; r < G_N_ELEMENTS (rows); r++) {
     for (guint k = 0; k < G_N_ELEMENTS (faults); k++) {
@@ -651,21 +658,21 @@ main (int argc, char **argv)
       c->fault = faults[k].kind;
       g_ptr_array_add (cases, c);
       path = g_strdup_printf ("/e2e/failover/%s/%s", rows[r].name, faults[k].name);
-      g_test_add (path, Fixture, c, fixture_setup, test_failover_and_back, fixture_teardown);
+      kl_test_e2e_add (path, Fixture, c, fixture_setup, test_failover_and_back, fixture_teardown);
     }
   }
   {
     static const Case on_backup_proxy_and_registrar = { &rows[3], FAULT_FIN, FALSE };
     static const Case on_backup_outbound_proxy_dual_flow = { &rows[5], FAULT_RESET, TRUE };
-    g_test_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/flapping-primary-leaves-nothing-stale",
-                Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_flapping_primary_leaves_nothing_stale,
-                fixture_teardown);
-    g_test_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/sipd-restarted-on-the-backup-recovers",
-                Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_restart_on_the_backup_recovers,
-                fixture_teardown);
-    g_test_add ("/e2e/failover/outbound-on/backup-outbound-proxy-only/dual-flow-keeps-the-backup-registered",
-                Fixture, &on_backup_outbound_proxy_dual_flow, fixture_setup,
-                test_dual_flow_keeps_the_backup_registered, fixture_teardown);
+    kl_test_e2e_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/flapping-primary-leaves-nothing-stale",
+                     Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_flapping_primary_leaves_nothing_stale,
+                     fixture_teardown);
+    kl_test_e2e_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/sipd-restarted-on-the-backup-recovers",
+                     Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_restart_on_the_backup_recovers,
+                     fixture_teardown);
+    kl_test_e2e_add ("/e2e/failover/outbound-on/backup-outbound-proxy-only/dual-flow-keeps-the-backup-registered",
+                     Fixture, &on_backup_outbound_proxy_dual_flow, fixture_setup,
+                     test_dual_flow_keeps_the_backup_registered, fixture_teardown);
   }
   status = g_test_run ();
   kl_test_config_dir_remove (certdir);

@@ -3,11 +3,13 @@
  * by a veth pair to a real Kamailio in a second one, the "server": the link
  * goes down and comes back, with and without the flow surviving, and with a
  * new address. netmond tells sipd at once; sipd checks its flow, or, when the
- * flow died meanwhile, registers again without waiting out its back-off. */
+ * flow died meanwhile, registers again without waiting out its back-off. Its
+ * address block only names the namespaces: everything else is inside them. */
 #include <string.h>
 
 #include "kl-dbus.h"
 #include "kl-test-bus.h"
+#include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
 #include "kl-test-netns.h"
 
@@ -30,7 +32,7 @@ static GSubprocess *
 spawn_in_phone (Fixture *f, const char *daemon)
 {
   g_autofree char *relative = g_strdup_printf ("%s/%s", daemon, daemon);
-  const char *argv[] = { "ip", "netns", "exec", KL_TEST_NETNS_PHONE, kl_test_build_path (relative),
+  const char *argv[] = { "ip", "netns", "exec", kl_test_netns_phone (), kl_test_build_path (relative),
                          "--config-dir", f->config_dir, "--mac", "00085D0A0B0C", NULL };
 
   return kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_NONE, argv);
@@ -42,7 +44,7 @@ setup (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   kl_test_netns_create ();
-  f->kamailio = kl_test_kamailio_start_full (KL_TEST_NETNS_SERVER, KL_TEST_NETNS_SERVER_ADDR, NULL, certdir, 30);
+  f->kamailio = kl_test_kamailio_start_full (kl_test_netns_server (), KL_TEST_NETNS_SERVER_ADDR, NULL, certdir, 30);
   f->bus = kl_test_bus_new ();
   f->config_dir = kl_test_config_dir_new ();
   kl_test_config_write (f->config_dir, "local.cfg",
@@ -244,14 +246,14 @@ main (int argc, char **argv)
 {
   int status;
 
-  g_test_init (&argc, &argv, NULL);
+  kl_test_e2e_init (&argc, &argv);
   if (!kl_test_netns_available ()) {
     g_test_skip ("needs root and ip(8): the test makes its own network namespaces");
     return g_test_run ();
   }
   certdir = kl_test_certificates_new ();
 
-#define ADD(path, func) g_test_add ("/e2e/link/" path, Fixture, NULL, setup, func, teardown)
+#define ADD(path, func) kl_test_e2e_add ("/e2e/link/" path, Fixture, NULL, setup, func, teardown)
   ADD ("a-short-outage-is-checked-at-once-and-the-flow-survives",
        test_a_short_outage_is_checked_at_once_and_the_flow_survives);
   ADD ("a-link-back-after-the-flow-failed-re-registers-within-2-s",

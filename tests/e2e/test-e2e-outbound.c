@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sipd against a real Kamailio on 127.0.0.2: SIP Outbound registrations over
- * UDP, TCP, TLS and persistent TLS, keep-alives, recovery of a flow the server
- * cut, TLS that refuses an untrusted server, and requests arriving over the flow. */
+/* sipd against a real Kamailio on 127.0.N.2, in the test's address block: SIP
+ * Outbound registrations over UDP, TCP, TLS and persistent TLS, keep-alives,
+ * recovery of a flow the server cut, TLS that refuses an untrusted server, and
+ * requests arriving over the flow. */
 #include <string.h>
 
 #include "kl-dbus.h"
 #include "kl-test-bus.h"
+#include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
 #include "sipd-instance.h"
 
-#define SERVER "127.0.0.2"
+#define SERVER kl_test_e2e_address (2)
 #define MAC "00085D0A0B0C"
 #define WAIT_MS 10000
 
@@ -48,7 +50,7 @@ write_config (Fixture *f, const char *trust_file, const char *extra)
     "sip transport protocol: %d\n"
     "sips persistent tls: %d\n"
     "sips trusted certificates: %s\n"
-    "sip proxy ip: " SERVER "\n"
+    "sip proxy ip: %s\n"
     "sip proxy port: %u\n"
     "sip timer scale percent: 1\n"
     "sip transaction timer: 2000\n"
@@ -57,7 +59,7 @@ write_config (Fixture *f, const char *trust_file, const char *extra)
     "sip line2 user name: 1002\n"
     "sip line2 password: secret1002\n"
     "%s",
-    f->transport->protocol, f->transport->persistent, trust_file, f->transport->port, extra ? extra : "");
+    f->transport->protocol, f->transport->persistent, trust_file, SERVER, f->transport->port, extra ? extra : "");
 
   kl_test_config_write (f->config_dir, "local.cfg", text);
 }
@@ -401,6 +403,7 @@ test_mwi_and_blf_notifies_show_on_dbus (Fixture *f, gconstpointer data)
   g_autofree char *trust = g_build_filename (certdir, "ca.pem", NULL);
   g_autoptr (KlSipLine1) line1 = NULL;
   g_autofree char *watchers = NULL;
+  g_autofree char *blf_watcher = g_strdup_printf ("1003@%s:1001:dialog", SERVER);
   const char *mwi[] = { "mwi", "1001", SERVER, "3", "1", NULL };
   const char *blf[] = { "blf", "1003", SERVER, "confirmed", NULL };
   guint new_messages, old_messages;
@@ -416,7 +419,7 @@ test_mwi_and_blf_notifies_show_on_dbus (Fixture *f, gconstpointer data)
   watchers = kl_test_kamailio_subscriptions (f->kamailio);
   g_test_message ("Kamailio's watchers:\n%s", watchers);
   g_assert_nonnull (strstr (watchers, "message-summary"));
-  g_assert_nonnull (strstr (watchers, "1003@" SERVER ":1001:dialog"));
+  g_assert_nonnull (strstr (watchers, blf_watcher));
 
   g_assert_cmpint (kl_test_kamailio_inject (f->kamailio, mwi, NULL), ==, 0);
   g_assert_true (kl_test_wait_until (messages_waiting, line1, WAIT_MS));
@@ -433,7 +436,7 @@ main (int argc, char **argv)
 {
   int status;
 
-  g_test_init (&argc, &argv, NULL);
+  kl_test_e2e_init (&argc, &argv);
   certdir = kl_test_certificates_new ();
 
   for (guint i = 0; i < G_N_ELEMENTS (transports); i++) {
@@ -442,26 +445,26 @@ main (int argc, char **argv)
     g_autofree char *keepalive_path = g_strdup_printf ("/e2e/%s/keep-alive-is-answered", transports[i].name);
     g_autofree char *inbound_path = g_strdup_printf ("/e2e/%s/requests-to-the-line-arrive-over-its-flow",
                                                      transports[i].name);
-    g_test_add (register_path, Fixture, &transports[i], fixture_setup, test_binding_carries_instance_reg_id_and_ob,
-                fixture_teardown);
-    g_test_add (keepalive_path, Fixture, &transports[i], fixture_setup, test_keepalive_is_answered,
-                fixture_teardown);
+    kl_test_e2e_add (register_path, Fixture, &transports[i], fixture_setup,
+                     test_binding_carries_instance_reg_id_and_ob, fixture_teardown);
+    kl_test_e2e_add (keepalive_path, Fixture, &transports[i], fixture_setup, test_keepalive_is_answered,
+                     fixture_teardown);
     g_autofree char *events_path = g_strdup_printf ("/e2e/%s/mwi-and-blf-notifies-show-on-dbus",
                                                     transports[i].name);
-    g_test_add (inbound_path, Fixture, &transports[i], fixture_setup, test_requests_to_the_line_arrive_over_its_flow,
-                fixture_teardown);
-    g_test_add (events_path, Fixture, &transports[i], fixture_setup, test_mwi_and_blf_notifies_show_on_dbus,
-                fixture_teardown);
+    kl_test_e2e_add (inbound_path, Fixture, &transports[i], fixture_setup,
+                     test_requests_to_the_line_arrive_over_its_flow, fixture_teardown);
+    kl_test_e2e_add (events_path, Fixture, &transports[i], fixture_setup, test_mwi_and_blf_notifies_show_on_dbus,
+                     fixture_teardown);
     if (transports[i].protocol != 1) {
       g_autofree char *reset_path = g_strdup_printf (
         "/e2e/%s/server-resetting-the-connection-re-registers-on-a-new-flow", transports[i].name);
-      g_test_add (reset_path, Fixture, &transports[i], fixture_setup,
-                  test_server_resetting_the_connection_re_registers_on_a_new_flow, fixture_teardown);
+      kl_test_e2e_add (reset_path, Fixture, &transports[i], fixture_setup,
+                       test_server_resetting_the_connection_re_registers_on_a_new_flow, fixture_teardown);
     }
   }
-  g_test_add ("/e2e/tls/untrusted-server-certificate-gives-no-registration-and-a-clear-error", Fixture,
-              &transports[2], fixture_setup, test_untrusted_server_certificate_gives_no_registration_and_a_clear_error,
-              fixture_teardown);
+  kl_test_e2e_add ("/e2e/tls/untrusted-server-certificate-gives-no-registration-and-a-clear-error", Fixture,
+                   &transports[2], fixture_setup,
+                   test_untrusted_server_certificate_gives_no_registration_and_a_clear_error, fixture_teardown);
 
   status = g_test_run ();
   kl_test_config_dir_remove (certdir);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kl-test-bus.h"
+#include "kl-test-e2e.h"
 #include "kl-test-process.h"
 
 static void
@@ -14,16 +15,23 @@ run_and_forget (const char *const *argv)
   g_free (kl_test_run (argv, NULL));
 }
 
+/* For sip.keepline.test and 127.0.N.1 to 127.0.N.9 of the test's block (certtool
+ * takes no more than 128 addresses). */
 char *
 kl_test_certificates_new (void)
 {
   g_autoptr (GError) error = NULL;
   char *dir = g_dir_make_tmp ("kl-test-certs-XXXXXX", &error);
-  const char *argv[] = { kl_test_source_path ("tests/e2e/gen-certs.sh"), dir, NULL };
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   int status;
 
   g_assert_no_error (error);
-  g_free (kl_test_run (argv, &status));
+  g_ptr_array_add (argv, (char *) kl_test_source_path ("tests/e2e/gen-certs.sh"));
+  g_ptr_array_add (argv, dir);
+  for (guint host = 1; host <= 9; host++)
+    g_ptr_array_add (argv, (char *) kl_test_e2e_address (host));
+  g_ptr_array_add (argv, NULL);
+  g_free (kl_test_run ((const char *const *) argv->pdata, &status));
   g_assert_cmpint (status, ==, 0);
   return dir;
 }

@@ -2,21 +2,24 @@
 /* Two network namespaces of the test's own, "phone" and "server", joined by a
  * veth pair: the phone's end is KL_TEST_NETNS_PHONE_IF with
  * KL_TEST_NETNS_PHONE_ADDR/24, the server's has KL_TEST_NETNS_SERVER_ADDR/24,
- * and the phone has a default route through the server. Namespaces left by a
- * test that crashed are removed at the next start. Needs root. */
+ * and the phone has a default route through the server. The namespaces are
+ * named after the test's address block (kl-test-phone-N, kl-test-server-N),
+ * so that tests on other blocks can make theirs at the same time; the links
+ * and addresses live inside them. Namespaces left by a test that crashed are
+ * removed at the next start. Needs root. */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
-#define KL_TEST_NETNS_PHONE "kl-test-phone"
-#define KL_TEST_NETNS_SERVER "kl-test-server"
 #define KL_TEST_NETNS_PHONE_IF "kl-phone0"
 #define KL_TEST_NETNS_PHONE_ADDR "10.201.0.2"
 #define KL_TEST_NETNS_SERVER_ADDR "10.201.0.1"
 
 gboolean kl_test_netns_available (void);
+const char *kl_test_netns_phone (void);
+const char *kl_test_netns_server (void);
 void kl_test_netns_create (void);
 void kl_test_netns_remove (void);
 
