@@ -13,10 +13,10 @@
 #define NETMON_NAME "org.keepline.NetMon"
 #define UI_NAME "org.keepline.Ui"
 
-/* No server listens at 127.0.0.2:5999: the lines keep trying to register. */
+/* No server listens at 127.0.255.2:5999: the lines keep trying to register. */
 static const char base_config[] =
   "sip local port: 0\n"
-  "sip proxy ip: 127.0.0.2\n"
+  "sip proxy ip: 127.0.255.2\n"
   "sip proxy port: 5999\n"
   "sip line1 user name: 1001\n"
   "sip line1 screen name: Alice\n"
@@ -131,8 +131,8 @@ test_sipd_exports_nine_lines_with_their_configuration (Fixture *f, gconstpointer
 
   g_assert_cmpuint (kl_sip_line1_get_index (line1), ==, 1);
   g_assert_cmpstr (kl_sip_line1_get_state (line1), ==, "registering");
-  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.0.2");
-  g_assert_cmpstr (kl_sip_line1_get_proxy (line1), ==, "127.0.0.2:5999");
+  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.255.2");
+  g_assert_cmpstr (kl_sip_line1_get_proxy (line1), ==, "127.0.255.2:5999");
   g_assert_cmpstr (kl_sip_line1_get_screen_name (line1), ==, "Alice");
   g_assert_cmpstr (kl_sip_line1_get_transport (line1), ==, "udp");
   g_assert_cmpstr (kl_sip_line1_get_registrar (line1), ==, "");
@@ -153,7 +153,7 @@ test_sipd_never_puts_a_password_on_the_bus (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   text = g_variant_print (objects, FALSE);
-  g_assert_nonnull (strstr (text, "sip:1001@127.0.0.2"));
+  g_assert_nonnull (strstr (text, "sip:1001@127.0.255.2"));
   g_assert_null (strstr (text, "topsecret"));
 }
 
@@ -195,8 +195,8 @@ test_sipd_reload_with_a_bad_value_keeps_the_last_good_configuration (Fixture *f,
   /* nothing changed, and sipd still answers */
   g_clear_object (&line1);
   line1 = line_proxy (f, 1);
-  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.0.2");
-  g_assert_cmpstr (kl_sip_line1_get_proxy (line1), ==, "127.0.0.2:5999");
+  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.255.2");
+  g_assert_cmpstr (kl_sip_line1_get_proxy (line1), ==, "127.0.255.2:5999");
 }
 
 static void
@@ -216,7 +216,7 @@ test_sipd_reload_with_a_good_configuration_announces_the_changes (Fixture *f, gc
   g_assert_no_error (error);
 
   /* The proxies learn the new values only through PropertiesChanged. */
-  g_assert_true (wait_for_aor (line1, "sip:2001@127.0.0.2"));
+  g_assert_true (wait_for_aor (line1, "sip:2001@127.0.255.2"));
   g_assert_true (wait_for_aor (line3, "sip:1003@[2001:db8::7]"));
   g_assert_cmpstr (kl_sip_line1_get_state (line3), ==, "registering");
   g_assert_cmpstrv (kl_sip_manager1_get_config_files (manager), expect_files);
@@ -233,11 +233,11 @@ test_sipd_sighup_rereads_and_survives_a_bad_configuration (Fixture *f, gconstpoi
   g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
   g_clear_object (&line1);
   line1 = line_proxy (f, 1);
-  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.0.2");
+  g_assert_cmpstr (kl_sip_line1_get_aor (line1), ==, "sip:1001@127.0.255.2");
 
   kl_test_config_write (f->config_dir, "local.cfg", "sip line1 user name: 2001\n");
   g_subprocess_send_signal (f->sipd, SIGHUP);
-  g_assert_true (wait_for_aor (line1, "sip:2001@127.0.0.2"));
+  g_assert_true (wait_for_aor (line1, "sip:2001@127.0.255.2"));
 }
 
 static void
@@ -344,7 +344,7 @@ probe_failed (gpointer data)
     kl_test_lookup (probe, "transport", "&s", &transport);
     kl_test_lookup (probe, "state", "&s", &state);
     kl_test_lookup (probe, "reason", "&s", &reason);
-    if (g_str_equal (address, "127.0.0.2") && port == 5999 && g_str_equal (transport, "tcp"))
+    if (g_str_equal (address, "127.0.255.2") && port == 5999 && g_str_equal (transport, "tcp"))
       return !g_str_equal (state, "reachable") && g_str_has_prefix (reason, "TCP connect: ") &&
              strstr (reason, "refused") != NULL;
   }
@@ -356,8 +356,8 @@ test_netmond_watches_and_probes_the_servers_of_sipd (Fixture *f, gconstpointer d
 {
   g_autoptr (KlNetMon1) netmon = netmon_proxy (f->bus->connection);
 
-  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
-  wait_for_server (netmon, "127.0.0.2", "tcp", "127.0.0.2 5999 tcp resolved");
+  wait_for_server (netmon, "127.0.255.2", "udp", "127.0.255.2 5999 udp resolved");
+  wait_for_server (netmon, "127.0.255.2", "tcp", "127.0.255.2 5999 tcp resolved");
   g_assert_true (kl_test_wait_until (probe_failed, netmon, 5000));
 }
 
@@ -380,7 +380,7 @@ test_netmond_refuses_bad_arguments_and_goes_on (Fixture *f, gconstpointer data)
   GError *error = NULL;
   guint ttl;
 
-  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+  wait_for_server (netmon, "127.0.255.2", "udp", "127.0.255.2 5999 udp resolved");
   g_assert_false (kl_net_mon1_call_watch_servers_sync (netmon, g_variant_new_parsed ("[('', @q 0, 'udp')]"), NULL,
                                                        &error));
   assert_invalid_args (error);
@@ -405,7 +405,7 @@ test_netmond_refuses_bad_arguments_and_goes_on (Fixture *f, gconstpointer data)
   g_assert_cmpstr (path, ==, "address");
 
   /* sipd's servers are still watched, and netmond still runs */
-  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+  wait_for_server (netmon, "127.0.255.2", "udp", "127.0.255.2 5999 udp resolved");
   g_assert_true (kl_test_bus_wait_for_name (f->bus, NETMON_NAME, TRUE));
 }
 
@@ -422,16 +422,16 @@ test_netmond_forgets_the_servers_of_a_watcher_that_leaves (Fixture *f, gconstpoi
   g_assert_no_error (error);
   other_netmon = netmon_proxy (other);
   g_assert_true (kl_net_mon1_call_watch_servers_sync (other_netmon,
-                                                      g_variant_new_parsed ("[('127.0.0.77', @q 5070, 'udp')]"), NULL,
+                                                      g_variant_new_parsed ("[('127.0.255.77', @q 5070, 'udp')]"), NULL,
                                                       &error));
   g_assert_no_error (error);
-  wait_for_server (netmon, "127.0.0.77", "udp", "127.0.0.77 5070 udp resolved");
+  wait_for_server (netmon, "127.0.255.77", "udp", "127.0.255.77 5070 udp resolved");
   g_clear_object (&other_netmon);
   g_dbus_connection_close_sync (other, NULL, &error);
   g_assert_no_error (error);
   g_object_unref (other);
-  wait_for_server (netmon, "127.0.0.77", "udp", NULL);
-  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+  wait_for_server (netmon, "127.0.255.77", "udp", NULL);
+  wait_for_server (netmon, "127.0.255.2", "udp", "127.0.255.2 5999 udp resolved");
 }
 
 /* Bus policy */
@@ -660,7 +660,7 @@ test_running_daemons_publish_only_documented_keys (Fixture *f, gconstpointer dat
 
   g_assert_no_error (error);
   /* every dictionary there can be, there: a resolved server with a target, a probe, a flow */
-  wait_for_server (netmon, "127.0.0.2", "udp", "127.0.0.2 5999 udp resolved");
+  wait_for_server (netmon, "127.0.255.2", "udp", "127.0.255.2 5999 udp resolved");
   g_assert_true (kl_test_wait_until (probe_failed, netmon, 5000));
   g_assert_true (kl_test_wait_until (has_flows, line1, 5000));
 

@@ -377,8 +377,8 @@ test_resolv_conf_gives_the_nameservers (void)
   gboolean answered = FALSE;
 
   g_assert_no_error (error);
-  /* nothing listens on 127.0.0.2:53 here: the ICMP error ends the try at once */
-  g_file_set_contents (path, "# comment\nsearch example.com\nnameserver 127.0.0.2\n", -1, &error);
+  /* nothing listens on 127.0.255.2:53 here: the ICMP error ends the try at once */
+  g_file_set_contents (path, "# comment\nsearch example.com\nnameserver 127.0.255.2\n", -1, &error);
   g_assert_no_error (error);
   client = kl_dns_client_new (clock, NULL, path);
   {
@@ -390,7 +390,7 @@ test_resolv_conf_gives_the_nameservers (void)
     g_test_message ("%s", f.error->message);
     g_assert_true (g_error_matches (f.error, KL_DNS_ERROR, KL_DNS_ERROR_NETWORK) ||
                    g_error_matches (f.error, KL_DNS_ERROR, KL_DNS_ERROR_TIMEOUT));
-    g_assert_nonnull (strstr (f.error->message, "127.0.0.2:53"));
+    g_assert_nonnull (strstr (f.error->message, "127.0.255.2:53"));
     g_clear_error (&f.error);
   }
   g_assert_true (answered);
