@@ -619,12 +619,6 @@ sipd_flow_keeper_get_server (SipdFlowKeeper *self)
   return &self->server;
 }
 
-guint
-sipd_flow_keeper_get_attempts (SipdFlowKeeper *self)
-{
-  return self->failures;
-}
-
 gboolean
 sipd_flow_keeper_view (SipdFlowKeeper *self, SipdFlowKeeperView *ret_view)
 {

@@ -117,7 +117,6 @@ gint64 sipd_flow_keeper_get_retry_delay_ms (SipdFlowKeeper *self);
 SipdFlow *sipd_flow_keeper_get_flow (SipdFlowKeeper *self);
 SipdRegistration *sipd_flow_keeper_get_registration (SipdFlowKeeper *self);
 const SipdServer *sipd_flow_keeper_get_server (SipdFlowKeeper *self);
-guint sipd_flow_keeper_get_attempts (SipdFlowKeeper *self);
 /* FALSE when Flows shows nothing of it: no flow, and not waiting for one. */
 gboolean sipd_flow_keeper_view (SipdFlowKeeper *self, SipdFlowKeeperView *ret_view);
 void sipd_flow_keeper_view_clear (SipdFlowKeeperView *view);

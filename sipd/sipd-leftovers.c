@@ -266,12 +266,6 @@ sipd_leftovers_is_quiet (SipdLeftovers *self)
   return TRUE;
 }
 
-guint
-sipd_leftovers_count_stranded (SipdLeftovers *self)
-{
-  return self->stranded->len;
-}
-
 void
 sipd_leftovers_forget_stranded (SipdLeftovers *self)
 {

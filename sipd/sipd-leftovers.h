@@ -30,7 +30,6 @@ void sipd_leftovers_clear_at (SipdLeftovers *self, SipdPlan *current, gboolean o
 gboolean sipd_leftovers_handle_notify (SipdLeftovers *self, SipdFlow *flow, SipdMessage *notify);
 /* TRUE once every un-REGISTER and un-SUBSCRIBE under way was answered. */
 gboolean sipd_leftovers_is_quiet (SipdLeftovers *self);
-guint sipd_leftovers_count_stranded (SipdLeftovers *self);
 void sipd_leftovers_forget_stranded (SipdLeftovers *self);
 void sipd_leftovers_clear (SipdLeftovers *self);
 

@@ -13,7 +13,6 @@ sipd_format_host_port (const char *host, guint16 port)
   return g_strdup_printf (v6 ? "[%s]:%u" : "%s:%u", host, port);
 }
 
-
 static KlTransport
 transport_of (gint64 protocol)
 {
@@ -178,12 +177,6 @@ sipd_plan_servers_free (SipdPlanServers *self)
   g_free (self);
 }
 
-guint16
-sipd_server_port (const SipdServer *server, KlTransport transport)
-{
-  return server->port ? server->port : kl_transport_default_port (transport);
-}
-
 /* The stack's flow to one of the server's targets (NULL: no TLS). */
 SipdFlow *
 sipd_server_get_flow (const SipdServer *server, SipdStack *stack, KlTransport transport, const KlSipTarget *target)
@@ -191,22 +184,6 @@ sipd_server_get_flow (const SipdServer *server, SipdStack *stack, KlTransport tr
   g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (target->address, target->port);
 
   return sipd_stack_get_flow (stack, transport, G_INET_SOCKET_ADDRESS (remote), server->host);
-}
-
-/* Whether a flow goes to this server: by the host as configured, and by the
- * port unless SRV chose it. */
-gboolean
-sipd_server_matches (const SipdServer *server, KlTransport transport, SipdFlow *flow)
-{
-  g_autoptr (GInetAddress) address = NULL;
-
-  if (server->host == NULL || sipd_flow_get_transport (flow) != transport ||
-      g_strcmp0 (sipd_flow_get_server_name (flow), server->host) != 0)
-    return FALSE;
-  address = g_inet_address_new_from_string (server->host);
-  if (server->port == 0 && address == NULL)
-    return TRUE;
-  return g_inet_socket_address_get_port (sipd_flow_get_remote (flow)) == sipd_server_port (server, transport);
 }
 
 void

@@ -69,8 +69,6 @@ SipdPlanServers *sipd_plan_servers_copy (const SipdPlanServers *self);
 void sipd_plan_servers_free (SipdPlanServers *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdPlanServers, sipd_plan_servers_free)
 
-gboolean sipd_server_matches (const SipdServer *server, KlTransport transport, SipdFlow *flow);
-guint16 sipd_server_port (const SipdServer *server, KlTransport transport);
 SipdFlow *sipd_server_get_flow (const SipdServer *server, SipdStack *stack, KlTransport transport,
                                 const KlSipTarget *target);
 char *sipd_format_host_port (const char *host, guint16 port);

@@ -205,12 +205,6 @@ sipd_plan_get_registration (SipdPlan *self)
   return sipd_flow_keeper_get_registration (self->keeper);
 }
 
-SipdEvents *
-sipd_plan_get_events (SipdPlan *self)
-{
-  return self->events;
-}
-
 gboolean
 sipd_plan_is_registered (SipdPlan *self)
 {

@@ -51,7 +51,6 @@ const SipdPlanServers *sipd_plan_get_servers (SipdPlan *self);
 const SipdFailoverChoice *sipd_plan_get_choice (SipdPlan *self);
 SipdFlowKeeper *sipd_plan_get_keeper (SipdPlan *self);
 SipdRegistration *sipd_plan_get_registration (SipdPlan *self);
-SipdEvents *sipd_plan_get_events (SipdPlan *self);
 gboolean sipd_plan_is_registered (SipdPlan *self);
 gboolean sipd_plan_handle_notify (SipdPlan *self, SipdFlow *flow, SipdMessage *notify);
 
