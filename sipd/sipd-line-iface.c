@@ -8,6 +8,7 @@ sipd_line_iface_new (guint index)
 
   kl_sip_line1_set_index (iface, index);
   kl_sip_line1_set_state (iface, "disabled");
+  kl_sip_line1_set_phase (iface, "disabled");
   kl_sip_line1_set_transport (iface, "udp");
   kl_sip_line1_set_flows (iface, g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
   kl_sip_line1_set_subscriptions (iface, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));

@@ -55,6 +55,7 @@ static void
 publish_state (SipdLine *self)
 {
   kl_sip_line1_set_state (self->iface, sipd_line_state_to_public (self->state, registered_before (self)));
+  kl_sip_line1_set_phase (self->iface, sipd_line_state_to_string (self->state));
 }
 
 /* Every change of the line's state goes through here. */

@@ -401,6 +401,7 @@ test_failover_and_back (Fixture *f, gconstpointer data)
   during.other_unchecked = during.other_unchecked || is_reply_fault (f->c->fault);
   assert_at (f, during, "during the fault");
   g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_ON_BACKUP);
+  g_assert_cmpstr (kl_sip_line1_get_phase (f->iface), ==, "on-backup");
   g_assert_true (kl_sip_line1_get_on_backup (f->iface));
   g_assert_cmpuint (f->failed_over, ==, 1);
   g_assert_cmpuint (kl_sip_line1_get_failovers (f->iface), ==, 1);
