@@ -16,6 +16,7 @@
 #include "kl-dbus.h"
 #include "kl-test-bus.h"
 #include "kl-test-e2e.h"
+#include "kl-test-failover.h"
 #include "kl-test-kamailio.h"
 
 #define PRIMARY kl_test_e2e_address (2)
@@ -28,95 +29,27 @@
 
 static char *certdir;
 
-/* The rows: which backups a line has, with outbound on or off. */
-typedef struct {
-  const char *name;
-  gboolean outbound;
-  gboolean backup_proxy_and_registrar;
-  gboolean outbound_proxies;        /* the line's flows go to edge proxies */
-  gboolean backup_outbound_proxy;
-} Row;
-
-static const Row rows[] = {
-  { "outbound-off/backup-proxy-and-registrar", FALSE, TRUE, FALSE, FALSE },
-  { "outbound-off/backup-proxy-registrar-and-outbound-proxy", FALSE, TRUE, TRUE, TRUE },
-  { "outbound-off/backup-outbound-proxy-only", FALSE, FALSE, TRUE, TRUE },
-  { "outbound-on/backup-proxy-and-registrar", TRUE, TRUE, FALSE, FALSE },
-  { "outbound-on/backup-proxy-registrar-and-outbound-proxy", TRUE, TRUE, TRUE, TRUE },
-  { "outbound-on/backup-outbound-proxy-only", TRUE, FALSE, TRUE, TRUE },
-};
-
-typedef enum {
-  FAULT_RESET,       /* a crash whose kernel resets the connections */
-  FAULT_FIN,         /* a crash: the kernel closes with FIN */
-  FAULT_HUNG,        /* SIGSTOP: handshakes complete, nothing answers */
-  FAULT_BLACK_HOLE,  /* nftables drops everything */
-  FAULT_503,         /* REGISTER answered with 503 */
-  FAULT_500,         /* ... with another 5xx */
-  FAULT_408,         /* ... with 408 */
-  FAULT_UDP_TIMEOUT, /* over UDP, a REGISTER that is never answered */
-} FaultKind;
-
-static const struct {
-  FaultKind kind;
-  const char *name;
-} faults[] = {
-  { FAULT_RESET, "reset" },
-  { FAULT_FIN, "crash-with-fin" },
-  { FAULT_HUNG, "hung" },
-  { FAULT_BLACK_HOLE, "black-hole" },
-  { FAULT_503, "register-503" },
-  { FAULT_500, "register-500" },
-  { FAULT_408, "register-408" },
-  { FAULT_UDP_TIMEOUT, "udp-transaction-timeout" },
-};
-
 /* Each row once and each way of failing once against real Kamailio; every
  * pairing of the two runs on a fake clock in tests/unit/test-sipd-line.c. */
 static const struct {
   guint row;
-  FaultKind fault;
+  KlTestFault fault;
 } matrix[] = {
-  { 0, FAULT_UDP_TIMEOUT }, /* a property of the flow: only where the flow goes to the registrar */
-  { 1, FAULT_HUNG },
-  { 2, FAULT_BLACK_HOLE },
-  { 3, FAULT_RESET },
-  { 3, FAULT_503 },
-  { 4, FAULT_FIN },
-  { 4, FAULT_500 },
-  { 5, FAULT_408 }, /* the registrar has no backup there: no failover, the line retries */
+  { 0, KL_TEST_FAULT_UDP_TIMEOUT }, /* only where the flow goes to the registrar */
+  { 1, KL_TEST_FAULT_HUNG },
+  { 2, KL_TEST_FAULT_BLACK_HOLE },
+  { 3, KL_TEST_FAULT_RESET },
+  { 3, KL_TEST_FAULT_503 },
+  { 4, KL_TEST_FAULT_FIN },
+  { 4, KL_TEST_FAULT_500 },
+  { 5, KL_TEST_FAULT_408 }, /* the registrar has no backup there: no failover, the line retries */
 };
 
-static const char *
-fault_name (FaultKind kind)
-{
-  for (guint k = 0; k < G_N_ELEMENTS (faults); k++) {
-    if (faults[k].kind == kind)
-      return faults[k].name;
-  }
-  g_return_val_if_reached ("?");
-}
-
 typedef struct {
-  const Row *row;
-  FaultKind fault;
+  const KlTestRow *row;
+  KlTestFault fault;
   gboolean dual_flow;
 } Case;
-
-static gboolean
-is_reply_fault (FaultKind fault)
-{
-  return fault == FAULT_503 || fault == FAULT_500 || fault == FAULT_408;
-}
-
-/* Where the line should be: registered with the AOR of a domain at a
- * registrar, through an edge proxy or none, subscribed at that proxy. */
-typedef struct {
-  gboolean on_backup;
-  const char *registrar;
-  const char *edge;
-  gboolean other_is_down; /* the other server cannot clean up, nor be asked */
-} Place;
 
 typedef struct {
   const Case *c;
@@ -148,31 +81,22 @@ on_failed_back (KlSipLine1 *line, const char *reason, gpointer data)
   f->failed_back++;
 }
 
+static const KlTestServers *
+servers (void)
+{
+  static KlTestServers addresses;
+
+  addresses = (KlTestServers) { PRIMARY, BACKUP, EDGE, BACKUP_EDGE };
+  return &addresses;
+}
+
 static char *
 line_config (const Case *c)
 {
-  const Row *row = c->row;
-  GString *text = g_string_new (NULL);
+  const KlTestRow *row = c->row;
+  GString *text = g_string_new ("sip local port: 0\n");
 
-  g_string_append_printf (text,
-                          "sip local port: 0\n"
-                          "sip outbound support: %d\n"
-                          "sip transport protocol: %d\n"
-                          "sip proxy ip: %s\n"
-                          "sip proxy port: 5060\n",
-                          row->outbound, c->fault == FAULT_UDP_TIMEOUT ? 1 : 2, PRIMARY);
-  if (row->outbound_proxies)
-    g_string_append_printf (text, "sip outbound proxy: %s\nsip outbound proxy port: 5060\n", EDGE);
-  if (row->backup_proxy_and_registrar)
-    g_string_append_printf (text,
-                            "sip backup proxy ip: %s\n"
-                            "sip backup proxy port: 5060\n"
-                            "sip backup registrar ip: %s\n"
-                            "sip backup registrar port: 5060\n",
-                            BACKUP, BACKUP);
-  if (row->backup_outbound_proxy)
-    g_string_append_printf (text, "sip backup outbound proxy: %s\nsip backup outbound proxy port: 5060\n",
-                            BACKUP_EDGE);
+  kl_test_row_append_servers (text, row, servers (), c->fault == KL_TEST_FAULT_UDP_TIMEOUT);
   /* Without outbound, nothing but a refresh notices a silent server: refresh
    * every 5 s. Over UDP, the REGISTER must time out before a STUN keep-alive. */
   g_string_append_printf (text,
@@ -186,7 +110,7 @@ line_config (const Case *c)
                           "sip line1 password: secret1001\n"
                           "sip line1 explicit mwi subscription: 1\n"
                           "sip outbound dual flow: %d\n",
-                          row->outbound ? 15 : 25, c->fault == FAULT_UDP_TIMEOUT ? 120 : 1, c->dual_flow);
+                          row->outbound ? 15 : 25, c->fault == KL_TEST_FAULT_UDP_TIMEOUT ? 120 : 1, c->dual_flow);
   return g_string_free (text, FALSE);
 }
 
@@ -260,7 +184,7 @@ registrar_at (Fixture *f, const char *addr)
 
 typedef struct {
   Fixture *f;
-  Place place;
+  KlTestPlace place;
   char *aor;
   char *registrar;
   char *why;
@@ -299,7 +223,7 @@ bindings_are_at (PlaceWait *wait)
   KlTestKamailio *other = registrar == f->primary ? f->backup : f->primary;
   g_autofree char *bindings = kl_test_kamailio_bindings (registrar, "1001");
   guint count = kl_test_kamailio_count_bindings (registrar, "1001");
-  guint elsewhere = other && !wait->place.other_is_down ? kl_test_kamailio_count_bindings (other, "1001") : 0;
+  guint elsewhere = other && !wait->place.other_unchecked ? kl_test_kamailio_count_bindings (other, "1001") : 0;
 
   if (count != 1 || elsewhere != 0 || (wait->place.edge && strstr (bindings, wait->place.edge) == NULL)) {
     g_free (wait->why);
@@ -334,7 +258,7 @@ watchers_are_at (PlaceWait *wait)
   KlTestKamailio *other = proxy == f->primary ? f->backup : f->primary;
   guint count = count_watchers (proxy, NULL);
   guint through_edge = count_watchers (proxy, wait->place.edge);
-  guint elsewhere = wait->place.other_is_down ? 0 : count_watchers (other, NULL);
+  guint elsewhere = wait->place.other_unchecked ? 0 : count_watchers (other, NULL);
 
   if (count != 1 || through_edge != 1 || elsewhere != 0) {
     g_autofree char *watchers = kl_test_kamailio_subscriptions (proxy);
@@ -371,7 +295,7 @@ is_at (gpointer data)
 }
 
 static void
-assert_at (Fixture *f, Place place, const char *when)
+assert_at (Fixture *f, KlTestPlace place, const char *when)
 {
   PlaceWait wait = { f, place, NULL, NULL, NULL };
 
@@ -385,19 +309,16 @@ assert_at (Fixture *f, Place place, const char *when)
   g_free (wait.why);
 }
 
-static Place
-primary_place (const Row *row)
+static KlTestPlace
+primary_place (const KlTestRow *row)
 {
-  return (Place) { FALSE, PRIMARY, row->outbound_proxies ? EDGE : NULL };
+  return kl_test_primary_place (row, servers ());
 }
 
-/* Where the row says the line goes when its primary fails. */
-static Place
-failover_place (const Row *row)
+static KlTestPlace
+failover_place (const KlTestRow *row)
 {
-  if (row->backup_proxy_and_registrar)
-    return (Place) { TRUE, BACKUP, row->backup_outbound_proxy ? BACKUP_EDGE : NULL, TRUE };
-  return (Place) { TRUE, PRIMARY, BACKUP_EDGE, FALSE };
+  return kl_test_failover_place (row, servers ());
 }
 
 /* Faults */
@@ -407,7 +328,7 @@ failover_place (const Row *row)
 static KlTestKamailio *
 fault_target (Fixture *f)
 {
-  if (f->edge != NULL && !is_reply_fault (f->c->fault))
+  if (f->edge != NULL && !kl_test_fault_is_reply (f->c->fault))
     return f->edge;
   return f->primary;
 }
@@ -425,27 +346,26 @@ static void
 start_fault (Fixture *f, KlTestKamailio *target)
 {
   switch (f->c->fault) {
-  case FAULT_RESET:
+  case KL_TEST_FAULT_RESET:
     kl_test_kamailio_reset_connections (target);
     kl_test_kamailio_kill (target);
     break;
-  case FAULT_FIN:
+  case KL_TEST_FAULT_FIN:
     kl_test_kamailio_kill (target);
     break;
-  case FAULT_HUNG:
+  case KL_TEST_FAULT_HUNG:
     kl_test_kamailio_pause (target, TRUE);
     break;
-  case FAULT_BLACK_HOLE:
+  case KL_TEST_FAULT_BLACK_HOLE:
     kl_test_kamailio_black_hole (target, TRUE);
     break;
-  case FAULT_503:
-  case FAULT_500:
-  case FAULT_408:
-    kl_test_kamailio_set_register_reply (target, f->c->fault == FAULT_503 ? 503 : f->c->fault == FAULT_500 ? 500
-                                                                                                            : 408);
+  case KL_TEST_FAULT_503:
+  case KL_TEST_FAULT_500:
+  case KL_TEST_FAULT_408:
+    kl_test_kamailio_set_register_reply (target, kl_test_fault_status (f->c->fault));
     register_now (f);
     break;
-  case FAULT_UDP_TIMEOUT:
+  case KL_TEST_FAULT_UDP_TIMEOUT:
     kl_test_kamailio_pause (target, TRUE);
     register_now (f);
     break;
@@ -456,31 +376,23 @@ static void
 end_fault (Fixture *f, KlTestKamailio *target)
 {
   switch (f->c->fault) {
-  case FAULT_RESET:
-  case FAULT_FIN:
+  case KL_TEST_FAULT_RESET:
+  case KL_TEST_FAULT_FIN:
     kl_test_kamailio_restart (target);
     break;
-  case FAULT_HUNG:
-  case FAULT_UDP_TIMEOUT:
+  case KL_TEST_FAULT_HUNG:
+  case KL_TEST_FAULT_UDP_TIMEOUT:
     kl_test_kamailio_pause (target, FALSE);
     break;
-  case FAULT_BLACK_HOLE:
+  case KL_TEST_FAULT_BLACK_HOLE:
     kl_test_kamailio_black_hole (target, FALSE);
     break;
-  case FAULT_503:
-  case FAULT_500:
-  case FAULT_408:
+  case KL_TEST_FAULT_503:
+  case KL_TEST_FAULT_500:
+  case KL_TEST_FAULT_408:
     kl_test_kamailio_set_register_reply (target, 0);
     break;
   }
-}
-
-/* In the rows with a backup outbound proxy only, the registrar has no backup:
- * its failure answers are not a reason to move, the line retries there. */
-static gboolean
-row_has_backup_for_fault (const Case *c)
-{
-  return !is_reply_fault (c->fault) || c->row->backup_proxy_and_registrar;
 }
 
 static gboolean
@@ -504,7 +416,7 @@ test_failover_and_back (Fixture *f, gconstpointer data)
   g_assert_false (kl_sip_line1_get_on_backup (f->line));
 
   start_fault (f, target);
-  if (!row_has_backup_for_fault (f->c)) {
+  if (!kl_test_row_fails_over (f->c->row, f->c->fault)) {
     g_autofree char *from_primary = g_strdup_printf ("from %s", PRIMARY);
 
     g_assert_true (kl_test_wait_until (line_failed, f->line, WAIT_MS));
@@ -535,7 +447,7 @@ test_failover_and_back (Fixture *f, gconstpointer data)
 static void
 test_flapping_primary_leaves_nothing_stale (Fixture *f, gconstpointer data)
 {
-  const Row *row = f->c->row;
+  const KlTestRow *row = f->c->row;
 
   assert_at (f, primary_place (row), "before the first crash");
   for (guint i = 0; i < 3; i++) {
@@ -648,7 +560,7 @@ test_dual_flow_keeps_the_backup_registered (Fixture *f, gconstpointer data)
 static void
 test_restart_on_the_backup_recovers (Fixture *f, gconstpointer data)
 {
-  const Row *row = f->c->row;
+  const KlTestRow *row = f->c->row;
 
   assert_at (f, primary_place (row), "before the crash");
   kl_test_kamailio_kill (f->primary);
@@ -676,15 +588,15 @@ main (int argc, char **argv)
     Case *c = g_new0 (Case, 1);
     g_autofree char *path = NULL;
 
-    c->row = &rows[matrix[i].row];
+    c->row = &kl_test_rows[matrix[i].row];
     c->fault = matrix[i].fault;
     g_ptr_array_add (cases, c);
-    path = g_strdup_printf ("/e2e/failover/%s/%s", c->row->name, fault_name (c->fault));
+    path = g_strdup_printf ("/e2e/failover/%s/%s", c->row->name, kl_test_fault_name (c->fault));
     kl_test_e2e_add (path, Fixture, c, fixture_setup, test_failover_and_back, fixture_teardown);
   }
   {
-    static const Case on_backup_proxy_and_registrar = { &rows[3], FAULT_FIN, FALSE };
-    static const Case on_backup_outbound_proxy_dual_flow = { &rows[5], FAULT_RESET, TRUE };
+    static const Case on_backup_proxy_and_registrar = { &kl_test_rows[3], KL_TEST_FAULT_FIN, FALSE };
+    static const Case on_backup_outbound_proxy_dual_flow = { &kl_test_rows[5], KL_TEST_FAULT_RESET, TRUE };
     kl_test_e2e_add ("/e2e/failover/outbound-on/backup-proxy-and-registrar/flapping-primary-leaves-nothing-stale",
                      Fixture, &on_backup_proxy_and_registrar, fixture_setup, test_flapping_primary_leaves_nothing_stale,
                      fixture_teardown);

@@ -15,6 +15,7 @@
 
 #include "kl-config.h"
 #include "sipd-line.h"
+#include "kl-test-failover.h"
 #include "sipd-test-world.h"
 
 #define PRIMARY "127.0.100.2"
@@ -25,61 +26,14 @@
 #define WAIT_MS (5 * 60 * 1000) /* of fake time */
 #define FAULT_HOLD_MS 60000
 
-typedef struct {
-  const char *name;
-  gboolean outbound;
-  gboolean backup_proxy_and_registrar;
-  gboolean outbound_proxies; /* the line's flows go to edge proxies */
-  gboolean backup_outbound_proxy;
-} Row;
-
-static const Row rows[] = {
-  { "outbound-off/backup-proxy-and-registrar", FALSE, TRUE, FALSE, FALSE },
-  { "outbound-off/backup-proxy-registrar-and-outbound-proxy", FALSE, TRUE, TRUE, TRUE },
-  { "outbound-off/backup-outbound-proxy-only", FALSE, FALSE, TRUE, TRUE },
-  { "outbound-on/backup-proxy-and-registrar", TRUE, TRUE, FALSE, FALSE },
-  { "outbound-on/backup-proxy-registrar-and-outbound-proxy", TRUE, TRUE, TRUE, TRUE },
-  { "outbound-on/backup-outbound-proxy-only", TRUE, FALSE, TRUE, TRUE },
-};
-static const Row no_backup = { "outbound-on/no-backup", TRUE, FALSE, FALSE, FALSE };
-
-typedef enum {
-  FAULT_RESET,
-  FAULT_FIN,
-  FAULT_HUNG,
-  FAULT_BLACK_HOLE,
-  FAULT_503,
-  FAULT_500,
-  FAULT_408,
-  FAULT_UDP_TIMEOUT,
-} FaultKind;
-
-static const struct {
-  FaultKind kind;
-  const char *name;
-} faults[] = {
-  { FAULT_RESET, "reset" },
-  { FAULT_FIN, "crash-with-fin" },
-  { FAULT_HUNG, "hung" },
-  { FAULT_BLACK_HOLE, "black-hole" },
-  { FAULT_503, "register-503" },
-  { FAULT_500, "register-500" },
-  { FAULT_408, "register-408" },
-  { FAULT_UDP_TIMEOUT, "udp-transaction-timeout" },
-};
+static const KlTestRow no_backup = { "outbound-on/no-backup", TRUE, FALSE, FALSE, FALSE };
+static const KlTestServers servers = { PRIMARY, BACKUP, EDGE, BACKUP_EDGE };
 
 typedef struct {
-  const Row *row;
-  FaultKind fault;
+  const KlTestRow *row;
+  KlTestFault fault;
   gboolean dual_flow;
 } Case;
-
-typedef struct {
-  gboolean on_backup;
-  const char *registrar;
-  const char *edge;
-  gboolean other_unchecked; /* the other registrar is down, or keeps a binding until it expires */
-} Place;
 
 typedef struct {
   const Case *c;
@@ -99,34 +53,12 @@ typedef struct {
   char *why;
 } Fixture;
 
-static gboolean
-is_reply_fault (FaultKind fault)
-{
-  return fault == FAULT_503 || fault == FAULT_500 || fault == FAULT_408;
-}
-
 static char *
 line_config (const Case *c)
 {
-  const Row *row = c->row;
-  GString *text = g_string_new (NULL);
+  GString *text = g_string_new ("sip local port: 0\n");
 
-  g_string_append_printf (text,
-                          "sip local port: 0\n"
-                          "sip outbound support: %d\n"
-                          "sip transport protocol: %d\n"
-                          "sip proxy ip: " PRIMARY "\n"
-                          "sip proxy port: 5060\n",
-                          row->outbound, c->fault == FAULT_UDP_TIMEOUT ? 1 : 2);
-  if (row->outbound_proxies)
-    g_string_append (text, "sip outbound proxy: " EDGE "\nsip outbound proxy port: 5060\n");
-  if (row->backup_proxy_and_registrar)
-    g_string_append (text, "sip backup proxy ip: " BACKUP "\n"
-                           "sip backup proxy port: 5060\n"
-                           "sip backup registrar ip: " BACKUP "\n"
-                           "sip backup registrar port: 5060\n");
-  if (row->backup_outbound_proxy)
-    g_string_append (text, "sip backup outbound proxy: " BACKUP_EDGE "\nsip backup outbound proxy port: 5060\n");
+  kl_test_row_append_servers (text, c->row, &servers, c->fault == KL_TEST_FAULT_UDP_TIMEOUT);
   /* without outbound, only a refresh notices a silent server: every 45 s */
   g_string_append_printf (text,
                           "sip registration period: 60\n"
@@ -215,7 +147,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 typedef struct {
   Fixture *f;
-  Place place;
+  KlTestPlace place;
 } PlaceWait;
 
 G_GNUC_PRINTF (2, 3)
@@ -242,7 +174,7 @@ is_at (gpointer data)
 {
   PlaceWait *wait = data;
   Fixture *f = wait->f;
-  const Place *place = &wait->place;
+  const KlTestPlace *place = &wait->place;
   const char *other = g_str_equal (place->registrar, PRIMARY) ? BACKUP : PRIMARY;
   g_autofree char *aor = g_strdup_printf ("sip:1001@%s", place->registrar);
   g_autofree char *registrar = g_strdup_printf ("%s:5060", place->registrar);
@@ -283,7 +215,7 @@ is_at (gpointer data)
 }
 
 static void
-assert_at (Fixture *f, Place place, const char *when)
+assert_at (Fixture *f, KlTestPlace place, const char *when)
 {
   PlaceWait wait = { f, place };
 
@@ -292,18 +224,16 @@ assert_at (Fixture *f, Place place, const char *when)
              place.edge ? place.edge : "", f->why);
 }
 
-static Place
-primary_place (const Row *row)
+static KlTestPlace
+primary_place (const KlTestRow *row)
 {
-  return (Place) { FALSE, PRIMARY, row->outbound_proxies ? EDGE : NULL, FALSE };
+  return kl_test_primary_place (row, &servers);
 }
 
-static Place
-failover_place (const Row *row)
+static KlTestPlace
+failover_place (const KlTestRow *row)
 {
-  if (row->backup_proxy_and_registrar)
-    return (Place) { TRUE, BACKUP, row->backup_outbound_proxy ? BACKUP_EDGE : NULL, TRUE };
-  return (Place) { TRUE, PRIMARY, BACKUP_EDGE, FALSE };
+  return kl_test_failover_place (row, &servers);
 }
 
 /* Faults */
@@ -311,7 +241,7 @@ failover_place (const Row *row)
 static TestServer *
 fault_target (Fixture *f)
 {
-  if (f->edge != NULL && !is_reply_fault (f->c->fault))
+  if (f->edge != NULL && !kl_test_fault_is_reply (f->c->fault))
     return f->edge;
   return f->primary;
 }
@@ -329,25 +259,25 @@ static void
 start_fault (Fixture *f, TestServer *target)
 {
   switch (f->c->fault) {
-  case FAULT_RESET:
+  case KL_TEST_FAULT_RESET:
     test_server_fail (target, TEST_FAULT_RESET);
     break;
-  case FAULT_FIN:
+  case KL_TEST_FAULT_FIN:
     test_server_fail (target, TEST_FAULT_FIN);
     break;
-  case FAULT_HUNG:
+  case KL_TEST_FAULT_HUNG:
     test_server_fail (target, TEST_FAULT_HUNG);
     break;
-  case FAULT_BLACK_HOLE:
+  case KL_TEST_FAULT_BLACK_HOLE:
     test_server_fail (target, TEST_FAULT_BLACK_HOLE);
     break;
-  case FAULT_503:
-  case FAULT_500:
-  case FAULT_408:
-    test_server_set_register_reply (target, f->c->fault == FAULT_503 ? 503 : f->c->fault == FAULT_500 ? 500 : 408);
+  case KL_TEST_FAULT_503:
+  case KL_TEST_FAULT_500:
+  case KL_TEST_FAULT_408:
+    test_server_set_register_reply (target, kl_test_fault_status (f->c->fault));
     register_now (f);
     break;
-  case FAULT_UDP_TIMEOUT:
+  case KL_TEST_FAULT_UDP_TIMEOUT:
     test_server_fail (target, TEST_FAULT_HUNG);
     register_now (f);
     break;
@@ -357,7 +287,7 @@ start_fault (Fixture *f, TestServer *target)
 static void
 end_fault (Fixture *f, TestServer *target)
 {
-  if (is_reply_fault (f->c->fault))
+  if (kl_test_fault_is_reply (f->c->fault))
     test_server_set_register_reply (target, 0);
   else
     test_server_recover (target);
@@ -370,25 +300,17 @@ line_rejected (gpointer data)
   return sipd_line_get_state (f->line) == SIPD_LINE_STATE_REJECTED;
 }
 
-/* In the rows whose registrar has no backup, its failure answers are no
- * reason to move: the line shows the error and registers again by itself. */
-static gboolean
-row_has_backup_for_fault (const Case *c)
-{
-  return !is_reply_fault (c->fault) || c->row->backup_proxy_and_registrar;
-}
-
 static void
 test_failover_and_back (Fixture *f, gconstpointer data)
 {
   TestServer *target = fault_target (f);
-  Place during = failover_place (f->c->row);
+  KlTestPlace during = failover_place (f->c->row);
 
   assert_at (f, primary_place (f->c->row), "before the fault");
   g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
 
   start_fault (f, target);
-  if (!row_has_backup_for_fault (f->c)) {
+  if (!kl_test_row_fails_over (f->c->row, f->c->fault)) {
     g_assert_true (test_world_run (f->world, line_rejected, f, WAIT_MS));
     g_assert_cmpstr (kl_sip_line1_get_state (f->iface), ==, "failed");
     g_assert_nonnull (strstr (kl_sip_line1_get_last_error (f->iface), "from " PRIMARY));
@@ -398,7 +320,7 @@ test_failover_and_back (Fixture *f, gconstpointer data)
     return;
   }
   /* a refused REGISTER leaves the old binding at the primary until it expires */
-  during.other_unchecked = during.other_unchecked || is_reply_fault (f->c->fault);
+  during.other_unchecked = during.other_unchecked || kl_test_fault_is_reply (f->c->fault);
   assert_at (f, during, "during the fault");
   g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_ON_BACKUP);
   g_assert_cmpstr (kl_sip_line1_get_phase (f->iface), ==, "on-backup");
@@ -431,8 +353,8 @@ refused_twice (gpointer data)
 static void
 test_failback_that_fails_returns_to_the_backup (Fixture *f, gconstpointer data)
 {
-  const Row *row = f->c->row;
-  Place backup = failover_place (row);
+  const KlTestRow *row = f->c->row;
+  KlTestPlace backup = failover_place (row);
 
   assert_at (f, primary_place (row), "before the crash");
   test_server_fail (f->primary, TEST_FAULT_FIN);
@@ -459,7 +381,7 @@ test_failback_that_fails_returns_to_the_backup (Fixture *f, gconstpointer data)
 static void
 test_flapping_primary_leaves_nothing_stale (Fixture *f, gconstpointer data)
 {
-  const Row *row = f->c->row;
+  const KlTestRow *row = f->c->row;
 
   assert_at (f, primary_place (row), "before the first crash");
   for (guint i = 0; i < 3; i++) {
@@ -478,7 +400,7 @@ test_flapping_primary_leaves_nothing_stale (Fixture *f, gconstpointer data)
 static void
 test_restart_on_the_backup_recovers (Fixture *f, gconstpointer data)
 {
-  const Row *row = f->c->row;
+  const KlTestRow *row = f->c->row;
 
   assert_at (f, primary_place (row), "before the crash");
   test_server_fail (f->primary, TEST_FAULT_FIN);
@@ -655,23 +577,22 @@ main (int argc, char **argv)
   g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
 
   g_test_init (&argc, &argv, NULL);
-  for (guint r = 0; r < G_N_ELEMENTS (rows); r++) {
-    for (guint k = 0; k < G_N_ELEMENTS (faults); k++) {
+  for (guint r = 0; r < KL_TEST_N_ROWS; r++) {
+    for (KlTestFault fault = 0; fault < KL_TEST_N_FAULTS; fault++) {
       Case *c;
       g_autofree char *path = NULL;
 
-      /* the UDP timeout is a property of the flow, not of the row: once per outbound setting */
-      if (faults[k].kind == FAULT_UDP_TIMEOUT && !(rows[r].backup_proxy_and_registrar && !rows[r].outbound_proxies))
+      if (!kl_test_fault_applies (&kl_test_rows[r], fault))
         continue;
       c = g_new0 (Case, 1);
-      c->row = &rows[r];
-      c->fault = faults[k].kind;
+      c->row = &kl_test_rows[r];
+      c->fault = fault;
       g_ptr_array_add (cases, c);
-      path = g_strdup_printf ("/sipd/line/failover/%s/%s", rows[r].name, faults[k].name);
+      path = g_strdup_printf ("/sipd/line/failover/%s/%s", kl_test_rows[r].name, kl_test_fault_name (fault));
       g_test_add (path, Fixture, c, fixture_setup, test_failover_and_back, fixture_teardown);
     }
   }
-  for (guint r = 0; r < G_N_ELEMENTS (rows); r++) {
+  for (guint r = 0; r < KL_TEST_N_ROWS; r++) {
     static const char *const tests[] = { "failback-that-fails-returns-to-the-backup",
                                          "flapping-primary-leaves-nothing-stale",
                                          "sipd-restarted-on-the-backup-recovers" };
@@ -680,20 +601,20 @@ main (int argc, char **argv)
                                                                 test_restart_on_the_backup_recovers };
     Case *c;
 
-    if (!rows[r].backup_proxy_and_registrar)
+    if (!kl_test_rows[r].backup_proxy_and_registrar)
       continue; /* the primary registrar has no backup there */
     c = g_new0 (Case, 1);
-    c->row = &rows[r];
-    c->fault = FAULT_FIN;
+    c->row = &kl_test_rows[r];
+    c->fault = KL_TEST_FAULT_FIN;
     g_ptr_array_add (cases, c);
     for (guint t = 0; t < G_N_ELEMENTS (tests); t++) {
-      g_autofree char *path = g_strdup_printf ("/sipd/line/%s/%s", rows[r].name, tests[t]);
+      g_autofree char *path = g_strdup_printf ("/sipd/line/%s/%s", kl_test_rows[r].name, tests[t]);
       g_test_add (path, Fixture, c, fixture_setup, funcs[t], fixture_teardown);
     }
   }
   {
-    static const Case dual = { &rows[5], FAULT_RESET, TRUE };
-    static const Case alone = { &no_backup, FAULT_RESET, FALSE };
+    static const Case dual = { &kl_test_rows[5], KL_TEST_FAULT_RESET, TRUE };
+    static const Case alone = { &no_backup, KL_TEST_FAULT_RESET, FALSE };
 
     g_test_add ("/sipd/line/outbound-on/backup-outbound-proxy-only/dual-flow-keeps-the-backup-registered", Fixture,
                 &dual, fixture_setup, test_dual_flow_keeps_the_backup_registered, fixture_teardown);
