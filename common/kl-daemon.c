@@ -104,6 +104,9 @@ kl_daemon_log_diagnostics (GPtrArray *diagnostics)
   }
 }
 
+/* A daemon is up and settled this long after it starts. */
+#define STARTED_AFTER_S 10
+
 typedef struct {
   const KlDaemonHooks *hooks;
   GMainLoop *loop;
@@ -156,6 +159,19 @@ on_terminate (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* By now start-up's passing allocations (reading the configuration files,
+ * the first TLS handshakes and registrations, GDBus's first messages) are
+ * free again, but their pages stay with the process: free() gives memory back
+ * only from the top of the heap, and only when more than 128 kB is free there.
+ * malloc_trim() gives back every whole free page, inside the heap too; later
+ * allocations take pages again as they need them. */
+static gboolean
+on_started (gpointer user_data)
+{
+  (void) malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_hangup (gpointer user_data)
 {
@@ -170,12 +186,15 @@ int
 kl_daemon_run (const KlDaemonHooks *hooks)
 {
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (GSource) started = g_timeout_source_new_seconds (STARTED_AFTER_S);
   Run run = { .hooks = hooks, .loop = loop, .connection = NULL, .status = 0 };
   guint owner_id;
   guint sigterm_id = g_unix_signal_add (SIGTERM, on_terminate, &run);
   guint sigint_id = g_unix_signal_add (SIGINT, on_terminate, &run);
   guint sighup_id = g_unix_signal_add (SIGHUP, on_hangup, &run);
 
+  g_source_set_callback (started, on_started, NULL, NULL);
+  g_source_attach (started, NULL);
   owner_id = g_bus_own_name (G_BUS_TYPE_SYSTEM, hooks->bus_name, G_BUS_NAME_OWNER_FLAGS_NONE,
                              on_bus_acquired, on_name_acquired, on_name_lost, &run, NULL);
   g_main_loop_run (loop);
@@ -186,6 +205,7 @@ kl_daemon_run (const KlDaemonHooks *hooks)
   g_source_remove (sigterm_id);
   g_source_remove (sigint_id);
   g_source_remove (sighup_id);
+  g_source_destroy (started);
   /* Let the name release and pending replies go out, then close the bus
    * connection, so that GDBus's worker thread is idle while the process exits. */
   while (g_main_context_iteration (NULL, FALSE))
