@@ -17,6 +17,8 @@ typedef struct {
   gboolean version;
 } KlDaemonOptions;
 
+void kl_daemon_init_malloc (void);
+
 void kl_daemon_options_clear (KlDaemonOptions *options);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KlDaemonOptions, kl_daemon_options_clear)
 void kl_daemon_options_add_to (KlDaemonOptions *options, GOptionContext *context);

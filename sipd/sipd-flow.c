@@ -13,7 +13,10 @@
 #include "sipd-stun.h"
 #include "sipd-timing.h"
 
-#define READ_CHUNK 16384
+/* Read in pieces of a page: the buffer is on the stack, and every page that a
+ * read and the calls below it ever touch stays resident for the daemon's
+ * lifetime. A longer message or TLS record is read in several pieces. */
+#define READ_CHUNK 4096
 #define TLS_RECORD_MAX 16384
 #define STUN_FIRST_RTO_MS 500
 

@@ -48,5 +48,6 @@ run (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+  kl_daemon_init_malloc ();
   kl_daemon_exit (run (argc, argv));
 }

@@ -5,6 +5,7 @@
 # Prints, for each program: time from start until Kamailio holds all 9
 # bindings, then over the idle period: private memory (RssAnon), PSS, VmRSS,
 # CPU share, and voluntary context switches (wake-ups) per idle minute.
+# sipd runs with the environment of its systemd unit (Environment= lines).
 # Needs the non-sanitized build in build/ and the Debian package baresip-core.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -101,9 +102,11 @@ run_sipd() {
   dbus-daemon --nofork --print-address=3 --config-file "$work/bus.conf" 3>"$work/address" 2>/dev/null &
   bus_pid=$!
   for _ in $(seq 100); do [ -s "$work/address" ] && break; sleep 0.02; done
+  # sipd gets the environment its systemd unit gives it (the unit's Environment= lines)
+  read -r -a unit_env <<< "$(sed -n 's/^Environment=//p' "$top/systemd/units/keepline-sipd.service.in" | tr '\n' ' ')"
   start=$(date +%s%N)
-  DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$work/address") "$top/build/sipd/sipd" --config-dir "$config" \
-    --mac 00085D0B0E0C 2>"$work/sipd.log" &
+  env DBUS_SYSTEM_BUS_ADDRESS="$(head -n1 "$work/address")" "${unit_env[@]}" "$top/build/sipd/sipd" \
+    --config-dir "$config" --mac 00085D0B0E0C 2>"$work/sipd.log" &
   child_pid=$!
   measure sipd "$child_pid" "$start"
   kill "$child_pid"; wait "$child_pid" || true; child_pid=""

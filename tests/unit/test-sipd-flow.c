@@ -282,6 +282,22 @@ test_tcp_frames_a_message_split_across_writes (Fixture *f, gconstpointer data)
 }
 
 static void
+test_tcp_frames_a_message_longer_than_one_read (Fixture *f, gconstpointer data)
+{
+  g_autofree char *body = g_strnfill (20000, 'x');
+  g_autofree char *message =
+    g_strdup_printf ("NOTIFY sip:1001@127.0.0.1 SIP/2.0\r\nContent-Length: 20000\r\n\r\n%s", body);
+
+  connect_tcp (f);
+  peer_send (f, message);
+  g_assert_true (iterate_until (got_a_message, f));
+  settle ();
+  g_assert_cmpuint (f->messages->len, ==, 1);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (f->messages, 0), NULL),
+                   g_bytes_get_size (g_ptr_array_index (f->messages, 0)), message, strlen (message));
+}
+
+static void
 test_tcp_sends_what_was_queued_while_connecting (Fixture *f, gconstpointer data)
 {
   g_autoptr (GInetSocketAddress) remote = local_address_of (f->listener);
@@ -482,6 +498,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/sipd/flow/tcp/frames-a-message-split-across-writes", test_tcp_frames_a_message_split_across_writes);
+  ADD ("/sipd/flow/tcp/frames-a-message-longer-than-one-read", test_tcp_frames_a_message_longer_than_one_read);
   ADD ("/sipd/flow/tcp/sends-what-was-queued-while-connecting", test_tcp_sends_what_was_queued_while_connecting);
   ADD ("/sipd/flow/tcp/ping-answered-by-crlf-is-rescheduled-within-80-to-100-percent",
        test_tcp_ping_answered_by_crlf_is_rescheduled_within_80_to_100_percent);
