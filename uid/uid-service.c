@@ -168,14 +168,7 @@ uid_service_new (void)
 void
 uid_service_free (UidService *self)
 {
-  g_cancellable_cancel (self->cancellable);
   uid_service_unexport (self);
-  if (self->sip != NULL)
-    g_signal_handlers_disconnect_by_data (self->sip, self);
-  if (self->netmon != NULL)
-    g_signal_handlers_disconnect_by_data (self->netmon, self);
-  g_clear_object (&self->sip);
-  g_clear_object (&self->netmon);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->iface);
   g_free (self);
@@ -197,9 +190,20 @@ uid_service_export (UidService *self, GDBusConnection *connection, GError **erro
   return TRUE;
 }
 
+/* Stops watching sipd and netmond too, before the daemon closes its bus
+ * connection: an object manager that still follows sipd would subscribe to
+ * its signals again when sipd comes or goes during the shutdown, and GDBus
+ * cannot send that AddMatch once the connection is closed. */
 void
 uid_service_unexport (UidService *self)
 {
+  g_cancellable_cancel (self->cancellable);
+  if (self->sip != NULL)
+    g_signal_handlers_disconnect_by_data (self->sip, self);
+  if (self->netmon != NULL)
+    g_signal_handlers_disconnect_by_data (self->netmon, self);
+  g_clear_object (&self->sip);
+  g_clear_object (&self->netmon);
   if (self->connection == NULL)
     return;
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
