@@ -71,7 +71,6 @@ static void set_failed (SipdFlow *self, const char *reason);
 static void flush_output (SipdFlow *self);
 static void watch_writable (SipdFlow *self);
 
-
 const char *
 sipd_flow_state_to_string (SipdFlowState state)
 {
@@ -928,5 +927,5 @@ sipd_flow_get_rtt_ms (SipdFlow *self)
 gboolean
 sipd_flow_is_stream (SipdFlow *self)
 {
-  return self->transport != KL_TRANSPORT_UDP;
+  return kl_transport_is_stream (self->transport);
 }

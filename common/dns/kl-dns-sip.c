@@ -52,9 +52,6 @@ static const char *const srv_prefixes[] = {
   [KL_TRANSPORT_TLS] = "_sips._tcp.",
 };
 
-
-
-
 /* Targets */
 
 static KlSipTarget *
