@@ -533,7 +533,6 @@ void
 sipd_line_apply_config (SipdLine *self, KlConfig *config)
 {
   g_autoptr (SipdLineSettings) settings = NULL;
-  static const SipdFailoverChoice primaries = { { FALSE } };
 
   if (kl_config_line_in_use (config, self->index))
     settings = sipd_line_settings_new (config, self->index);
@@ -552,7 +551,7 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   }
   self->primaries = sipd_primaries_new (self->context, self->settings, on_primary_back, self);
   transition (self, SIPD_LINE_EVENT_CONFIGURED, "configured");
-  adopt_plan (self, &primaries);
+  adopt_plan (self, current_choice (self)); /* no plan yet: the primaries */
 }
 
 /* The network */
