@@ -162,28 +162,47 @@ watch (GSocket *socket, GSocketSourceFunc func, Fixture *f)
   return source;
 }
 
-static void
-setup (Fixture *f, gconstpointer data)
+/* The kernel picks a free UDP port; the TCP port of the same number may
+ * be another test's connection, so try again with a new pair. */
+static GSocketAddress *
+bind_udp_and_tcp (Fixture *f)
 {
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+
+  for (guint attempt = 0; attempt < 50; attempt++)
+    {
+      g_autoptr (GSocketAddress) bound = NULL;
+      g_autoptr (GSocketAddress) tcp_address = NULL;
+      g_autoptr (GError) error = NULL;
+
+      f->udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+      g_assert_no_error (error);
+      g_socket_bind (f->udp, any_port, FALSE, &error);
+      g_assert_no_error (error);
+      bound = g_socket_get_local_address (f->udp, &error);
+      g_assert_no_error (error);
+      f->tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+      g_assert_no_error (error);
+      tcp_address = g_inet_socket_address_new (loopback, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+      if (g_socket_bind (f->tcp, tcp_address, TRUE, &error))
+        return g_steal_pointer (&bound);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+      g_clear_object (&f->udp);
+      g_clear_object (&f->tcp);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
   g_autoptr (GSocketAddress) bound = NULL;
-  g_autoptr (GSocketAddress) tcp_address = NULL;
   g_autoptr (GError) error = NULL;
 
   f->clock = kl_clock_new_fake (3);
-  f->udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (f->udp, any_port, FALSE, &error);
-  g_assert_no_error (error);
+  bound = bind_udp_and_tcp (f);
   g_socket_set_blocking (f->udp, FALSE);
-  bound = g_socket_get_local_address (f->udp, &error);
-  g_assert_no_error (error);
-  f->tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  tcp_address = g_inet_socket_address_new (loopback, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  g_socket_bind (f->tcp, tcp_address, TRUE, &error);
-  g_assert_no_error (error);
   g_socket_listen (f->tcp, &error);
   g_assert_no_error (error);
   g_socket_set_blocking (f->tcp, FALSE);
