@@ -140,7 +140,9 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "RFC 3261 T2: longest retransmission interval of non-INVITE requests." },
   [KL_CONFIG_KEY_TRANSACTION_TIMER] = {
     "sip transaction timer", KL_CONFIG_TYPE_INT, GLOBAL, "4000", 1000, 64000, "ms",
-    "How long a request waits for a final answer before the server counts as failed." },
+    "How long a REGISTER waits for a final answer before its flow to the server "
+    "counts as failed. Other requests wait 64 times T1 (RFC 3261 Timers B and F); "
+    "their silence ends the request only." },
   [KL_CONFIG_KEY_TIMER_SCALE_PERCENT] = {
     "sip timer scale percent", KL_CONFIG_TYPE_INT, GLOBAL, "100", 1, 100, "%",
     "For labs and tests only: scales the flow-recovery back-off, the retry timers, "

@@ -5,33 +5,11 @@
 
 #include <string.h>
 
-#define SERVER_TRANSACTION_LIFETIME_MS 32000 /* RFC 3261 Timer J for UDP */
+#include "sipd-client-tx.h"
+#include "sipd-server-tx.h"
+
 #define NO_SERVER_NAME ""
 #define MAX_STRAY_FLOWS 32 /* UDP peers we did not contact, kept to answer them */
-
-typedef struct {
-  SipdStack *stack;
-  guint id;
-  SipdFlow *flow;
-  char *method;
-  char *branch;
-  GBytes *request;
-  SipdResponseFunc func;
-  gpointer user_data;
-  KlTimer *retransmit_timer;
-  KlTimer *timeout_timer;
-  gint64 interval_ms;
-} ClientTransaction;
-
-typedef struct {
-  SipdStack *stack;
-  char *branch;
-  char *method;
-  guint flow_id;
-  SipdFlow *flow;
-  GBytes *response; /* NULL until answered */
-  KlTimer *expiry_timer;
-} ServerTransaction;
 
 typedef struct {
   guint id;
@@ -45,10 +23,9 @@ struct _SipdStack {
   SipdUdpSocket *udp_listen[2]; /* [0] IPv4, [1] IPv6; created when first needed */
   SipdUdpSocket *udp_send[2];   /* only without symmetric signalling */
   GPtrArray *flows;             /* connecting and active flows */
-  GHashTable *client_transactions; /* id → ClientTransaction */
-  GPtrArray *server_transactions;
+  SipdClientTxTable *client_transactions;
+  SipdServerTxTable *server_transactions;
   GArray *watches;
-  guint next_transaction_id;
   guint next_watch_id;
   SipdRequestFunc request_func;
   gpointer request_data;
@@ -72,58 +49,7 @@ sipd_stack_params_from_config (SipdStackParams *params, KlConfig *config)
   params->tls_port = (guint16) kl_config_get_int (config, 0, KL_CONFIG_KEY_LOCAL_TLS_PORT);
 }
 
-/* Client transactions */
-
-static void
-client_transaction_free (ClientTransaction *tx)
-{
-  kl_timer_free (tx->retransmit_timer);
-  kl_timer_free (tx->timeout_timer);
-  sipd_flow_unref (tx->flow);
-  g_bytes_unref (tx->request);
-  g_free (tx->method);
-  g_free (tx->branch);
-  g_free (tx);
-}
-
-/* Removes the transaction before its callback runs, so the callback may send
- * new requests or cancel others freely. */
-static void
-client_transaction_finish (ClientTransaction *tx, SipdMessage *response, const char *failure)
-{
-  SipdStack *self = tx->stack;
-
-  g_hash_table_steal (self->client_transactions, GUINT_TO_POINTER (tx->id));
-  tx->func (self, response, failure, tx->user_data);
-  client_transaction_free (tx);
-}
-
-static void
-on_retransmit (gpointer user_data)
-{
-  ClientTransaction *tx = user_data;
-  const SipdStackTimers *timers = &tx->stack->params.timers;
-
-  sipd_flow_send (tx->flow, tx->request);
-  tx->interval_ms = MIN (tx->interval_ms * 2, timers->t2_ms);
-  kl_timer_start (tx->retransmit_timer, tx->interval_ms);
-}
-
-/* No final response in time: the flow it went over has failed (RFC 5626 §4.4),
- * which fails this transaction and every other one on the flow. */
-static void
-on_transaction_timeout (gpointer user_data)
-{
-  ClientTransaction *tx = user_data;
-  g_autofree char *reason = g_strdup_printf ("no answer to %s within %" G_GINT64_FORMAT " ms",
-                                             tx->method, tx->stack->params.timers.transaction_ms);
-
-  if (sipd_flow_get_state (tx->flow) == SIPD_FLOW_STATE_FAILED ||
-      sipd_flow_get_state (tx->flow) == SIPD_FLOW_STATE_CLOSED)
-    client_transaction_finish (tx, NULL, sipd_flow_get_failure (tx->flow));
-  else
-    sipd_flow_fail (tx->flow, reason);
-}
+/* Transactions */
 
 guint
 sipd_stack_send_request (SipdStack *self,
@@ -134,168 +60,27 @@ sipd_stack_send_request (SipdStack *self,
                          SipdResponseFunc func,
                          gpointer user_data)
 {
-  ClientTransaction *tx = g_new0 (ClientTransaction, 1);
-
-  tx->stack = self;
-  tx->id = ++self->next_transaction_id;
-  tx->flow = sipd_flow_ref (flow);
-  tx->method = g_strdup (method);
-  tx->branch = g_strdup (branch);
-  tx->request = g_bytes_ref (request);
-  tx->func = func;
-  tx->user_data = user_data;
-  tx->retransmit_timer = kl_timer_new (self->clock, on_retransmit, tx);
-  tx->timeout_timer = kl_timer_new (self->clock, on_transaction_timeout, tx);
-  tx->interval_ms = self->params.timers.t1_ms;
-  g_hash_table_insert (self->client_transactions, GUINT_TO_POINTER (tx->id), tx);
-
-  if (!sipd_flow_send (flow, request)) {
-    kl_timer_start (tx->timeout_timer, 0); /* reports the flow's failure from the main loop */
-    return tx->id;
-  }
-  kl_timer_start (tx->timeout_timer, self->params.timers.transaction_ms);
-  if (!sipd_flow_is_stream (flow))
-    kl_timer_start (tx->retransmit_timer, tx->interval_ms);
-  return tx->id;
+  return sipd_client_tx_send (self->client_transactions, flow, method, branch, request, func, user_data);
 }
 
 void
 sipd_stack_cancel_request (SipdStack *self, guint id)
 {
-  g_hash_table_remove (self->client_transactions, GUINT_TO_POINTER (id));
-}
-
-static void
-receive_response (SipdStack *self, SipdFlow *flow, SipdMessage *response)
-{
-  GHashTableIter iter;
-  ClientTransaction *tx;
-  const char *branch = sipd_message_get_branch (response);
-
-  if (branch == NULL)
-    return;
-  g_hash_table_iter_init (&iter, self->client_transactions);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tx)) {
-    if (strcmp (tx->branch, branch) != 0 || g_ascii_strcasecmp (tx->method, sipd_message_get_method (response)) != 0)
-      continue;
-    if (sipd_message_get_status (response) < 200) {
-      /* a provisional response: keep waiting, retransmit at T2 (RFC 3261 17.1.2.2) */
-      if (kl_timer_is_active (tx->retransmit_timer)) {
-        tx->interval_ms = self->params.timers.t2_ms;
-        kl_timer_start (tx->retransmit_timer, tx->interval_ms);
-      }
-      return;
-    }
-    client_transaction_finish (tx, response, NULL);
-    return;
-  }
-  /* a retransmitted final response, or one for a cancelled request */
-}
-
-static void
-fail_transactions_on (SipdStack *self, SipdFlow *flow)
-{
-  g_autofree char *failure = g_strdup_printf ("flow failed: %s", sipd_flow_get_failure (flow)
-                                                                     ? sipd_flow_get_failure (flow)
-                                                                     : "closed");
-  gboolean found;
-
-  /* finish one at a time: a callback may change the table */
-  do {
-    GHashTableIter iter;
-    ClientTransaction *tx;
-
-    found = FALSE;
-    g_hash_table_iter_init (&iter, self->client_transactions);
-    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tx)) {
-      if (tx->flow == flow) {
-        found = TRUE;
-        client_transaction_finish (tx, NULL, failure);
-        break;
-      }
-    }
-  } while (found);
-}
-
-/* Server transactions */
-
-static void
-server_transaction_free (ServerTransaction *st)
-{
-  kl_timer_free (st->expiry_timer);
-  g_clear_pointer (&st->response, g_bytes_unref);
-  sipd_flow_unref (st->flow);
-  g_free (st->branch);
-  g_free (st->method);
-  g_free (st);
-}
-
-static void
-on_server_transaction_expired (gpointer user_data)
-{
-  ServerTransaction *st = user_data;
-
-  g_ptr_array_remove_fast (st->stack->server_transactions, st);
-}
-
-static ServerTransaction *
-find_server_transaction (SipdStack *self, SipdFlow *flow, const char *branch, const char *method)
-{
-  for (guint i = 0; i < self->server_transactions->len; i++) {
-    ServerTransaction *st = g_ptr_array_index (self->server_transactions, i);
-    if (st->flow_id == sipd_flow_get_id (flow) && strcmp (st->branch, branch) == 0 &&
-        strcmp (st->method, method) == 0)
-      return st;
-  }
-  return NULL;
-}
-
-static gboolean
-is_our_own_request (SipdStack *self, const char *branch)
-{
-  GHashTableIter iter;
-  ClientTransaction *tx;
-
-  g_hash_table_iter_init (&iter, self->client_transactions);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tx)) {
-    if (strcmp (tx->branch, branch) == 0)
-      return TRUE;
-  }
-  return FALSE;
+  sipd_client_tx_cancel (self->client_transactions, id);
 }
 
 static void
 receive_request (SipdStack *self, SipdFlow *flow, SipdMessage *request)
 {
   const char *branch = sipd_message_get_branch (request);
-  const char *method = sipd_message_get_method (request);
-  ServerTransaction *st;
 
-  if (branch != NULL && is_our_own_request (self, branch)) {
-    g_message ("dropped a %s that looped back to us: is a server configured at our own address?", method);
+  if (branch != NULL && sipd_client_tx_has_branch (self->client_transactions, branch)) {
+    g_message ("dropped a %s that looped back to us: is a server configured at our own address?",
+               sipd_message_get_method (request));
     return;
   }
-
-  if (branch != NULL) {
-    /* an ACK belongs to the INVITE transaction it acknowledges */
-    st = find_server_transaction (self, flow, branch, strcmp (method, "ACK") == 0 ? "INVITE" : method);
-    if (st != NULL) {
-      if (strcmp (method, "ACK") != 0 && st->response != NULL)
-        sipd_flow_send (flow, st->response); /* a retransmission: answer it again */
-      return;
-    }
-    if (strcmp (method, "ACK") != 0) {
-      st = g_new0 (ServerTransaction, 1);
-      st->stack = self;
-      st->branch = g_strdup (branch);
-      st->method = g_strdup (method);
-      st->flow_id = sipd_flow_get_id (flow);
-      st->flow = sipd_flow_ref (flow);
-      st->expiry_timer = kl_timer_new (self->clock, on_server_transaction_expired, st);
-      kl_timer_start (st->expiry_timer, SERVER_TRANSACTION_LIFETIME_MS);
-      g_ptr_array_add (self->server_transactions, st);
-    }
-  }
+  if (sipd_server_tx_receive (self->server_transactions, flow, request))
+    return;
   if (self->request_func != NULL)
     self->request_func (self, flow, request, self->request_data);
 }
@@ -303,15 +88,7 @@ receive_request (SipdStack *self, SipdFlow *flow, SipdMessage *request)
 void
 sipd_stack_respond (SipdStack *self, SipdFlow *flow, SipdMessage *request, GBytes *response)
 {
-  const char *branch = sipd_message_get_branch (request);
-  ServerTransaction *st = branch ? find_server_transaction (self, flow, branch, sipd_message_get_method (request))
-                                 : NULL;
-
-  if (st != NULL) {
-    g_clear_pointer (&st->response, g_bytes_unref);
-    st->response = g_bytes_ref (response);
-  }
-  sipd_flow_send (flow, response);
+  sipd_server_tx_respond (self->server_transactions, flow, request, response);
 }
 
 /* Dispatch */
@@ -333,7 +110,7 @@ on_flow_message (SipdFlow *flow, GBytes *bytes, gpointer user_data)
   if (sipd_message_is_request (message))
     receive_request (self, flow, message);
   else
-    receive_response (self, flow, message);
+    sipd_client_tx_receive (self->client_transactions, flow, message);
 }
 
 /* A watch may add or remove watches, its own or others': each is looked up
@@ -365,7 +142,7 @@ on_flow_state_changed (SipdFlow *flow, gpointer user_data)
   sipd_flow_ref (flow);
   if (state == SIPD_FLOW_STATE_FAILED || state == SIPD_FLOW_STATE_CLOSED) {
     g_ptr_array_remove (self->flows, flow);
-    fail_transactions_on (self, flow);
+    sipd_client_tx_fail_flow (self->client_transactions, flow);
   }
   notify_watches (self, flow, SIPD_FLOW_EVENT_STATE);
   sipd_flow_unref (flow);
@@ -469,8 +246,8 @@ sipd_stack_new (KlClock *clock, const SipdStackParams *params, GError **error)
   self->clock = kl_clock_ref (clock);
   self->params = *params;
   self->flows = g_ptr_array_new_with_free_func ((GDestroyNotify) sipd_flow_unref);
-  self->client_transactions = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) client_transaction_free);
-  self->server_transactions = g_ptr_array_new_with_free_func ((GDestroyNotify) server_transaction_free);
+  self->client_transactions = sipd_client_tx_table_new (self, clock, &self->params.timers);
+  self->server_transactions = sipd_server_tx_table_new (clock, &self->params.timers);
   self->watches = g_array_new (FALSE, FALSE, sizeof (FlowWatch));
 
   /* Listen on the SIP port from the start: requests may come before we send. */
@@ -486,8 +263,8 @@ sipd_stack_free (SipdStack *self)
     g_source_destroy (self->close_unused);
     g_clear_pointer (&self->close_unused, g_source_unref);
   }
-  g_clear_pointer (&self->client_transactions, g_hash_table_unref);
-  g_clear_pointer (&self->server_transactions, g_ptr_array_unref);
+  g_clear_pointer (&self->client_transactions, sipd_client_tx_table_free);
+  g_clear_pointer (&self->server_transactions, sipd_server_tx_table_free);
   if (self->flows != NULL) {
     for (guint i = 0; i < self->flows->len; i++)
       sipd_flow_close (g_ptr_array_index (self->flows, i));

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The transport and transaction layer of sipd: the flows (one per transport and
- * server address, shared by the lines), the UDP socket, RFC 3261 non-INVITE
- * client transactions with T1, T2 and the transaction timer, server
- * transactions that absorb retransmitted requests, and the dispatch of what
- * arrives: responses to their transaction, requests to the request handler. */
+ * server address, shared by the lines), the UDP socket, the RFC 3261 client
+ * and server transactions (sipd-client-tx.h, sipd-server-tx.h), and the
+ * dispatch of what arrives: responses to their transaction, requests to the
+ * request handler. */
 #pragma once
 
 #include "kl-config.h"
@@ -18,7 +18,7 @@ typedef struct _SipdStack SipdStack;
 typedef struct {
   gint64 t1_ms;
   gint64 t2_ms;
-  gint64 transaction_ms; /* no final response within this: the transaction failed */
+  gint64 transaction_ms; /* no final response to a REGISTER within this: its flow failed */
 } SipdStackTimers;
 
 typedef struct {
@@ -30,7 +30,8 @@ typedef struct {
   SipdTls *tls; /* NULL without TLS; not owned */
 } SipdStackParams;
 
-/* A final response, or NULL with the failure ("timeout", "flow failed: …"). */
+/* A final response, or NULL with the failure ("timeout: …", "flow failed: …").
+ * For an INVITE also every provisional response and every 2xx. */
 typedef void (*SipdResponseFunc) (SipdStack *stack,
                                   SipdMessage *response,
                                   const char *failure,
