@@ -149,6 +149,15 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "the primary probe interval and netmond's reachability probes down to this "
     "percentage. Logged as a warning and shown on D-Bus when below 100." },
 
+  [KL_CONFIG_KEY_RING_TIMEOUT] = {
+    "sip ring timeout", KL_CONFIG_TYPE_INT, LINE, "180", 10, 3600, "s",
+    "How long an incoming call rings unanswered before sipd ends it with "
+    "480 Temporarily Unavailable." },
+  [KL_CONFIG_KEY_CALL_WAITING] = {
+    "sip call waiting", KL_CONFIG_TYPE_BOOL, LINE, "1", 0, 1, NULL,
+    "Let a second incoming call ring while the line has a call; with 0 it is "
+    "answered 486 Busy Here." },
+
   [KL_CONFIG_KEY_DNS_SERVER] = {
     "sip dns server", KL_CONFIG_TYPE_HOST_PORT, GLOBAL, "", 0, 0, NULL,
     "Name server as address or address:port, used instead of /etc/resolv.conf." },

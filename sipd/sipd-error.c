@@ -7,6 +7,10 @@ static const GDBusErrorEntry sipd_error_entries[] = {
   { SIPD_ERROR_TLS, "org.keepline.Sip.Error.Tls" },
   { SIPD_ERROR_FLOW, "org.keepline.Sip.Error.Flow" },
   { SIPD_ERROR_MALFORMED, "org.keepline.Sip.Error.Malformed" },
+  { SIPD_ERROR_NOT_REGISTERED, "org.keepline.Sip.Error.NotRegistered" },
+  { SIPD_ERROR_TOO_MANY_CALLS, "org.keepline.Sip.Error.TooManyCalls" },
+  { SIPD_ERROR_WRONG_STATE, "org.keepline.Sip.Error.WrongState" },
+  { SIPD_ERROR_REFUSED, "org.keepline.Sip.Error.Refused" },
 };
 
 GQuark

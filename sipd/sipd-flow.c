@@ -55,6 +55,7 @@ struct _SipdFlow {
   KlTimer *deadline_timer;   /* pong or STUN answer due */
   KlTimer *retransmit_timer; /* STUN over UDP */
   gboolean keepalive_on;
+  gint64 check_ms;            /* the deadline of sipd_flow_check() in force, 0 if none */
   guint flow_timer_s;
   guint configured_s;
   gboolean awaiting_answer;
@@ -194,6 +195,7 @@ teardown (SipdFlow *self)
   kl_timer_stop (self->retransmit_timer);
   self->keepalive_on = FALSE;
   self->awaiting_answer = FALSE;
+  self->check_ms = 0;
   drop_source (&self->read_source);
   drop_source (&self->write_source);
   if (self->session != NULL) {
@@ -339,6 +341,7 @@ deliver_frames (SipdFlow *self)
     case SIPD_FRAME_PONG:
       if (self->awaiting_answer) {
         self->awaiting_answer = FALSE;
+        self->check_ms = 0;
         self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
         kl_timer_stop (self->deadline_timer);
         kl_timer_start (self->keepalive_timer,
@@ -767,6 +770,12 @@ on_answer_deadline (gpointer user_data)
 {
   SipdFlow *self = user_data;
 
+  if (self->check_ms > 0) {
+    g_autofree char *reason = g_strdup_printf ("a request went unanswered, and so did a keep-alive within %" G_GINT64_FORMAT " ms",
+                                               self->check_ms);
+    set_failed (self, reason);
+    return;
+  }
   set_failed (self, self->transport == KL_TRANSPORT_UDP ? "no STUN keep-alive answer within 10 s"
                                                           : "no keep-alive pong within 10 s");
 }
@@ -790,9 +799,28 @@ sipd_flow_stop_keepalive (SipdFlow *self)
 {
   self->keepalive_on = FALSE;
   self->awaiting_answer = FALSE;
+  self->check_ms = 0;
   kl_timer_stop (self->keepalive_timer);
   kl_timer_stop (self->deadline_timer);
   kl_timer_stop (self->retransmit_timer);
+}
+
+/* A request over the flow went unanswered: a keep-alive now, which must be
+ * answered within deadline_ms or the flow fails. FALSE when the flow has no
+ * keep-alives (the server may not answer them) and nothing was checked. */
+gboolean
+sipd_flow_check (SipdFlow *self, gint64 deadline_ms)
+{
+  gint64 due = kl_clock_now_ms (self->clock) + deadline_ms;
+
+  if (self->state != SIPD_FLOW_STATE_ACTIVE || !self->keepalive_on)
+    return FALSE;
+  sipd_flow_keepalive_now (self);
+  if (kl_timer_get_deadline_ms (self->deadline_timer) > due) {
+    self->check_ms = deadline_ms;
+    kl_timer_start (self->deadline_timer, deadline_ms);
+  }
+  return TRUE;
 }
 
 /* Checks the flow at once, as after a link change, instead of at the next tick. */
@@ -828,6 +856,7 @@ handle_stun (SipdFlow *self, const guint8 *data, gsize length)
 
   g_set_object (&self->mapped, mapped);
   self->awaiting_answer = FALSE;
+  self->check_ms = 0;
   self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
   kl_timer_stop (self->deadline_timer);
   kl_timer_stop (self->retransmit_timer);

@@ -59,6 +59,7 @@ void sipd_flow_close (SipdFlow *self);
 void sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s);
 void sipd_flow_stop_keepalive (SipdFlow *self);
 void sipd_flow_keepalive_now (SipdFlow *self);
+gboolean sipd_flow_check (SipdFlow *self, gint64 deadline_ms);
 void sipd_flow_receive_datagram (SipdFlow *self, const guint8 *data, gsize length);
 
 guint sipd_flow_get_id (SipdFlow *self);

@@ -6,40 +6,13 @@
 #include <string.h>
 
 #define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY"
-#define RINGING_LIFETIME_MS (3 * 60 * 1000) /* a proxy gives up on an unanswered INVITE long before */
 #define MAX_TEXT_BODY 4096
-
-typedef struct {
-  SipdInbound *inbound;
-  SipdFlow *flow;
-  SipdMessage *invite;
-  char *to_tag;
-  KlTimer *expiry_timer;
-} RingingCall;
 
 struct _SipdInbound {
   SipdStack *stack;
   SipdInboundHandlers handlers;
   gpointer user_data;
-  GPtrArray *ringing;
 };
-
-static void
-ringing_call_free (RingingCall *call)
-{
-  kl_timer_free (call->expiry_timer);
-  sipd_flow_unref (call->flow);
-  sipd_message_unref (call->invite);
-  g_free (call->to_tag);
-  g_free (call);
-}
-
-static void
-on_ringing_expired (gpointer user_data)
-{
-  RingingCall *call = user_data;
-  g_ptr_array_remove_fast (call->inbound->ringing, call);
-}
 
 SipdInbound *
 sipd_inbound_new (SipdStack *stack, const SipdInboundHandlers *handlers, gpointer user_data)
@@ -49,14 +22,12 @@ sipd_inbound_new (SipdStack *stack, const SipdInboundHandlers *handlers, gpointe
   self->stack = stack;
   self->handlers = *handlers;
   self->user_data = user_data;
-  self->ringing = g_ptr_array_new_with_free_func ((GDestroyNotify) ringing_call_free);
   return self;
 }
 
 void
 sipd_inbound_free (SipdInbound *self)
 {
-  g_ptr_array_unref (self->ringing);
   g_free (self);
 }
 
@@ -135,45 +106,21 @@ static void
 handle_invite (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
 {
   guint line = line_of_request (self, request);
-  RingingCall *call;
-  g_autofree char *from = NULL;
-
-  if (line == 0) {
-    g_autofree char *tag = sipd_random_token (10);
-    sipd_inbound_respond (self->stack, flow, request, 404, "Not Found", tag);
-    return;
-  }
-  call = g_new0 (RingingCall, 1);
-  call->inbound = self;
-  call->flow = sipd_flow_ref (flow);
-  call->invite = sipd_message_ref (request);
-  call->to_tag = sipd_random_token (10);
-  call->expiry_timer = kl_timer_new (sipd_stack_get_clock (self->stack), on_ringing_expired, call);
-  kl_timer_start (call->expiry_timer, RINGING_LIFETIME_MS);
-  g_ptr_array_add (self->ringing, call);
-
-  sipd_inbound_respond (self->stack, flow, request, 180, "Ringing", call->to_tag);
-  from = printable_from (request);
-  self->handlers.incoming_call (line, from, sipd_message_get_call_id (request), self->user_data);
-}
-
-/* CANCEL: 200 to the CANCEL, 487 to the INVITE it names (same Call-ID and branch). */
-static void
-handle_cancel (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
-{
   g_autofree char *tag = sipd_random_token (10);
 
-  for (guint i = 0; i < self->ringing->len; i++) {
-    RingingCall *call = g_ptr_array_index (self->ringing, i);
-    if (g_strcmp0 (sipd_message_get_call_id (call->invite), sipd_message_get_call_id (request)) == 0 &&
-        g_strcmp0 (sipd_message_get_branch (call->invite), sipd_message_get_branch (request)) == 0) {
-      sipd_inbound_respond (self->stack, flow, request, 200, "OK", call->to_tag);
-      sipd_inbound_respond (self->stack, call->flow, call->invite, 487, "Request Terminated", call->to_tag);
-      g_ptr_array_remove_index_fast (self->ringing, i);
-      return;
-    }
-  }
-  sipd_inbound_respond (self->stack, flow, request, 481, "Call/Transaction Does Not Exist", tag);
+  if (sipd_message_get_sip (request)->sip_to->a_tag != NULL)
+    sipd_inbound_respond (self->stack, flow, request, 481, "Call/Transaction Does Not Exist", NULL);
+  else if (line == 0)
+    sipd_inbound_respond (self->stack, flow, request, 404, "Not Found", tag);
+  else
+    self->handlers.invite (line, flow, request, self->user_data);
+}
+
+/* Only our servers may start something here. */
+static gboolean
+from_our_server (SipdFlow *flow)
+{
+  return *sipd_flow_get_server_name (flow) != '\0';
 }
 
 static gboolean
@@ -193,7 +140,13 @@ sipd_inbound_handle (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
 
   g_debug ("received %s", description);
   if (strcmp (method, "ACK") == 0)
-    return; /* for the 487 of a cancelled INVITE: nothing to do */
+    return; /* of no call we know: nothing to do */
+  if ((strcmp (method, "INVITE") == 0 || strcmp (method, "MESSAGE") == 0) && !from_our_server (flow)) {
+    g_autofree char *from = sipd_socket_address_to_string (sipd_flow_get_remote (flow));
+    g_message ("refused a %s from %s: not one of the lines' servers", method, from);
+    sipd_inbound_respond (self->stack, flow, request, 403, "Forbidden", tag);
+    return;
+  }
   if (strcmp (method, "OPTIONS") == 0)
     sipd_inbound_respond (self->stack, flow, request, 200, "OK", tag);
   else if (strcmp (method, "MESSAGE") == 0)
@@ -201,7 +154,7 @@ sipd_inbound_handle (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
   else if (strcmp (method, "INVITE") == 0)
     handle_invite (self, flow, request);
   else if (strcmp (method, "CANCEL") == 0)
-    handle_cancel (self, flow, request);
+    sipd_inbound_respond (self->stack, flow, request, 481, "Call/Transaction Does Not Exist", tag);
   else if (strcmp (method, "BYE") == 0)
     sipd_inbound_respond (self->stack, flow, request, 481, "Call/Transaction Does Not Exist", tag);
   else if (strcmp (method, "NOTIFY") == 0) {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Requests that reach the phone over its flows: OPTIONS gets 200, MESSAGE 200
- * and a signal, INVITE 180 Ringing and a signal, CANCEL ends a ringing INVITE
- * with 487, BYE for no dialog 481; other methods 405, unknown ones 501. Every
- * answer goes back over the flow the request came in on. NOTIFY goes to the
- * subscriptions first. */
+/* Requests that reach the phone over its flows and belong to no call (the
+ * calls see every request first): OPTIONS gets 200, MESSAGE 200 and a signal,
+ * a new INVITE goes to the calls, an INVITE or BYE in an unknown dialog and a
+ * CANCEL of no call 481; other methods 405, unknown ones 501. NOTIFY goes to
+ * the subscriptions first. A new INVITE or MESSAGE counts only over a flow
+ * sipd opened to a server; from anyone else it gets 403. Every answer goes
+ * back over the flow the request came in on. */
 #pragma once
 
 #include "sipd-stack.h"
@@ -18,7 +20,8 @@ typedef struct {
   /* TRUE when a subscription took the NOTIFY (and answered it). */
   gboolean (*notify) (SipdFlow *flow, SipdMessage *request, gpointer user_data);
   void (*message) (guint line, const char *from, const char *content_type, const char *body, gpointer user_data);
-  void (*incoming_call) (guint line, const char *from, const char *call_id, gpointer user_data);
+  /* a new INVITE for the line; the handler answers it */
+  void (*invite) (guint line, SipdFlow *flow, SipdMessage *request, gpointer user_data);
 } SipdInboundHandlers;
 
 SipdInbound *sipd_inbound_new (SipdStack *stack, const SipdInboundHandlers *handlers, gpointer user_data);

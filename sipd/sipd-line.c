@@ -25,6 +25,7 @@ struct _SipdLine {
   SipdFlowKeeper *standby;  /* reg-id 2 through the backup outbound proxy, with "sip outbound dual flow" */
   SipdLeftovers *leftovers;
 
+  gboolean was_registered;
   guint failovers;
   guint failbacks;
   char *failback_reason;   /* what the failback under way will announce */
@@ -52,10 +53,18 @@ registered_before (SipdLine *self)
 }
 
 static void
+tell_context (SipdLine *self)
+{
+  if (self->context->line_changed != NULL)
+    self->context->line_changed (self->index, self->context->line_changed_data);
+}
+
+static void
 publish_state (SipdLine *self)
 {
   kl_sip_line1_set_state (self->iface, sipd_line_state_to_public (self->state, registered_before (self)));
   kl_sip_line1_set_phase (self->iface, sipd_line_state_to_string (self->state));
+  tell_context (self);
 }
 
 /* Every change of the line's state goes through here. */
@@ -96,6 +105,7 @@ static void
 update_flows_property (SipdLine *self)
 {
   sipd_line_iface_show_flows (self->iface, self->plan, self->settings && self->settings->outbound, self->standby);
+  tell_context (self);
 }
 
 gboolean
@@ -182,6 +192,7 @@ plan_up (SipdLine *self)
       (self->state == SIPD_LINE_STATE_REGISTERED || self->state == SIPD_LINE_STATE_ON_BACKUP))
     return; /* it was up already: a keep-alive answered after a network change */
   set_last_error (self, NULL);
+  self->was_registered = TRUE;
   kl_sip_line1_set_registrar (self->iface, sipd_plan_get_servers (self->plan)->registrar);
   kl_sip_line1_set_outbound (self->iface, outbound);
   transition (self, SIPD_LINE_EVENT_UP, outbound ? "200 OK, outbound in use" : "200 OK");
@@ -498,26 +509,62 @@ sipd_line_get_iface (SipdLine *self)
   return self->iface;
 }
 
-SipdFlow *
-sipd_line_get_request_flow (SipdLine *self, const char **ret_route)
+static gboolean
+usable (SipdFlowKeeper *keeper, SipdFlow *avoid, gboolean suspect_too)
+{
+  SipdFlow *flow = keeper ? sipd_flow_keeper_get_flow (keeper) : NULL;
+
+  if (flow == NULL || flow == avoid)
+    return FALSE;
+  return suspect_too || sipd_flow_keeper_get_state (keeper) != SIPD_FLOW_KEEPER_STATE_SUSPECT;
+}
+
+gboolean
+sipd_line_get_request_path (SipdLine *self, SipdFlow *avoid, SipdLinePath *ret_path)
 {
   SipdPlan *plans[] = { self->plan, self->previous };
 
-  for (guint i = 0; i < G_N_ELEMENTS (plans); i++) {
-    SipdFlow *flow = plans[i] && sipd_plan_is_registered (plans[i])
-                       ? sipd_flow_keeper_get_flow (sipd_plan_get_keeper (plans[i]))
-                       : NULL;
-    if (flow != NULL) {
-      *ret_route = sipd_plan_get_servers (plans[i])->route;
-      return flow;
+  for (int suspect_too = 0; suspect_too <= 1; suspect_too++) {
+    for (guint i = 0; i < G_N_ELEMENTS (plans); i++) {
+      if (plans[i] == NULL || !sipd_plan_is_registered (plans[i]) ||
+          !usable (sipd_plan_get_keeper (plans[i]), avoid, suspect_too))
+        continue;
+      ret_path->flow = sipd_flow_keeper_get_flow (sipd_plan_get_keeper (plans[i]));
+      ret_path->route = sipd_plan_get_servers (plans[i])->route;
+      ret_path->aor = sipd_plan_get_servers (plans[i])->aor;
+      return TRUE;
+    }
+    if (self->standby != NULL && sipd_flow_keeper_is_up (self->standby) &&
+        usable (self->standby, avoid, suspect_too)) {
+      SipdRegistration *registration = sipd_flow_keeper_get_registration (self->standby);
+      ret_path->flow = sipd_flow_keeper_get_flow (self->standby);
+      ret_path->route = sipd_registration_get_route (registration);
+      ret_path->aor = sipd_registration_get_aor (registration);
+      return TRUE;
     }
   }
-  if (self->standby != NULL && sipd_flow_keeper_is_up (self->standby)) {
-    *ret_route = sipd_registration_get_route (sipd_flow_keeper_get_registration (self->standby));
-    return sipd_flow_keeper_get_flow (self->standby);
-  }
-  *ret_route = NULL;
-  return NULL;
+  return FALSE;
+}
+
+gboolean
+sipd_line_server_failed (SipdLine *self, SipdFlow *flow, const char *reason)
+{
+  SipdFlowKeeper *keeper = self->plan ? sipd_plan_get_keeper (self->plan) : NULL;
+  const SipdServer *primary;
+
+  if (keeper == NULL || sipd_flow_keeper_get_flow (keeper) != flow)
+    return FALSE;
+  primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keeper));
+  if (primary == NULL)
+    return FALSE;
+  fail_primaries (self, primary, reason);
+  return TRUE;
+}
+
+gboolean
+sipd_line_was_registered (SipdLine *self)
+{
+  return self->was_registered;
 }
 
 gboolean
@@ -540,6 +587,7 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
     return;
 
   reset (self);
+  self->was_registered = FALSE;
   g_clear_pointer (&self->settings, sipd_line_settings_free);
   self->settings = g_steal_pointer (&settings);
   sipd_line_iface_show_settings (self->iface, self->settings);

@@ -29,10 +29,24 @@ KlObjectSkeleton *sipd_line_get_object (SipdLine *self);
 SipdLineState sipd_line_get_state (SipdLine *self);
 const SipdLineSettings *sipd_line_get_settings (SipdLine *self);
 KlSipLine1 *sipd_line_get_iface (SipdLine *self);
-/* The flow a new request of the line goes over now, and the Route header it
- * needs (NULL for none): the plan's, or while it moves the registered plan it
- * is leaving, or the dual flow's second one. NULL when no flow is up. */
-SipdFlow *sipd_line_get_request_flow (SipdLine *self, const char **ret_route);
+/* Where a new request of the line (INVITE, MESSAGE) goes now. */
+typedef struct {
+  SipdFlow *flow;    /* active; not owned */
+  const char *route; /* a Route header value for the outbound proxy, or NULL */
+  const char *aor;   /* the address of record registered there: the From */
+} SipdLinePath;
+
+/* The plan's flow, or while it moves the registered plan it is leaving, or
+ * the dual flow's second one; a suspect flow only when nothing else is up,
+ * and never the one to avoid (it left a request unanswered). FALSE when no
+ * flow is up: the line's changed hook tells when to ask again. */
+gboolean sipd_line_get_request_path (SipdLine *self, SipdFlow *avoid, SipdLinePath *ret_path);
+/* A server failed a request sent over the flow: 503 or 408, or no answer by
+ * Timer B while the flow lives. The primary behind it fails over as the table
+ * says; TRUE when the line moves. */
+gboolean sipd_line_server_failed (SipdLine *self, SipdFlow *flow, const char *reason);
+/* Whether the line was registered since its settings last changed. */
+gboolean sipd_line_was_registered (SipdLine *self);
 
 void sipd_line_apply_config (SipdLine *self, KlConfig *config);
 /* Registers again now, on a new flow if the current one is not active. */

@@ -10,8 +10,10 @@
 #include "kl-dns-client.h"
 #include "kl-system.h"
 #include "kl-dbus.h"
+#include "sipd-calls.h"
 #include "sipd-error.h"
 #include "sipd-inbound.h"
+#include "sipd-message-out.h"
 #include "sipd-instance.h"
 #include "sipd-line.h"
 
@@ -27,6 +29,7 @@ struct _SipdManager {
   char *dns_server; /* "sip dns server" the resolver was made with */
   SipdTls *tls;
   SipdInbound *inbound;
+  SipdCalls *calls;
   SipdLine *lines[KL_CONFIG_MAX_LINES];
 
   KlSipManager1 *iface;
@@ -71,21 +74,85 @@ on_message (guint line, const char *from, const char *content_type, const char *
 }
 
 static void
-on_incoming_call (guint line, const char *from, const char *call_id, gpointer user_data)
+on_invite (guint line, SipdFlow *flow, SipdMessage *request, gpointer user_data)
 {
   SipdManager *self = user_data;
+  const char *path = sipd_calls_ring (self->calls, self->lines[line - 1], flow, request);
+  g_autofree char *from = NULL;
 
-  kl_sip_line1_emit_incoming_call (sipd_line_get_iface (self->lines[line - 1]), from, call_id);
+  if (path == NULL)
+    return;
+  from = sipd_message_print_header (request, sipd_message_get_sip (request)->sip_from);
+  kl_sip_line1_emit_incoming_call (sipd_line_get_iface (self->lines[line - 1]), from,
+                                   sipd_message_get_call_id (request), path);
 }
 
-static const SipdInboundHandlers inbound_handlers = { find_line, on_notify, on_message, on_incoming_call };
+static const SipdInboundHandlers inbound_handlers = { find_line, on_notify, on_message, on_invite };
 
 static void
 on_request (SipdStack *stack, SipdFlow *flow, SipdMessage *request, gpointer user_data)
 {
   SipdManager *self = user_data;
 
-  sipd_inbound_handle (self->inbound, flow, request);
+  if (!sipd_calls_handle_request (self->calls, flow, request))
+    sipd_inbound_handle (self->inbound, flow, request);
+}
+
+/* Calls and messages from D-Bus */
+
+static SipdLine *
+line_of_iface (SipdManager *self, KlSipLine1 *iface)
+{
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++) {
+    if (sipd_line_get_iface (self->lines[i]) == iface)
+      return self->lines[i];
+  }
+  g_return_val_if_reached (NULL);
+}
+
+static gboolean
+on_handle_dial (KlSipLine1 *iface, GDBusMethodInvocation *invocation, const char *uri, const char *sdp,
+                gpointer user_data)
+{
+  SipdManager *self = user_data;
+  g_autoptr (GError) error = NULL;
+  const char *path = sipd_calls_dial (self->calls, line_of_iface (self, iface), uri, sdp, &error);
+
+  if (path == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    kl_sip_line1_complete_dial (iface, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_message_sent (const char *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", result));
+}
+
+static gboolean
+on_handle_send_message (KlSipLine1 *iface, GDBusMethodInvocation *invocation, const char *uri, const char *text,
+                        gpointer user_data)
+{
+  SipdManager *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!sipd_message_out_send (self->context.stack, line_of_iface (self, iface), self->context.user_agent, uri, text,
+                              on_message_sent, invocation, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_line_changed (guint line, gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  if (self->calls != NULL)
+    sipd_calls_line_changed (self->calls, line);
 }
 
 /* The stack: made from the global keys; made again when they change */
@@ -216,6 +283,7 @@ apply_config (SipdManager *self, KlConfig *config, GError **error)
       return FALSE;
   } else if (stack_needs_remaking (self, config)) {
     g_message ("ports, timers or TLS files changed: every line starts again");
+    sipd_calls_end_all (self->calls, "sipd's transport settings changed");
     for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
       sipd_line_detach (self->lines[i]);
     drop_stack (self);
@@ -235,6 +303,7 @@ apply_config (SipdManager *self, KlConfig *config, GError **error)
   kl_sip_manager1_set_config_directory (self->iface, kl_config_get_dir (config));
   kl_sip_manager1_set_config_files (self->iface, kl_config_get_files_read (config));
   kl_sip_manager1_set_timer_scale_percent (self->iface, (guint) scale);
+  sipd_calls_set_config (self->calls, config);
   for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
     sipd_line_apply_config (self->lines[i], config);
   watch_servers (self);
@@ -278,6 +347,8 @@ sipd_manager_new (const KlConfigSource *source,
   self->iface = kl_sip_manager1_skeleton_new ();
   self->object_manager = g_dbus_object_manager_server_new (SIPD_MANAGER_PATH);
   self->context.clock = kl_clock_ref (clock);
+  self->context.line_changed = on_line_changed;
+  self->context.line_changed_data = self;
   self->context.user_agent = g_strdup_printf ("keepline/%s", KL_VERSION);
   self->context.instance_id = instance_id (source, state_dir, error);
   if (self->context.instance_id == NULL)
@@ -292,6 +363,12 @@ sipd_manager_new (const KlConfigSource *source,
     g_dbus_object_manager_server_export (self->object_manager,
                                          G_DBUS_OBJECT_SKELETON (sipd_line_get_object (self->lines[i])));
   }
+  self->calls = sipd_calls_new (&self->context, self->object_manager, self->iface);
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++) {
+    g_signal_connect (sipd_line_get_iface (self->lines[i]), "handle-dial", G_CALLBACK (on_handle_dial), self);
+    g_signal_connect (sipd_line_get_iface (self->lines[i]), "handle-send-message",
+                      G_CALLBACK (on_handle_send_message), self);
+  }
   kl_sip_manager1_set_version (self->iface, KL_VERSION);
   kl_sip_manager1_set_lines (self->iface, paths);
   g_signal_connect (self->iface, "handle-reload", G_CALLBACK (on_handle_reload), self);
@@ -305,6 +382,7 @@ void
 sipd_manager_free (SipdManager *self)
 {
   sipd_manager_unexport (self);
+  g_clear_pointer (&self->calls, sipd_calls_free);
   g_clear_object (&self->object_manager);
   for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
     g_clear_pointer (&self->lines[i], sipd_line_free);
@@ -352,6 +430,7 @@ sipd_manager_say_goodbye (SipdManager *self, guint timeout_ms)
   guint deadline;
   gboolean quiet;
 
+  sipd_calls_end_all (self->calls, "sipd stops");
   for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
     sipd_line_say_goodbye (self->lines[i]);
   deadline = g_timeout_add (timeout_ms, on_goodbye_deadline, &late);

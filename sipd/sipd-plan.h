@@ -21,6 +21,9 @@ typedef struct {
   char *instance_id;
   char *user_agent;
   char *tls_problem; /* why TLS cannot be used, or NULL */
+  /* a line's state or flows changed: a new request may find a path now */
+  void (*line_changed) (guint line, gpointer user_data);
+  gpointer line_changed_data;
 } SipdLineContext;
 
 typedef struct _SipdPlan SipdPlan;

@@ -177,22 +177,6 @@ fail (SipdRegistration *self, guint status, const char *reason, guint retry_afte
 
 /* Request building */
 
-static char *
-contact_uri (SipdRegistration *self)
-{
-  g_autoptr (GInetSocketAddress) local = sipd_stack_get_local_address (self->stack, self->flow);
-  g_autofree char *host_port = sipd_socket_address_to_string (local);
-  KlTransport transport = sipd_flow_get_transport (self->flow);
-  g_autoptr (GString) uri = g_string_new (NULL);
-
-  g_string_append_printf (uri, "sip:%s@%s", self->user, *host_port ? host_port : "0.0.0.0");
-  if (transport != KL_TRANSPORT_UDP)
-    g_string_append_printf (uri, ";transport=%s", kl_transport_to_string (transport));
-  if (self->want_outbound)
-    g_string_append (uri, ";ob");
-  return g_string_free (g_steal_pointer (&uri), FALSE);
-}
-
 static GBytes *
 build_register (SipdRegistration *self, const char *branch, guint expires_s)
 {
@@ -413,7 +397,7 @@ sipd_registration_register (SipdRegistration *self, SipdFlow *flow)
     self->flow = sipd_flow_ref (flow);
   }
   g_free (self->contact);
-  self->contact = contact_uri (self);
+  self->contact = sipd_stack_contact_uri (self->stack, self->flow, self->user, self->want_outbound);
   self->removing = FALSE;
   self->auth.rounds = 0;
   self->interval_rounds = 0;
@@ -541,4 +525,10 @@ const char *
 sipd_registration_get_route (SipdRegistration *self)
 {
   return self->route;
+}
+
+const char *
+sipd_registration_get_aor (SipdRegistration *self)
+{
+  return self->aor;
 }

@@ -62,6 +62,7 @@ const char *sipd_registration_get_service_route (SipdRegistration *self);
 const char *sipd_registration_get_path (SipdRegistration *self);
 const char *sipd_registration_get_contact (SipdRegistration *self);
 const char *sipd_registration_get_route (SipdRegistration *self);
+const char *sipd_registration_get_aor (SipdRegistration *self);
 const char *sipd_registration_state_to_string (SipdRegistrationState state);
 
 G_END_DECLS

@@ -449,3 +449,21 @@ sipd_stack_via (SipdStack *self, SipdFlow *flow, const char *branch)
 
   return g_strdup_printf ("SIP/2.0/%s %s;branch=%s;rport", transport, *sent_by ? sent_by : "0.0.0.0", branch);
 }
+
+/* The Contact URI of a user reached over the flow: the address the server
+ * sees us at, the transport, and ";ob" with outbound (RFC 5626 §5.4). */
+char *
+sipd_stack_contact_uri (SipdStack *self, SipdFlow *flow, const char *user, gboolean outbound)
+{
+  g_autoptr (GInetSocketAddress) local = sipd_stack_get_local_address (self, flow);
+  g_autofree char *host_port = sipd_socket_address_to_string (local);
+  KlTransport transport = sipd_flow_get_transport (flow);
+  g_autoptr (GString) uri = g_string_new (NULL);
+
+  g_string_append_printf (uri, "sip:%s@%s", user, *host_port ? host_port : "0.0.0.0");
+  if (transport != KL_TRANSPORT_UDP)
+    g_string_append_printf (uri, ";transport=%s", kl_transport_to_string (transport));
+  if (outbound)
+    g_string_append (uri, ";ob");
+  return g_string_free (g_steal_pointer (&uri), FALSE);
+}

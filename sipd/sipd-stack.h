@@ -68,6 +68,7 @@ void sipd_stack_close_unused_flows (SipdStack *self);
 void sipd_stack_close_unused_flows_soon (SipdStack *self);
 GInetSocketAddress *sipd_stack_get_udp_address (SipdStack *self);
 char *sipd_stack_via (SipdStack *self, SipdFlow *flow, const char *branch);
+char *sipd_stack_contact_uri (SipdStack *self, SipdFlow *flow, const char *user, gboolean outbound);
 
 guint sipd_stack_send_request (SipdStack *self,
                                SipdFlow *flow,

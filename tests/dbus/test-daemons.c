@@ -252,6 +252,35 @@ test_sipd_register_on_a_disabled_line_is_refused (Fixture *f, gconstpointer data
   g_assert_cmpstr (remote, ==, "org.keepline.Sip.Error.LineDisabled");
 }
 
+static char *
+remote_error_of_dial (KlSipLine1 *line, const char *uri, const char *sdp)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_false (kl_sip_line1_call_dial_sync (line, uri, sdp, &path, NULL, &error));
+  g_test_message ("Dial (%s): %s", uri, error->message);
+  return g_dbus_error_get_remote_error (error);
+}
+
+/* Line 1 has a server nobody answers at: never registered. Nothing is sent
+ * and no call object appears for a Dial that is refused. */
+static void
+test_sipd_dial_refuses_what_cannot_be_called (Fixture *f, gconstpointer data)
+{
+  static const char sdp[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                            "m=audio 4000 RTP/AVP 0\r\n";
+  g_autoptr (KlSipLine1) line1 = line_proxy (f, 1);
+  g_autoptr (KlSipLine1) line5 = line_proxy (f, 5);
+  g_autoptr (KlSipManager1) manager = manager_proxy (f);
+  g_autofree char *disabled = remote_error_of_dial (line5, "1002", sdp);
+  g_autofree char *unregistered = remote_error_of_dial (line1, "1002", sdp);
+
+  g_assert_cmpstr (disabled, ==, "org.keepline.Sip.Error.LineDisabled");
+  g_assert_cmpstr (unregistered, ==, "org.keepline.Sip.Error.NotRegistered");
+  g_assert_cmpuint (g_strv_length ((GStrv) kl_sip_manager1_get_calls (manager)), ==, 0);
+}
+
 /* netmond */
 
 static KlNetMon1 *
@@ -473,6 +502,9 @@ test_policy_lets_anyone_read_but_only_root_reload (Fixture *f, gconstpointer dat
                                  "--method", "org.keepline.Sip.Manager1.Reload", NULL };
   const char *const reg[] = { "--dest", SIP_NAME, "--object-path", "/org/keepline/Sip/Line/1",
                               "--method", "org.keepline.Sip.Line1.Register", NULL };
+  const char *const dial[] = { "--dest", SIP_NAME, "--object-path", "/org/keepline/Sip/Line/1",
+                               "--method", "org.keepline.Sip.Line1.Dial", "1002", "v=0", NULL };
+  g_autofree char *err6 = NULL;
   const char *const online[] = { "--dest", NETMON_NAME, "--object-path", "/org/keepline/NetMon",
                                  "--method", "org.freedesktop.DBus.Properties.Get",
                                  "org.keepline.NetMon1", "Online", NULL };
@@ -500,6 +532,8 @@ test_policy_lets_anyone_read_but_only_root_reload (Fixture *f, gconstpointer dat
     g_error ("nobody cannot read netmond's Online: %s", err4);
   g_assert_cmpint (run_as_nobody (f, watch, &err5), !=, 0);
   g_assert_nonnull (strstr (err5, "AccessDenied"));
+  g_assert_cmpint (run_as_nobody (f, dial, &err6), !=, 0);
+  g_assert_nonnull (strstr (err6, "AccessDenied"));
 
   /* root may */
   g_assert_true (kl_sip_manager1_call_reload_sync (manager, NULL, &error));
@@ -817,6 +851,7 @@ main (int argc, char **argv)
        test_sipd_sighup_rereads_and_survives_a_bad_configuration);
   ADD ("/dbus/sipd/register-on-a-disabled-line-is-refused",
        test_sipd_register_on_a_disabled_line_is_refused);
+  ADD ("/dbus/sipd/dial-refuses-what-cannot-be-called", test_sipd_dial_refuses_what_cannot_be_called);
   ADD ("/dbus/netmond/shows-loopback-and-why-it-is-online", test_netmond_shows_loopback_and_why_it_is_online);
   ADD ("/dbus/netmond/watches-and-probes-the-servers-of-sipd", test_netmond_watches_and_probes_the_servers_of_sipd);
   ADD ("/dbus/netmond/refuses-bad-arguments-and-goes-on", test_netmond_refuses_bad_arguments_and_goes_on);

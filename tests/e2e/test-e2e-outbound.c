@@ -316,7 +316,7 @@ on_message_received (KlSipLine1 *line, const char *from, const char *content_typ
 }
 
 static void
-on_incoming_call (KlSipLine1 *line, const char *from, const char *call_id, gpointer data)
+on_incoming_call (KlSipLine1 *line, const char *from, const char *call_id, const char *call, gpointer data)
 {
   Received *received = data;
   received->call = TRUE;

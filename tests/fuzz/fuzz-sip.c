@@ -38,11 +38,12 @@ message (guint line, const char *from, const char *type, const char *body, gpoin
 }
 
 static void
-incoming_call (guint line, const char *from, const char *call_id, gpointer user_data)
+invite (guint line, SipdFlow *from, SipdMessage *request, gpointer user_data)
 {
+  sipd_inbound_respond (stack, from, request, 486, "Busy Here", "fuzz");
 }
 
-static const SipdInboundHandlers handlers = { find_line, notify, message, incoming_call };
+static const SipdInboundHandlers handlers = { find_line, notify, message, invite };
 
 static void
 on_request (SipdStack *s, SipdFlow *f, SipdMessage *request, gpointer user_data)

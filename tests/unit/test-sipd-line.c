@@ -458,17 +458,17 @@ assert_bindings_through (Fixture *f, const char *edge, const char *second_edge, 
 static void
 test_dual_flow_keeps_the_backup_registered (Fixture *f, gconstpointer data)
 {
-  const char *route;
+  SipdLinePath path;
 
   assert_bindings_through (f, EDGE, BACKUP_EDGE, "before the fault");
-  g_assert_nonnull (sipd_line_get_request_flow (f->line, &route));
-  g_assert_nonnull (strstr (route, EDGE));
+  g_assert_true (sipd_line_get_request_path (f->line, NULL, &path));
+  g_assert_nonnull (strstr (path.route, EDGE));
 
   test_server_fail (f->edge, TEST_FAULT_RESET);
   assert_at (f, failover_place (f->c->row), "during the fault");
   assert_bindings_through (f, BACKUP_EDGE, NULL, "during the fault");
-  g_assert_nonnull (sipd_line_get_request_flow (f->line, &route));
-  g_assert_nonnull (strstr (route, BACKUP_EDGE));
+  g_assert_true (sipd_line_get_request_path (f->line, NULL, &path));
+  g_assert_nonnull (strstr (path.route, BACKUP_EDGE));
 
   test_server_recover (f->edge);
   assert_bindings_through (f, EDGE, BACKUP_EDGE, "after the primary outbound proxy returned");

@@ -1,0 +1,767 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipd-call"
+
+#include "sipd-call.h"
+
+#include <sofia-sip/sip_status.h>
+#include <string.h>
+
+#include "sipd-call-input.h"
+#include "sipd-dialog.h"
+#include "sipd-error.h"
+#include "sipd-invite-out.h"
+
+#define RING_REFRESH_MS 60000 /* RFC 3261 §13.3.1.1: a provisional answer every minute */
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY"
+
+struct _SipdCall {
+  SipdStack *stack;
+  SipdLine *line;
+  char *object_path;
+  char *user_agent;
+  char *user;      /* of our Contact */
+  gboolean outbound;
+  SipdCallCallbacks callbacks;
+  gpointer user_data;
+  KlObjectSkeleton *object;
+  KlSipCall1 *iface;
+
+  gboolean incoming;
+  SipdCallState state;
+  char *call_id;
+  char *local_sdp;
+  SipdInviteOut *invite_out; /* outgoing */
+  SipdDialog *dialog;        /* outgoing: once answered; incoming: from the start */
+
+  /* incoming */
+  SipdFlow *invite_flow;
+  SipdMessage *invite;
+  KlTimer *ring_timer;
+  KlTimer *ring_refresh_timer;
+
+  /* a 2xx we sent, retransmitted until its ACK (§13.3.1.4) */
+  GBytes *sent_2xx;
+  SipdFlow *sent_2xx_flow;
+  guint32 sent_2xx_cseq;
+  KlTimer *retransmit_2xx_timer;
+  gint64 retransmit_interval_ms;
+  gint64 retransmit_given_ms;
+
+  /* a re-INVITE of ours */
+  guint reinvite_tx;
+  guint32 reinvite_cseq;
+  SipdCallState reinvite_goal;
+  char *reinvite_sdp;
+  GDBusMethodInvocation *reinvite_invocation;
+};
+
+const char *
+sipd_call_state_to_string (SipdCallState state)
+{
+  static const char *const names[] = { "dialing", "proceeding", "ringing", "early", "active", "held", "ended" };
+
+  g_return_val_if_fail (state < G_N_ELEMENTS (names), "?");
+  return names[state];
+}
+
+static void
+stop_retransmitting_2xx (SipdCall *self)
+{
+  kl_timer_stop (self->retransmit_2xx_timer);
+  g_clear_pointer (&self->sent_2xx, g_bytes_unref);
+  g_clear_pointer (&self->sent_2xx_flow, sipd_flow_unref);
+}
+
+static void
+finish_reinvite (SipdCall *self, GError *error)
+{
+  if (self->reinvite_invocation == NULL)
+    return;
+  if (error != NULL)
+    g_dbus_method_invocation_return_gerror (self->reinvite_invocation, error);
+  else
+    g_dbus_method_invocation_return_value (self->reinvite_invocation, NULL);
+  self->reinvite_invocation = NULL;
+}
+
+/* Every change of the call's state goes through here. */
+static void
+set_state (SipdCall *self, SipdCallState state, const char *reason)
+{
+  if (self->state == SIPD_CALL_STATE_ENDED || state == self->state)
+    return;
+  g_message ("call %s: %s -> %s (%s)", self->call_id, sipd_call_state_to_string (self->state),
+             sipd_call_state_to_string (state), reason);
+  self->state = state;
+  if (state == SIPD_CALL_STATE_ENDED) {
+    g_autoptr (GError) error = g_error_new (SIPD_ERROR, SIPD_ERROR_REFUSED, "the call ended: %s", reason);
+    kl_timer_stop (self->ring_timer);
+    kl_timer_stop (self->ring_refresh_timer);
+    finish_reinvite (self, error);
+    kl_sip_call1_set_end_reason (self->iface, reason);
+  }
+  kl_sip_call1_set_state (self->iface, sipd_call_state_to_string (state));
+  kl_sip_call1_emit_state_changed (self->iface, sipd_call_state_to_string (state), reason);
+  self->callbacks.changed (self, self->user_data);
+}
+
+static void
+set_remote_sdp (SipdCall *self, const char *sdp)
+{
+  if (sdp != NULL && *sdp != '\0' && sipd_sdp_check (sdp, NULL))
+    kl_sip_call1_set_remote_sdp (self->iface, sdp);
+  else if (sdp != NULL && *sdp != '\0')
+    g_message ("call %s: ignored an SDP from the far end that does not parse", self->call_id);
+}
+
+static void
+set_local_sdp (SipdCall *self, const char *sdp)
+{
+  g_free (self->local_sdp);
+  self->local_sdp = g_strdup (sdp);
+  kl_sip_call1_set_local_sdp (self->iface, sdp);
+}
+
+static gboolean
+is_answered (SipdCall *self)
+{
+  return self->state == SIPD_CALL_STATE_ACTIVE || self->state == SIPD_CALL_STATE_HELD;
+}
+
+/* Requests within the dialog */
+
+static void
+on_answer_ignored (SipdStack *stack, SipdMessage *response, const char *failure, gpointer user_data)
+{
+}
+
+static char *
+new_branch (void)
+{
+  g_autofree char *token = sipd_random_token (16);
+
+  return g_strconcat ("z9hG4bK", token, NULL);
+}
+
+static guint
+send_in_dialog (SipdCall *self, const char *method, const char *sdp, SipdResponseFunc func, gpointer data)
+{
+  g_autofree char *branch = new_branch ();
+  SipdFlow *flow = sipd_dialog_get_flow (self->dialog, self->stack);
+  g_autofree char *via = sipd_stack_via (self->stack, flow, branch);
+  SipdBuilder *builder = sipd_dialog_build_request (self->dialog, method, 0);
+  g_autoptr (GBytes) request = NULL;
+
+  sipd_builder_add (builder, "Via", "%s", via);
+  if (strcmp (method, "INVITE") == 0)
+    sipd_builder_add (builder, "Allow", ALLOW);
+  sipd_builder_add (builder, "User-Agent", "%s", self->user_agent);
+  request = sipd_builder_finish (builder, "application/sdp", sdp);
+  return sipd_stack_send_request (self->stack, flow, method, branch, request, func, data);
+}
+
+static void
+send_ack (SipdCall *self, guint32 cseq)
+{
+  g_autofree char *branch = new_branch ();
+  SipdFlow *flow = sipd_dialog_get_flow (self->dialog, self->stack);
+  g_autofree char *via = sipd_stack_via (self->stack, flow, branch);
+  SipdBuilder *builder = sipd_dialog_build_request (self->dialog, "ACK", cseq);
+  g_autoptr (GBytes) ack = NULL;
+
+  sipd_builder_add (builder, "Via", "%s", via);
+  ack = sipd_builder_finish (builder, NULL, NULL);
+  sipd_flow_send (flow, ack);
+}
+
+static void
+send_bye (SipdCall *self)
+{
+  send_in_dialog (self, "BYE", NULL, on_answer_ignored, NULL);
+}
+
+/* Answers */
+
+static void
+copy_record_routes (SipdBuilder *builder, SipdMessage *request)
+{
+  for (const sip_record_route_t *rr = sipd_message_get_sip (request)->sip_record_route; rr != NULL; rr = rr->r_next) {
+    g_autofree char *text = sipd_message_print_header (request, rr);
+    sipd_builder_add (builder, "Record-Route", "%s", text);
+  }
+}
+
+/* A response to a request of the dialog, or to the INVITE that makes it. */
+static GBytes *
+build_response (SipdCall *self, SipdMessage *request, guint status, const char *sdp)
+{
+  SipdBuilder *builder = sipd_builder_new_response (request, status, sip_status_phrase ((int) status),
+                                                    self->dialog->local_tag);
+
+  if (status > 100 && status < 300 && strcmp (sipd_message_get_method (request), "INVITE") == 0) {
+    copy_record_routes (builder, request);
+    sipd_builder_add (builder, "Contact", "%s", self->dialog->contact);
+    sipd_builder_add (builder, "Allow", ALLOW);
+  }
+  sipd_builder_add (builder, "User-Agent", "%s", self->user_agent);
+  return sipd_builder_finish (builder, "application/sdp", sdp);
+}
+
+static void
+respond (SipdCall *self, SipdFlow *flow, SipdMessage *request, guint status, const char *sdp)
+{
+  g_autoptr (GBytes) response = build_response (self, request, status, sdp);
+
+  sipd_stack_respond (self->stack, flow, request, response);
+}
+
+static void
+on_retransmit_2xx (gpointer user_data)
+{
+  SipdCall *self = user_data;
+  const SipdStackTimers *timers = sipd_stack_get_timers (self->stack);
+
+  if (self->retransmit_given_ms >= 64 * timers->t1_ms) {
+    stop_retransmitting_2xx (self);
+    send_bye (self);
+    set_state (self, SIPD_CALL_STATE_ENDED, "no ACK from the far end");
+    return;
+  }
+  sipd_flow_send (self->sent_2xx_flow, self->sent_2xx);
+  self->retransmit_given_ms += self->retransmit_interval_ms;
+  self->retransmit_interval_ms = MIN (self->retransmit_interval_ms * 2, timers->t2_ms);
+  kl_timer_start (self->retransmit_2xx_timer, self->retransmit_interval_ms);
+}
+
+static void
+send_2xx (SipdCall *self, SipdFlow *flow, SipdMessage *invite, const char *sdp)
+{
+  const SipdStackTimers *timers = sipd_stack_get_timers (self->stack);
+
+  stop_retransmitting_2xx (self);
+  self->sent_2xx = build_response (self, invite, 200, sdp);
+  self->sent_2xx_flow = sipd_flow_ref (flow);
+  self->sent_2xx_cseq = sipd_message_get_sip (invite)->sip_cseq->cs_seq;
+  sipd_stack_respond (self->stack, flow, invite, self->sent_2xx);
+  self->retransmit_interval_ms = timers->t1_ms;
+  self->retransmit_given_ms = 0;
+  kl_timer_start (self->retransmit_2xx_timer, self->retransmit_interval_ms);
+}
+
+/* The outgoing INVITE */
+
+static void
+on_invite_progress (SipdInviteOut *invite, guint status, const char *reason, const char *sdp, gpointer user_data)
+{
+  SipdCall *self = user_data;
+  g_autofree char *why = g_strdup_printf ("%u %s", status, reason);
+
+  if (status == 100) {
+    if (self->state == SIPD_CALL_STATE_DIALING)
+      set_state (self, SIPD_CALL_STATE_PROCEEDING, why);
+    return;
+  }
+  if (sdp != NULL) {
+    set_remote_sdp (self, sdp);
+    set_state (self, SIPD_CALL_STATE_EARLY, why);
+  } else if (self->state != SIPD_CALL_STATE_EARLY) {
+    set_state (self, SIPD_CALL_STATE_RINGING, why);
+  }
+}
+
+static void
+on_invite_rerouted (SipdInviteOut *invite, const char *reason, gpointer user_data)
+{
+  SipdCall *self = user_data;
+
+  set_state (self, SIPD_CALL_STATE_PROCEEDING, reason);
+}
+
+static void
+on_invite_answered (SipdInviteOut *invite, SipdDialog *dialog, const char *sdp, gpointer user_data)
+{
+  SipdCall *self = user_data;
+
+  self->dialog = dialog;
+  set_remote_sdp (self, sdp);
+  set_state (self, SIPD_CALL_STATE_ACTIVE, "200 OK");
+}
+
+static void
+on_invite_failed (SipdInviteOut *invite, guint status, const char *reason, gpointer user_data)
+{
+  set_state (user_data, SIPD_CALL_STATE_ENDED, reason);
+}
+
+static const SipdInviteOutCallbacks invite_callbacks = {
+  on_invite_progress, on_invite_rerouted, on_invite_answered, on_invite_failed,
+};
+
+/* Re-INVITE for hold and resume */
+
+static void
+on_reinvite_response (SipdStack *stack, SipdMessage *response, const char *failure, gpointer user_data)
+{
+  SipdCall *self = user_data;
+  guint status = response ? sipd_message_get_status (response) : 0;
+  g_autoptr (GError) error = NULL;
+
+  if (response != NULL && status < 200)
+    return;
+  if (status >= 200 && status < 300) {
+    g_autoptr (GBytes) body = sipd_message_get_body (response);
+    g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+    send_ack (self, self->reinvite_cseq); /* again for each retransmitted 2xx */
+    if (self->reinvite_sdp == NULL)
+      return;
+    sipd_dialog_update_target (self->dialog, response);
+    set_local_sdp (self, self->reinvite_sdp);
+    g_clear_pointer (&self->reinvite_sdp, g_free);
+    set_remote_sdp (self, sdp);
+    set_state (self, self->reinvite_goal, self->reinvite_goal == SIPD_CALL_STATE_HELD ? "on hold" : "resumed");
+    finish_reinvite (self, NULL);
+    return;
+  }
+  self->reinvite_tx = 0;
+  g_clear_pointer (&self->reinvite_sdp, g_free);
+  if (status == 481 || status == 408) {
+    g_autofree char *why = g_strdup_printf ("the far end lost the call (%u)", status);
+    set_state (self, SIPD_CALL_STATE_ENDED, why);
+    return;
+  }
+  if (response != NULL)
+    error = g_error_new (SIPD_ERROR, SIPD_ERROR_REFUSED, "%u %s", status, sipd_message_get_reason (response));
+  else
+    error = g_error_new (SIPD_ERROR, SIPD_ERROR_REFUSED, "%s", failure);
+  finish_reinvite (self, error);
+}
+
+static gboolean
+start_reinvite (SipdCall *self, const char *sdp, SipdCallState goal, GError **error)
+{
+  SipdCallState needed = goal == SIPD_CALL_STATE_HELD ? SIPD_CALL_STATE_ACTIVE : SIPD_CALL_STATE_HELD;
+
+  if (self->state != needed) {
+    g_set_error (error, SIPD_ERROR, SIPD_ERROR_WRONG_STATE, "the call is %s, not %s",
+                 sipd_call_state_to_string (self->state), sipd_call_state_to_string (needed));
+    return FALSE;
+  }
+  if (self->reinvite_sdp != NULL) {
+    g_set_error_literal (error, SIPD_ERROR, SIPD_ERROR_WRONG_STATE, "a re-INVITE is under way");
+    return FALSE;
+  }
+  if (!sipd_sdp_check (sdp, error))
+    return FALSE;
+  if (self->reinvite_tx != 0)
+    sipd_stack_cancel_request (self->stack, self->reinvite_tx);
+  self->reinvite_goal = goal;
+  self->reinvite_sdp = g_strdup (sdp);
+  self->reinvite_cseq = self->dialog->local_cseq + 1;
+  self->reinvite_tx = send_in_dialog (self, "INVITE", sdp, on_reinvite_response, self);
+  return TRUE;
+}
+
+/* What the far end sends */
+
+static void
+take_reinvite (SipdCall *self, SipdFlow *flow, SipdMessage *request)
+{
+  g_autoptr (GBytes) body = sipd_message_get_body (request);
+  g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+  if (!is_answered (self) || self->reinvite_sdp != NULL || self->sent_2xx != NULL) {
+    respond (self, flow, request, 491, NULL); /* §14.2: one offer at a time */
+    return;
+  }
+  if (*sdp != '\0' && !sipd_sdp_check (sdp, NULL)) {
+    respond (self, flow, request, 488, NULL);
+    return;
+  }
+  sipd_dialog_update_target (self->dialog, request);
+  set_remote_sdp (self, sdp);
+  send_2xx (self, flow, request, self->local_sdp);
+}
+
+static void
+take_ack (SipdCall *self, SipdMessage *ack)
+{
+  g_autoptr (GBytes) body = sipd_message_get_body (ack);
+
+  if (self->sent_2xx == NULL || sipd_message_get_sip (ack)->sip_cseq->cs_seq != self->sent_2xx_cseq)
+    return;
+  stop_retransmitting_2xx (self);
+  if (g_bytes_get_size (body) > 0) {
+    g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+    set_remote_sdp (self, sdp);
+  }
+}
+
+static void
+take_in_dialog (SipdCall *self, SipdFlow *flow, SipdMessage *request)
+{
+  const char *method = sipd_message_get_method (request);
+
+  if (!sipd_dialog_accept_cseq (self->dialog, request)) {
+    respond (self, flow, request, 500, NULL); /* §12.2.2: out of order */
+    return;
+  }
+  if (strcmp (method, "ACK") == 0) {
+    take_ack (self, request);
+  } else if (strcmp (method, "BYE") == 0) {
+    respond (self, flow, request, 200, NULL);
+    stop_retransmitting_2xx (self);
+    if (self->incoming && self->state == SIPD_CALL_STATE_RINGING)
+      respond (self, self->invite_flow, self->invite, 487, NULL);
+    set_state (self, SIPD_CALL_STATE_ENDED, "hung up by the far end");
+  } else if (strcmp (method, "INVITE") == 0) {
+    take_reinvite (self, flow, request);
+  } else if (strcmp (method, "OPTIONS") == 0 || strcmp (method, "INFO") == 0) {
+    respond (self, flow, request, 200, NULL);
+  } else {
+    respond (self, flow, request, 501, NULL);
+  }
+}
+
+static gboolean
+is_cancel_of_our_invite (SipdCall *self, SipdMessage *request)
+{
+  return self->incoming && strcmp (sipd_message_get_method (request), "CANCEL") == 0 &&
+         g_strcmp0 (sipd_message_get_call_id (request), self->call_id) == 0 &&
+         g_strcmp0 (sipd_message_get_branch (request), sipd_message_get_branch (self->invite)) == 0;
+}
+
+gboolean
+sipd_call_handle_request (SipdCall *self, SipdFlow *flow, SipdMessage *request)
+{
+  if (is_cancel_of_our_invite (self, request)) {
+    respond (self, flow, request, 200, NULL);
+    if (self->state == SIPD_CALL_STATE_RINGING) {
+      respond (self, self->invite_flow, self->invite, 487, NULL);
+      set_state (self, SIPD_CALL_STATE_ENDED, "cancelled by the caller");
+    }
+    return TRUE;
+  }
+  if (self->dialog == NULL || !sipd_dialog_matches_request (self->dialog, request))
+    return FALSE;
+  take_in_dialog (self, flow, request);
+  return TRUE;
+}
+
+/* D-Bus methods */
+
+static gboolean
+fail_invocation (GDBusMethodInvocation *invocation, GError *error)
+{
+  g_dbus_method_invocation_return_gerror (invocation, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+check_ringing_here (SipdCall *self, GError **error)
+{
+  if (self->incoming && self->state == SIPD_CALL_STATE_RINGING)
+    return TRUE;
+  g_set_error (error, SIPD_ERROR, SIPD_ERROR_WRONG_STATE, "not an incoming call that rings: it is %s %s",
+               self->incoming ? "incoming and" : "outgoing and", sipd_call_state_to_string (self->state));
+  return FALSE;
+}
+
+static gboolean
+on_handle_answer (KlSipCall1 *iface, GDBusMethodInvocation *invocation, const char *sdp, gpointer user_data)
+{
+  SipdCall *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!check_ringing_here (self, &error) || !sipd_sdp_check (sdp, &error))
+    return fail_invocation (invocation, error);
+  kl_timer_stop (self->ring_timer);
+  kl_timer_stop (self->ring_refresh_timer);
+  set_local_sdp (self, sdp);
+  send_2xx (self, self->invite_flow, self->invite, sdp);
+  set_state (self, SIPD_CALL_STATE_ACTIVE, "answered here");
+  kl_sip_call1_complete_answer (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_handle_reject (KlSipCall1 *iface, GDBusMethodInvocation *invocation, guint code, gpointer user_data)
+{
+  SipdCall *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+
+  if (!check_ringing_here (self, &error))
+    return fail_invocation (invocation, error);
+  if (code < 400 || code > 699) {
+    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                           "a rejection is a status from 400 to 699, not %u", code);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  respond (self, self->invite_flow, self->invite, code, NULL);
+  why = g_strdup_printf ("rejected here (%u)", code);
+  set_state (self, SIPD_CALL_STATE_ENDED, why);
+  kl_sip_call1_complete_reject (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+void
+sipd_call_end (SipdCall *self, const char *reason)
+{
+  switch (self->state) {
+  case SIPD_CALL_STATE_ENDED:
+    return;
+  case SIPD_CALL_STATE_ACTIVE:
+  case SIPD_CALL_STATE_HELD:
+    stop_retransmitting_2xx (self);
+    send_bye (self);
+    break;
+  case SIPD_CALL_STATE_DIALING:
+  case SIPD_CALL_STATE_PROCEEDING:
+  case SIPD_CALL_STATE_RINGING:
+  case SIPD_CALL_STATE_EARLY:
+    if (self->incoming)
+      respond (self, self->invite_flow, self->invite, 480, NULL);
+    else
+      sipd_invite_out_cancel (self->invite_out);
+    break;
+  }
+  set_state (self, SIPD_CALL_STATE_ENDED, reason);
+}
+
+static gboolean
+on_handle_hangup (KlSipCall1 *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  SipdCall *self = user_data;
+
+  if (self->state == SIPD_CALL_STATE_ENDED) {
+    g_dbus_method_invocation_return_error (invocation, SIPD_ERROR, SIPD_ERROR_WRONG_STATE,
+                                           "the call has ended: %s", kl_sip_call1_get_end_reason (iface));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (self->incoming && self->state == SIPD_CALL_STATE_RINGING) {
+    respond (self, self->invite_flow, self->invite, 486, NULL);
+    set_state (self, SIPD_CALL_STATE_ENDED, "rejected here (486)");
+  } else {
+    sipd_call_end (self, is_answered (self) ? "hung up here" : "cancelled here");
+  }
+  kl_sip_call1_complete_hangup (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_reinvite (SipdCall *self, GDBusMethodInvocation *invocation, const char *sdp, SipdCallState goal)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!start_reinvite (self, sdp, goal, &error))
+    return fail_invocation (invocation, error);
+  self->reinvite_invocation = invocation;
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_handle_hold (KlSipCall1 *iface, GDBusMethodInvocation *invocation, const char *sdp, gpointer user_data)
+{
+  return handle_reinvite (user_data, invocation, sdp, SIPD_CALL_STATE_HELD);
+}
+
+static gboolean
+on_handle_resume (KlSipCall1 *iface, GDBusMethodInvocation *invocation, const char *sdp, gpointer user_data)
+{
+  return handle_reinvite (user_data, invocation, sdp, SIPD_CALL_STATE_ACTIVE);
+}
+
+/* Incoming: ringing */
+
+static void
+on_ring_timeout (gpointer user_data)
+{
+  SipdCall *self = user_data;
+
+  respond (self, self->invite_flow, self->invite, 480, NULL);
+  set_state (self, SIPD_CALL_STATE_ENDED, "no answer");
+}
+
+static void
+on_ring_refresh (gpointer user_data)
+{
+  SipdCall *self = user_data;
+
+  respond (self, self->invite_flow, self->invite, 180, NULL);
+  kl_timer_start (self->ring_refresh_timer, RING_REFRESH_MS);
+}
+
+/* Lifetime */
+
+static SipdCall *
+call_new (const SipdCallParams *params, const SipdCallCallbacks *callbacks, gpointer user_data)
+{
+  SipdCall *self = g_new0 (SipdCall, 1);
+  KlClock *clock = sipd_stack_get_clock (params->stack);
+  const SipdLineSettings *settings = sipd_line_get_settings (params->line);
+
+  self->stack = params->stack;
+  self->line = params->line;
+  self->object_path = g_strdup (params->object_path);
+  self->user_agent = g_strdup (params->user_agent);
+  self->user = g_strdup (settings->user);
+  self->outbound = settings->outbound;
+  self->callbacks = *callbacks;
+  self->user_data = user_data;
+  self->ring_timer = kl_timer_new (clock, on_ring_timeout, self);
+  self->ring_refresh_timer = kl_timer_new (clock, on_ring_refresh, self);
+  self->retransmit_2xx_timer = kl_timer_new (clock, on_retransmit_2xx, self);
+  self->object = kl_object_skeleton_new (self->object_path);
+  self->iface = kl_sip_call1_skeleton_new ();
+  kl_sip_call1_set_line (self->iface, sipd_line_get_object_path (params->line));
+  kl_sip_call1_set_start_time (self->iface, g_get_real_time ());
+  kl_sip_call1_set_local_sdp (self->iface, "");
+  kl_sip_call1_set_remote_sdp (self->iface, "");
+  kl_sip_call1_set_end_reason (self->iface, "");
+  kl_sip_call1_set_remote_display_name (self->iface, "");
+  kl_object_skeleton_set_sip_call1 (self->object, self->iface);
+  g_signal_connect (self->iface, "handle-answer", G_CALLBACK (on_handle_answer), self);
+  g_signal_connect (self->iface, "handle-reject", G_CALLBACK (on_handle_reject), self);
+  g_signal_connect (self->iface, "handle-hangup", G_CALLBACK (on_handle_hangup), self);
+  g_signal_connect (self->iface, "handle-hold", G_CALLBACK (on_handle_hold), self);
+  g_signal_connect (self->iface, "handle-resume", G_CALLBACK (on_handle_resume), self);
+  return self;
+}
+
+SipdCall *
+sipd_call_new_outgoing (const SipdCallParams *params,
+                        const char *target,
+                        const char *sdp,
+                        const SipdCallCallbacks *callbacks,
+                        gpointer user_data)
+{
+  SipdCall *self = call_new (params, callbacks, user_data);
+  const SipdLineSettings *settings = sipd_line_get_settings (params->line);
+  SipdInviteOutParams invite = {
+    .target = target,
+    .sdp = sdp,
+    .user = settings->user,
+    .display_name = settings->display_name,
+    .auth_user = settings->auth_user,
+    .password = settings->password,
+    .outbound = settings->outbound,
+    .user_agent = params->user_agent,
+  };
+
+  self->state = SIPD_CALL_STATE_DIALING;
+  self->invite_out = sipd_invite_out_new (params->stack, params->line, &invite, &invite_callbacks, self);
+  self->call_id = g_strdup (sipd_invite_out_get_call_id (self->invite_out));
+  set_local_sdp (self, sdp);
+  kl_sip_call1_set_direction (self->iface, "outgoing");
+  kl_sip_call1_set_state (self->iface, "dialing");
+  kl_sip_call1_set_remote_uri (self->iface, target);
+  sipd_invite_out_start (self->invite_out);
+  return self;
+}
+
+SipdCall *
+sipd_call_new_incoming (const SipdCallParams *params,
+                        SipdFlow *flow,
+                        SipdMessage *invite,
+                        const SipdCallCallbacks *callbacks,
+                        gpointer user_data)
+{
+  SipdCall *self = call_new (params, callbacks, user_data);
+  const sip_from_t *from = sipd_message_get_sip (invite)->sip_from;
+  g_autofree char *tag = sipd_random_token (12);
+  g_autofree char *contact = sipd_stack_contact_uri (params->stack, flow, self->user, self->outbound);
+  g_autofree char *contact_header = g_strdup_printf ("<%s>", contact);
+  g_autofree char *remote_uri = sipd_message_print_uri (invite, from->a_url);
+  g_autoptr (GBytes) body = sipd_message_get_body (invite);
+  g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+  self->incoming = TRUE;
+  self->state = SIPD_CALL_STATE_RINGING;
+  self->call_id = g_strdup (sipd_message_get_call_id (invite));
+  self->invite_flow = sipd_flow_ref (flow);
+  self->invite = sipd_message_ref (invite);
+  self->dialog = sipd_dialog_new_uas (invite, tag, flow, contact_header);
+  kl_sip_call1_set_direction (self->iface, "incoming");
+  kl_sip_call1_set_state (self->iface, "ringing");
+  kl_sip_call1_set_remote_uri (self->iface, remote_uri);
+  kl_sip_call1_set_remote_display_name (self->iface, from->a_display ? from->a_display : "");
+  set_remote_sdp (self, sdp);
+  respond (self, flow, invite, 180, NULL);
+  kl_timer_start (self->ring_timer, (gint64) params->ring_timeout_s * 1000);
+  kl_timer_start (self->ring_refresh_timer, RING_REFRESH_MS);
+  g_message ("call %s: ringing, from %s", self->call_id, remote_uri);
+  return self;
+}
+
+void
+sipd_call_free (SipdCall *self)
+{
+  g_autoptr (GError) error = g_error_new_literal (SIPD_ERROR, SIPD_ERROR_REFUSED, "the call is gone");
+
+  finish_reinvite (self, error);
+  if (self->reinvite_tx != 0)
+    sipd_stack_cancel_request (self->stack, self->reinvite_tx);
+  stop_retransmitting_2xx (self);
+  g_clear_pointer (&self->invite_out, sipd_invite_out_free);
+  g_clear_pointer (&self->dialog, sipd_dialog_free);
+  g_clear_pointer (&self->invite_flow, sipd_flow_unref);
+  g_clear_pointer (&self->invite, sipd_message_unref);
+  kl_timer_free (self->ring_timer);
+  kl_timer_free (self->ring_refresh_timer);
+  kl_timer_free (self->retransmit_2xx_timer);
+  g_signal_handlers_disconnect_by_data (self->iface, self);
+  g_clear_object (&self->iface);
+  g_clear_object (&self->object);
+  g_free (self->object_path);
+  g_free (self->user_agent);
+  g_free (self->user);
+  g_free (self->call_id);
+  g_free (self->local_sdp);
+  g_free (self->reinvite_sdp);
+  g_free (self);
+}
+
+KlObjectSkeleton *
+sipd_call_get_object (SipdCall *self)
+{
+  return self->object;
+}
+
+const char *
+sipd_call_get_object_path (SipdCall *self)
+{
+  return self->object_path;
+}
+
+SipdCallState
+sipd_call_get_state (SipdCall *self)
+{
+  return self->state;
+}
+
+SipdLine *
+sipd_call_get_line (SipdCall *self)
+{
+  return self->line;
+}
+
+const char *
+sipd_call_get_call_id (SipdCall *self)
+{
+  return self->call_id;
+}
+
+gboolean
+sipd_call_is_quiet (SipdCall *self)
+{
+  return self->state == SIPD_CALL_STATE_ENDED && self->sent_2xx == NULL &&
+         (self->invite_out == NULL || sipd_invite_out_is_quiet (self->invite_out));
+}
+
+void
+sipd_call_line_changed (SipdCall *self)
+{
+  if (self->invite_out != NULL && self->state != SIPD_CALL_STATE_ENDED)
+    sipd_invite_out_line_changed (self->invite_out);
+}
