@@ -119,7 +119,9 @@ on_timeout (gpointer user_data)
     return;
   }
   if (flow_is_gone (tx->flow)) {
-    finish (tx, NULL, sipd_flow_get_failure (tx->flow));
+    reason = g_strdup_printf ("flow failed: %s", sipd_flow_get_failure (tx->flow) ? sipd_flow_get_failure (tx->flow)
+                                                                                 : "closed");
+    finish (tx, NULL, reason);
     return;
   }
   if (strcmp (tx->method, "REGISTER") == 0) {
@@ -247,6 +249,7 @@ sipd_client_tx_send (SipdClientTxTable *self,
 {
   ClientTx *tx = g_new0 (ClientTx, 1);
   gboolean invite = strcmp (method, "INVITE") == 0;
+  gboolean sent;
 
   tx->table = self;
   tx->id = ++self->next_id;
@@ -262,9 +265,12 @@ sipd_client_tx_send (SipdClientTxTable *self,
   tx->retransmit_timer = kl_timer_new (self->clock, on_retransmit, tx);
   tx->timeout_timer = kl_timer_new (self->clock, on_timeout, tx);
   tx->interval_ms = self->timers->t1_ms;
-  g_hash_table_insert (self->transactions, GUINT_TO_POINTER (tx->id), tx);
 
-  if (!sipd_flow_send (flow, request)) {
+  /* a send can fail the flow at once, and that fails the flow's transactions:
+   * this one joins them only after it went out */
+  sent = sipd_flow_send (flow, request);
+  g_hash_table_insert (self->transactions, GUINT_TO_POINTER (tx->id), tx);
+  if (!sent) {
     kl_timer_start (tx->timeout_timer, 0); /* reports the flow's failure from the main loop */
     return tx->id;
   }

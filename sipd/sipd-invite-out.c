@@ -425,6 +425,10 @@ send_invite (SipdInviteOut *self)
 
   drop_transaction (self);
   if (!sipd_line_get_request_path (self->line, self->avoid, &path)) {
+    if (!sipd_line_is_heading_for_a_flow (self->line)) {
+      fail (self, 0, self->unanswered ? self->unanswered : "the line has no flow to its servers");
+      return;
+    }
     self->state = INVITE_WAITING_FOR_PATH;
     if (!kl_timer_is_active (self->path_timer))
       kl_timer_start (self->path_timer, 64 * sipd_stack_get_timers (self->stack)->t1_ms);

@@ -562,6 +562,25 @@ sipd_line_server_failed (SipdLine *self, SipdFlow *flow, const char *reason)
 }
 
 gboolean
+sipd_line_is_heading_for_a_flow (SipdLine *self)
+{
+  switch (self->state) {
+  case SIPD_LINE_STATE_DISABLED:
+  case SIPD_LINE_STATE_BACKING_OFF:
+  case SIPD_LINE_STATE_REJECTED:
+    return FALSE;
+  case SIPD_LINE_STATE_REGISTERING:
+  case SIPD_LINE_STATE_REGISTERED:
+  case SIPD_LINE_STATE_MOVING:
+  case SIPD_LINE_STATE_FAILING_OVER:
+  case SIPD_LINE_STATE_ON_BACKUP:
+  case SIPD_LINE_STATE_FAILING_BACK:
+    return TRUE;
+  }
+  g_return_val_if_reached (FALSE);
+}
+
+gboolean
 sipd_line_was_registered (SipdLine *self)
 {
   return self->was_registered;

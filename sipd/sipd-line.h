@@ -45,6 +45,9 @@ gboolean sipd_line_get_request_path (SipdLine *self, SipdFlow *avoid, SipdLinePa
  * Timer B while the flow lives. The primary behind it fails over as the table
  * says; TRUE when the line moves. */
 gboolean sipd_line_server_failed (SipdLine *self, SipdFlow *flow, const char *reason);
+/* Whether the line is on its way to a flow: FALSE while it waits out a
+ * back-off or a retry timer, or is disabled. */
+gboolean sipd_line_is_heading_for_a_flow (SipdLine *self);
 /* Whether the line was registered since its settings last changed. */
 gboolean sipd_line_was_registered (SipdLine *self);
 

@@ -31,6 +31,7 @@ struct _TestServer {
   GPtrArray *connections;
   TestFault fault;
   guint register_reply;
+  guint invite_reply;
   gboolean outbound;
   GHashTable *requests; /* method → count */
 };
@@ -369,6 +370,21 @@ handle_subscribe (Peer *peer, SipdMessage *request)
     g_ptr_array_remove (world->subscriptions, subscription);
 }
 
+/* The far end of every call: 100, then 200 with SDP, or the chosen status. */
+static void
+handle_invite (Peer *peer, SipdMessage *request)
+{
+  g_autofree char *contact = g_strdup_printf ("Contact: <sip:callee@%s:%u>\r\n", peer->server->address, SIP_PORT);
+
+  respond (peer, request, 100, "Trying", NULL, NULL, NULL, NULL);
+  if (peer->server->invite_reply != 0) {
+    respond (peer, request, peer->server->invite_reply, "Fault", "callee", NULL, NULL, NULL);
+    return;
+  }
+  respond (peer, request, 200, "OK", "callee", contact, "application/sdp",
+           "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n");
+}
+
 static void
 count_request (TestServer *server, const char *method)
 {
@@ -391,6 +407,8 @@ handle_message (Peer *peer, const guint8 *data, gsize length)
     handle_register (peer, message);
   else if (g_str_equal (method, "SUBSCRIBE"))
     handle_subscribe (peer, message);
+  else if (g_str_equal (method, "INVITE"))
+    handle_invite (peer, message);
   else if (!g_str_equal (method, "ACK"))
     respond (peer, message, 200, "OK", "server", NULL, NULL, NULL);
 }
@@ -664,6 +682,12 @@ void
 test_server_set_outbound (TestServer *server, gboolean outbound)
 {
   server->outbound = outbound;
+}
+
+void
+test_server_set_invite_reply (TestServer *server, guint status)
+{
+  server->invite_reply = status;
 }
 
 guint

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Scripted SIP servers for the unit tests of the line: a registrar, presence
  * server and edge proxy in one, at loopback addresses of its own (port 5060,
- * TCP and UDP), answering REGISTER, SUBSCRIBE (with a NOTIFY), CRLF pings and
- * STUN. All servers share one table of bindings and one of subscriptions,
+ * TCP and UDP), answering REGISTER, SUBSCRIBE (with a NOTIFY), INVITE (as the
+ * far end of every call), CRLF pings and STUN. All servers share one table of bindings and one of subscriptions,
  * keyed by the registrar or notifier a request names, as if an edge proxy
  * passed it on: so a test asks where the line is registered and subscribed
  * the way the end-to-end tests ask Kamailio.
@@ -42,6 +42,8 @@ void test_server_recover (TestServer *server);
 void test_server_set_register_reply (TestServer *server, guint status);
 /* Whether this registrar supports outbound (RFC 5626): Require and Flow-Timer in its 2xx. */
 void test_server_set_outbound (TestServer *server, gboolean outbound);
+/* Every INVITE is answered 100 and then with status (0: 200 OK with SDP). */
+void test_server_set_invite_reply (TestServer *server, guint status);
 guint test_server_count_requests (TestServer *server, const char *method);
 
 /* Bindings of user at the registrar; through: the edge proxy each came
