@@ -16,7 +16,9 @@ KL_SERVER_PACKAGES=(
   kamailio kamailio-outbound-modules kamailio-tls-modules kamailio-presence-modules
   gnutls-bin python3 iproute2 dnsmasq-base
 )
-KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables "${KL_SERVER_PACKAGES[@]}")
+# baresip is the far-end phone of the call tests (with --no-install-recommends
+# only baresip-core, no GUI), sip-tester is sipp for the peers a phone cannot play
+KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables baresip sip-tester "${KL_SERVER_PACKAGES[@]}")
 
 kl_say() {
   printf '\n=== %s\n' "$*"

@@ -157,6 +157,17 @@ kl_test_kamailio_set_register_reply (KlTestKamailio *self, guint status)
   g_free (kamcmd (self, args));
 }
 
+/* Sends every request to a user 9… to URI, a far end that does not register
+ * (e.g. "sip:127.0.6.20:5070", a sipp UAS); NULL: answers them 404 again. */
+void
+kl_test_kamailio_set_uas (KlTestKamailio *self, const char *uri)
+{
+  const char *set[] = { "pv.shvSet", "uas", "str", uri, NULL };
+  const char *unset[] = { "pv.shvSet", "uas", "int", "0", NULL };
+
+  g_free (kamcmd (self, uri ? set : unset));
+}
+
 void
 kl_test_kamailio_stop (KlTestKamailio *self)
 {

@@ -41,5 +41,6 @@ void kl_test_kamailio_restart (KlTestKamailio *self);
 void kl_test_kamailio_pause (KlTestKamailio *self, gboolean paused);
 void kl_test_kamailio_black_hole (KlTestKamailio *self, gboolean on);
 void kl_test_kamailio_set_register_reply (KlTestKamailio *self, guint status);
+void kl_test_kamailio_set_uas (KlTestKamailio *self, const char *uri);
 
 G_END_DECLS

@@ -2,7 +2,10 @@
 #include "kl-test-process.h"
 
 #include <gio/gio.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define MAX_RUNNING 16
 static volatile int running[MAX_RUNNING];
@@ -74,4 +77,58 @@ kl_test_run (const char *const *argv, int *ret_status)
   if (ret_status != NULL)
     *ret_status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
   return out;
+}
+
+static void
+start_session (gpointer data)
+{
+  setsid ();
+}
+
+/* Starts a program that the test itself reaps, in its own session, stdin from
+ * /dev/null, stdout and stderr into LOG_FILE; returns its PID, remembered. */
+int
+kl_test_session_spawn (const char *const *argv, const char *log_file)
+{
+  g_autoptr (GError) error = NULL;
+  int log_fd = open (log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  GPid pid = 0;
+
+  g_assert_cmpint (log_fd, >=, 0);
+  g_spawn_async_with_fds (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, start_session, NULL, &pid, -1,
+                          log_fd, log_fd, &error);
+  close (log_fd);
+  g_assert_no_error (error);
+  kl_test_group_remember (pid);
+  return pid;
+}
+
+/* Its exit status once it has ended (a signal counts as -1), or -2 if it is
+ * still running after TIMEOUT_MS. */
+int
+kl_test_session_wait (int pid, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  int status;
+
+  while (waitpid (pid, &status, WNOHANG) == 0) {
+    if (g_get_monotonic_time () >= deadline)
+      return -2;
+    g_usleep (20 * 1000);
+  }
+  kl_test_group_kill (pid);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* SIGKILL to the session of *PID, unless it is 0, then sets it to 0; reaps
+ * it first, since a zombie still counts as a member of its group. */
+void
+kl_test_session_kill (int *pid)
+{
+  if (*pid == 0)
+    return;
+  kill (-*pid, SIGKILL);
+  waitpid (*pid, NULL, 0);
+  kl_test_group_kill (*pid);
+  *pid = 0;
 }

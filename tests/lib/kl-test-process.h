@@ -15,4 +15,8 @@ void kl_test_group_kill (int pid);
 
 char *kl_test_run (const char *const *argv, int *ret_status);
 
+int kl_test_session_spawn (const char *const *argv, const char *log_file);
+int kl_test_session_wait (int pid, guint timeout_ms);
+void kl_test_session_kill (int *pid);
+
 G_END_DECLS
