@@ -2,10 +2,13 @@
 /* libFuzzer target for everything sipd reads from the network: the bytes as a
  * UDP datagram through a real flow and stack (STUN, SIP parsing, transactions,
  * the answers to inbound requests), as a TCP/TLS byte stream through the framer,
- * and as NOTIFY bodies. Whatever arrives is answered or dropped; nothing crashes,
- * leaks or stalls. */
+ * as NOTIFY bodies, as the INVITE or the answer that makes a dialog, and as an
+ * SDP from the far end. Whatever arrives is answered or dropped; nothing
+ * crashes, leaks or stalls. */
 #include <string.h>
 
+#include "sipd-call-input.h"
+#include "sipd-dialog.h"
 #include "sipd-event-body.h"
 #include "sipd-framer.h"
 #include "sipd-inbound.h"
@@ -82,6 +85,38 @@ drain_sink (void)
     g_socket_receive (sink, buffer, sizeof buffer, NULL, NULL);
 }
 
+static const char our_invite[] = "INVITE sip:1002@keepline.test SIP/2.0\r\n"
+                                 "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKfuzz\r\n"
+                                 "From: <sip:1001@keepline.test>;tag=ours\r\n"
+                                 "To: <sip:1002@keepline.test>\r\n"
+                                 "Call-ID: fuzz\r\n"
+                                 "CSeq: 1 INVITE\r\n"
+                                 "Content-Length: 0\r\n\r\n";
+
+/* A dialog made from what the far end sent, and the BYE sent in it. */
+static void
+fuzz_dialog (const guint8 *data, size_t size)
+{
+  g_autoptr (SipdMessage) message = sipd_message_parse (data, size, NULL);
+  g_autoptr (SipdMessage) invite = NULL;
+  g_autoptr (SipdDialog) dialog = NULL;
+  SipdBuilder *builder;
+
+  if (message == NULL)
+    return;
+  if (sipd_message_is_request (message)) {
+    dialog = sipd_dialog_new_uas (message, "tag", flow, "<sip:1001@127.0.0.1>");
+  } else if (sipd_message_get_sip (message)->sip_to->a_tag != NULL) {
+    invite = sipd_message_parse ((const guint8 *) our_invite, sizeof our_invite - 1, NULL);
+    dialog = sipd_dialog_new_uac (invite, message, flow, "<sip:1001@127.0.0.1>");
+  }
+  if (dialog == NULL)
+    return;
+  (void) sipd_dialog_accept_cseq (dialog, message);
+  builder = sipd_dialog_build_request (dialog, "BYE", 0);
+  g_bytes_unref (sipd_builder_finish (builder, NULL, NULL));
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
@@ -118,6 +153,11 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     (void) sipd_mwi_parse ((const char *) data, size, &summary, &reason1);
     (void) sipd_blf_parse ((const char *) data, size, &reason2);
     mapped = sipd_stun_parse_binding_response (data, size, &id, &error);
+  }
+  fuzz_dialog (data, size);
+  {
+    g_autofree char *sdp = g_strndup ((const char *) data, size);
+    (void) sipd_sdp_check (sdp, NULL);
   }
 
   /* let server transactions and ringing calls expire, so state stays bounded */
