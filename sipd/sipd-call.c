@@ -6,6 +6,7 @@
 #include <sofia-sip/sip_status.h>
 #include <string.h>
 
+#include "sipd-2xx-sender.h"
 #include "sipd-call-input.h"
 #include "sipd-dialog.h"
 #include "sipd-error.h"
@@ -39,13 +40,10 @@ struct _SipdCall {
   KlTimer *ring_timer;
   KlTimer *ring_refresh_timer;
 
-  /* a 2xx we sent, retransmitted until its ACK (§13.3.1.4) */
-  GBytes *sent_2xx;
-  SipdFlow *sent_2xx_flow;
-  guint32 sent_2xx_cseq;
-  KlTimer *retransmit_2xx_timer;
-  gint64 retransmit_interval_ms;
-  gint64 retransmit_given_ms;
+  Sipd2xxSender *ok_sender; /* our 2xx to an INVITE, until its ACK */
+
+  guint bye_tx;
+  gboolean bye_retried;
 
   /* a re-INVITE of ours */
   guint reinvite_tx;
@@ -62,14 +60,6 @@ sipd_call_state_to_string (SipdCallState state)
 
   g_return_val_if_fail (state < G_N_ELEMENTS (names), "?");
   return names[state];
-}
-
-static void
-stop_retransmitting_2xx (SipdCall *self)
-{
-  kl_timer_stop (self->retransmit_2xx_timer);
-  g_clear_pointer (&self->sent_2xx, g_bytes_unref);
-  g_clear_pointer (&self->sent_2xx_flow, sipd_flow_unref);
 }
 
 static void
@@ -130,11 +120,6 @@ is_answered (SipdCall *self)
 
 /* Requests within the dialog */
 
-static void
-on_answer_ignored (SipdStack *stack, SipdMessage *response, const char *failure, gpointer user_data)
-{
-}
-
 static char *
 new_branch (void)
 {
@@ -174,10 +159,26 @@ send_ack (SipdCall *self, guint32 cseq)
   sipd_flow_send (flow, ack);
 }
 
+static void send_bye (SipdCall *self);
+
+/* RFC 5626 §11.6: a 430 says the edge proxy lost our flow: fail it, and the
+ * BYE goes once more over a new flow to the same first hop. */
+static void
+on_bye_answered (SipdStack *stack, SipdMessage *response, const char *failure, gpointer user_data)
+{
+  SipdCall *self = user_data;
+
+  if (response == NULL || sipd_message_get_status (response) != 430 || self->bye_retried)
+    return;
+  self->bye_retried = TRUE;
+  sipd_flow_fail (self->dialog->flow, "430 Flow Failed");
+  send_bye (self);
+}
+
 static void
 send_bye (SipdCall *self)
 {
-  send_in_dialog (self, "BYE", NULL, on_answer_ignored, NULL);
+  self->bye_tx = send_in_dialog (self, "BYE", NULL, on_bye_answered, self);
 }
 
 /* Answers */
@@ -216,36 +217,20 @@ respond (SipdCall *self, SipdFlow *flow, SipdMessage *request, guint status, con
 }
 
 static void
-on_retransmit_2xx (gpointer user_data)
+on_no_ack (gpointer user_data)
 {
   SipdCall *self = user_data;
-  const SipdStackTimers *timers = sipd_stack_get_timers (self->stack);
 
-  if (self->retransmit_given_ms >= 64 * timers->t1_ms) {
-    stop_retransmitting_2xx (self);
-    send_bye (self);
-    set_state (self, SIPD_CALL_STATE_ENDED, "no ACK from the far end");
-    return;
-  }
-  sipd_flow_send (self->sent_2xx_flow, self->sent_2xx);
-  self->retransmit_given_ms += self->retransmit_interval_ms;
-  self->retransmit_interval_ms = MIN (self->retransmit_interval_ms * 2, timers->t2_ms);
-  kl_timer_start (self->retransmit_2xx_timer, self->retransmit_interval_ms);
+  send_bye (self);
+  set_state (self, SIPD_CALL_STATE_ENDED, "no ACK from the far end");
 }
 
 static void
 send_2xx (SipdCall *self, SipdFlow *flow, SipdMessage *invite, const char *sdp)
 {
-  const SipdStackTimers *timers = sipd_stack_get_timers (self->stack);
+  g_autoptr (GBytes) response = build_response (self, invite, 200, sdp);
 
-  stop_retransmitting_2xx (self);
-  self->sent_2xx = build_response (self, invite, 200, sdp);
-  self->sent_2xx_flow = sipd_flow_ref (flow);
-  self->sent_2xx_cseq = sipd_message_get_sip (invite)->sip_cseq->cs_seq;
-  sipd_stack_respond (self->stack, flow, invite, self->sent_2xx);
-  self->retransmit_interval_ms = timers->t1_ms;
-  self->retransmit_given_ms = 0;
-  kl_timer_start (self->retransmit_2xx_timer, self->retransmit_interval_ms);
+  sipd_2xx_sender_send (self->ok_sender, flow, invite, response);
 }
 
 /* The outgoing INVITE */
@@ -370,7 +355,7 @@ take_reinvite (SipdCall *self, SipdFlow *flow, SipdMessage *request)
   g_autoptr (GBytes) body = sipd_message_get_body (request);
   g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 
-  if (!is_answered (self) || self->reinvite_sdp != NULL || self->sent_2xx != NULL) {
+  if (!is_answered (self) || self->reinvite_sdp != NULL || sipd_2xx_sender_is_sending (self->ok_sender)) {
     respond (self, flow, request, 491, NULL); /* §14.2: one offer at a time */
     return;
   }
@@ -388,9 +373,8 @@ take_ack (SipdCall *self, SipdMessage *ack)
 {
   g_autoptr (GBytes) body = sipd_message_get_body (ack);
 
-  if (self->sent_2xx == NULL || sipd_message_get_sip (ack)->sip_cseq->cs_seq != self->sent_2xx_cseq)
+  if (!sipd_2xx_sender_take_ack (self->ok_sender, ack))
     return;
-  stop_retransmitting_2xx (self);
   if (g_bytes_get_size (body) > 0) {
     g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
     set_remote_sdp (self, sdp);
@@ -410,7 +394,7 @@ take_in_dialog (SipdCall *self, SipdFlow *flow, SipdMessage *request)
     take_ack (self, request);
   } else if (strcmp (method, "BYE") == 0) {
     respond (self, flow, request, 200, NULL);
-    stop_retransmitting_2xx (self);
+    sipd_2xx_sender_stop (self->ok_sender);
     if (self->incoming && self->state == SIPD_CALL_STATE_RINGING)
       respond (self, self->invite_flow, self->invite, 487, NULL);
     set_state (self, SIPD_CALL_STATE_ENDED, "hung up by the far end");
@@ -513,7 +497,7 @@ sipd_call_end (SipdCall *self, const char *reason)
     return;
   case SIPD_CALL_STATE_ACTIVE:
   case SIPD_CALL_STATE_HELD:
-    stop_retransmitting_2xx (self);
+    sipd_2xx_sender_stop (self->ok_sender);
     send_bye (self);
     break;
   case SIPD_CALL_STATE_DIALING:
@@ -611,7 +595,7 @@ call_new (const SipdCallParams *params, const SipdCallCallbacks *callbacks, gpoi
   self->user_data = user_data;
   self->ring_timer = kl_timer_new (clock, on_ring_timeout, self);
   self->ring_refresh_timer = kl_timer_new (clock, on_ring_refresh, self);
-  self->retransmit_2xx_timer = kl_timer_new (clock, on_retransmit_2xx, self);
+  self->ok_sender = sipd_2xx_sender_new (params->stack, on_no_ack, self);
   self->object = kl_object_skeleton_new (self->object_path);
   self->iface = kl_sip_call1_skeleton_new ();
   kl_sip_call1_set_line (self->iface, sipd_line_get_object_path (params->line));
@@ -702,14 +686,16 @@ sipd_call_free (SipdCall *self)
   finish_reinvite (self, error);
   if (self->reinvite_tx != 0)
     sipd_stack_cancel_request (self->stack, self->reinvite_tx);
-  stop_retransmitting_2xx (self);
+  if (self->bye_tx != 0)
+    sipd_stack_cancel_request (self->stack, self->bye_tx);
+  sipd_2xx_sender_stop (self->ok_sender);
   g_clear_pointer (&self->invite_out, sipd_invite_out_free);
   g_clear_pointer (&self->dialog, sipd_dialog_free);
   g_clear_pointer (&self->invite_flow, sipd_flow_unref);
   g_clear_pointer (&self->invite, sipd_message_unref);
   kl_timer_free (self->ring_timer);
   kl_timer_free (self->ring_refresh_timer);
-  kl_timer_free (self->retransmit_2xx_timer);
+  sipd_2xx_sender_free (self->ok_sender);
   g_signal_handlers_disconnect_by_data (self->iface, self);
   g_clear_object (&self->iface);
   g_clear_object (&self->object);
@@ -755,7 +741,7 @@ sipd_call_get_call_id (SipdCall *self)
 gboolean
 sipd_call_is_quiet (SipdCall *self)
 {
-  return self->state == SIPD_CALL_STATE_ENDED && self->sent_2xx == NULL &&
+  return self->state == SIPD_CALL_STATE_ENDED && !sipd_2xx_sender_is_sending (self->ok_sender) &&
          (self->invite_out == NULL || sipd_invite_out_is_quiet (self->invite_out));
 }
 

@@ -382,6 +382,14 @@ take_final (SipdInviteOut *self, SipdMessage *response)
   }
   if (status >= 300 && status < 400 && follow_redirect (self, response))
     return;
+  if (status == 430) {
+    /* RFC 5626 §11.6: the edge proxy lost our flow; so do we, and go again */
+    g_autofree char *why = g_strdup_printf ("430 Flow Failed from %s", sipd_flow_get_server_name (self->flow));
+    g_autofree char *failure = g_strdup_printf ("flow failed: %s", why);
+    sipd_flow_fail (self->flow, why);
+    unanswered (self, failure, UNANSWERED_FLOW_FAILED);
+    return;
+  }
   if (status == 503 || status == 408) {
     g_autofree char *why = g_strdup_printf ("%u %s from %s", status, reason, sipd_flow_get_server_name (self->flow));
     if (sipd_line_server_failed (self->line, self->flow, why)) {
