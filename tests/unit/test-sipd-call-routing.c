@@ -229,7 +229,7 @@ int
 main (int argc, char **argv)
 {
   static const TestFault faults[] = { TEST_FAULT_RESET, TEST_FAULT_FIN, TEST_FAULT_HUNG };
-  static Case cases[KL_TEST_N_ROWS * G_N_ELEMENTS (faults) + 8];
+  static Case cases[KL_TEST_N_ROWS * (1 + G_N_ELEMENTS (faults)) + 3];
   guint n = 0;
 
   g_test_init (&argc, &argv, NULL);
