@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sipd-2xx-sender.h"
+#include "sipd-call-iface.h"
 #include "sipd-call-input.h"
 #include "sipd-dialog.h"
 #include "sipd-error.h"
@@ -50,7 +51,8 @@ struct _SipdCall {
   guint32 reinvite_cseq;
   SipdCallState reinvite_goal;
   char *reinvite_sdp;
-  GDBusMethodInvocation *reinvite_invocation;
+  SipdCallDoneFunc reinvite_done;
+  gpointer reinvite_data;
 };
 
 const char *
@@ -65,13 +67,12 @@ sipd_call_state_to_string (SipdCallState state)
 static void
 finish_reinvite (SipdCall *self, GError *error)
 {
-  if (self->reinvite_invocation == NULL)
+  SipdCallDoneFunc done = self->reinvite_done;
+
+  if (done == NULL)
     return;
-  if (error != NULL)
-    g_dbus_method_invocation_return_gerror (self->reinvite_invocation, error);
-  else
-    g_dbus_method_invocation_return_value (self->reinvite_invocation, NULL);
-  self->reinvite_invocation = NULL;
+  self->reinvite_done = NULL;
+  done (self, error, self->reinvite_data);
 }
 
 /* Every change of the call's state goes through here. */
@@ -432,14 +433,7 @@ sipd_call_handle_request (SipdCall *self, SipdFlow *flow, SipdMessage *request)
   return TRUE;
 }
 
-/* D-Bus methods */
-
-static gboolean
-fail_invocation (GDBusMethodInvocation *invocation, GError *error)
-{
-  g_dbus_method_invocation_return_gerror (invocation, error);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
+/* What the phone's user does */
 
 static gboolean
 check_ringing_here (SipdCall *self, GError **error)
@@ -451,42 +445,35 @@ check_ringing_here (SipdCall *self, GError **error)
   return FALSE;
 }
 
-static gboolean
-on_handle_answer (KlSipCall1 *iface, GDBusMethodInvocation *invocation, const char *sdp, gpointer user_data)
+gboolean
+sipd_call_answer (SipdCall *self, const char *sdp, GError **error)
 {
-  SipdCall *self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!check_ringing_here (self, &error) || !sipd_sdp_check (sdp, &error))
-    return fail_invocation (invocation, error);
+  if (!check_ringing_here (self, error) || !sipd_sdp_check (sdp, error))
+    return FALSE;
   kl_timer_stop (self->ring_timer);
   kl_timer_stop (self->ring_refresh_timer);
   set_local_sdp (self, sdp);
   send_2xx (self, self->invite_flow, self->invite, sdp);
   set_state (self, SIPD_CALL_STATE_ACTIVE, "answered here");
-  kl_sip_call1_complete_answer (iface, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return TRUE;
 }
 
-static gboolean
-on_handle_reject (KlSipCall1 *iface, GDBusMethodInvocation *invocation, guint code, gpointer user_data)
+gboolean
+sipd_call_reject (SipdCall *self, guint code, GError **error)
 {
-  SipdCall *self = user_data;
-  g_autoptr (GError) error = NULL;
   g_autofree char *why = NULL;
 
-  if (!check_ringing_here (self, &error))
-    return fail_invocation (invocation, error);
+  if (!check_ringing_here (self, error))
+    return FALSE;
   if (code < 400 || code > 699) {
-    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                           "a rejection is a status from 400 to 699, not %u", code);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "a rejection is a status from 400 to 699, not %u",
+                 code);
+    return FALSE;
   }
   respond (self, self->invite_flow, self->invite, code, NULL);
   why = g_strdup_printf ("rejected here (%u)", code);
   set_state (self, SIPD_CALL_STATE_ENDED, why);
-  kl_sip_call1_complete_reject (iface, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return TRUE;
 }
 
 void
@@ -513,15 +500,13 @@ sipd_call_end (SipdCall *self, const char *reason)
   set_state (self, SIPD_CALL_STATE_ENDED, reason);
 }
 
-static gboolean
-on_handle_hangup (KlSipCall1 *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+gboolean
+sipd_call_hangup (SipdCall *self, GError **error)
 {
-  SipdCall *self = user_data;
-
   if (self->state == SIPD_CALL_STATE_ENDED) {
-    g_dbus_method_invocation_return_error (invocation, SIPD_ERROR, SIPD_ERROR_WRONG_STATE,
-                                           "the call has ended: %s", kl_sip_call1_get_end_reason (iface));
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    g_set_error (error, SIPD_ERROR, SIPD_ERROR_WRONG_STATE, "the call has ended: %s",
+                 kl_sip_call1_get_end_reason (self->iface));
+    return FALSE;
   }
   if (self->incoming && self->state == SIPD_CALL_STATE_RINGING) {
     respond (self, self->invite_flow, self->invite, 486, NULL);
@@ -529,31 +514,27 @@ on_handle_hangup (KlSipCall1 *iface, GDBusMethodInvocation *invocation, gpointer
   } else {
     sipd_call_end (self, is_answered (self) ? "hung up here" : "cancelled here");
   }
-  kl_sip_call1_complete_hangup (iface, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return TRUE;
 }
 
-static gboolean
-handle_reinvite (SipdCall *self, GDBusMethodInvocation *invocation, const char *sdp, SipdCallState goal)
+gboolean
+sipd_call_hold (SipdCall *self, const char *sdp, SipdCallDoneFunc done, gpointer user_data, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-
-  if (!start_reinvite (self, sdp, goal, &error))
-    return fail_invocation (invocation, error);
-  self->reinvite_invocation = invocation;
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (!start_reinvite (self, sdp, SIPD_CALL_STATE_HELD, error))
+    return FALSE;
+  self->reinvite_done = done;
+  self->reinvite_data = user_data;
+  return TRUE;
 }
 
-static gboolean
-on_handle_hold (KlSipCall1 *iface, GDBusMethodInvocation *invocation, const char *sdp, gpointer user_data)
+gboolean
+sipd_call_resume (SipdCall *self, const char *sdp, SipdCallDoneFunc done, gpointer user_data, GError **error)
 {
-  return handle_reinvite (user_data, invocation, sdp, SIPD_CALL_STATE_HELD);
-}
-
-static gboolean
-on_handle_resume (KlSipCall1 *iface, GDBusMethodInvocation *invocation, const char *sdp, gpointer user_data)
-{
-  return handle_reinvite (user_data, invocation, sdp, SIPD_CALL_STATE_ACTIVE);
+  if (!start_reinvite (self, sdp, SIPD_CALL_STATE_ACTIVE, error))
+    return FALSE;
+  self->reinvite_done = done;
+  self->reinvite_data = user_data;
+  return TRUE;
 }
 
 /* Incoming: ringing */
@@ -605,11 +586,7 @@ call_new (const SipdCallParams *params, const SipdCallCallbacks *callbacks, gpoi
   kl_sip_call1_set_end_reason (self->iface, "");
   kl_sip_call1_set_remote_display_name (self->iface, "");
   kl_object_skeleton_set_sip_call1 (self->object, self->iface);
-  g_signal_connect (self->iface, "handle-answer", G_CALLBACK (on_handle_answer), self);
-  g_signal_connect (self->iface, "handle-reject", G_CALLBACK (on_handle_reject), self);
-  g_signal_connect (self->iface, "handle-hangup", G_CALLBACK (on_handle_hangup), self);
-  g_signal_connect (self->iface, "handle-hold", G_CALLBACK (on_handle_hold), self);
-  g_signal_connect (self->iface, "handle-resume", G_CALLBACK (on_handle_resume), self);
+  sipd_call_iface_connect (self->iface, self);
   return self;
 }
 
@@ -712,6 +689,12 @@ KlObjectSkeleton *
 sipd_call_get_object (SipdCall *self)
 {
   return self->object;
+}
+
+KlSipCall1 *
+sipd_call_get_iface (SipdCall *self)
+{
+  return self->iface;
 }
 
 const char *

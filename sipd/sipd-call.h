@@ -68,6 +68,18 @@ gboolean sipd_call_is_quiet (SipdCall *self);
 gboolean sipd_call_handle_request (SipdCall *self, SipdFlow *flow, SipdMessage *request);
 /* A line changed: an outgoing INVITE that waits for a path may go now. */
 void sipd_call_line_changed (SipdCall *self);
+/* What the D-Bus methods of the same names do; FALSE with the reason, and
+ * nothing changed, when the call is not in a state for it. */
+gboolean sipd_call_answer (SipdCall *self, const char *sdp, GError **error);
+gboolean sipd_call_reject (SipdCall *self, guint code, GError **error);
+gboolean sipd_call_hangup (SipdCall *self, GError **error);
+/* Hold and Resume: a re-INVITE; done is called once with its outcome (NULL
+ * error: the far end accepted). */
+typedef void (*SipdCallDoneFunc) (SipdCall *call, const GError *error, gpointer user_data);
+gboolean sipd_call_hold (SipdCall *self, const char *sdp, SipdCallDoneFunc done, gpointer user_data, GError **error);
+gboolean sipd_call_resume (SipdCall *self, const char *sdp, SipdCallDoneFunc done, gpointer user_data, GError **error);
+KlSipCall1 *sipd_call_get_iface (SipdCall *self);
+
 /* sipd stops or the line is gone: BYE, CANCEL or 480 as the state needs. */
 void sipd_call_end (SipdCall *self, const char *reason);
 

@@ -262,6 +262,17 @@ sipd_calls_end_all (SipdCalls *self, const char *reason)
     sipd_call_end (((Entry *) g_ptr_array_index (self->entries, i))->call, reason);
 }
 
+SipdCall *
+sipd_calls_find (SipdCalls *self, const char *object_path)
+{
+  for (guint i = 0; i < self->entries->len; i++) {
+    Entry *entry = g_ptr_array_index (self->entries, i);
+    if (g_strcmp0 (sipd_call_get_object_path (entry->call), object_path) == 0)
+      return entry->call;
+  }
+  return NULL;
+}
+
 guint
 sipd_calls_count (SipdCalls *self)
 {

@@ -31,6 +31,7 @@ const char *sipd_calls_ring (SipdCalls *self, SipdLine *line, SipdFlow *flow, Si
 /* TRUE when the request belonged to a call, which answered it. */
 gboolean sipd_calls_handle_request (SipdCalls *self, SipdFlow *flow, SipdMessage *request);
 void sipd_calls_line_changed (SipdCalls *self, guint line);
+SipdCall *sipd_calls_find (SipdCalls *self, const char *object_path);
 /* Ends every call, as before sipd stops or its stack is made again. */
 void sipd_calls_end_all (SipdCalls *self, const char *reason);
 guint sipd_calls_count (SipdCalls *self);

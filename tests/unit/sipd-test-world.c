@@ -34,6 +34,8 @@ struct _TestServer {
   guint invite_reply;
   gboolean outbound;
   GHashTable *requests; /* method → count */
+  TestResponseFunc response_func;
+  gpointer response_data;
 };
 
 typedef struct {
@@ -399,8 +401,10 @@ handle_message (Peer *peer, const guint8 *data, gsize length)
   g_autoptr (SipdMessage) message = sipd_message_parse (data, length, NULL);
   const char *method;
 
+  if (message != NULL && !sipd_message_is_request (message) && peer->server->response_func != NULL)
+    peer->server->response_func (message, peer->server->response_data);
   if (message == NULL || !sipd_message_is_request (message))
-    return; /* the phone's answers to NOTIFY */
+    return; /* the phone's answers to NOTIFY, and to what a test sent */
   method = sipd_message_get_method (message);
   count_request (peer->server, method);
   if (g_str_equal (method, "REGISTER"))
@@ -682,6 +686,31 @@ void
 test_server_set_outbound (TestServer *server, gboolean outbound)
 {
   server->outbound = outbound;
+}
+
+void
+test_server_set_response_hook (TestServer *server, TestResponseFunc func, gpointer user_data)
+{
+  server->response_func = func;
+  server->response_data = user_data;
+}
+
+gboolean
+test_server_send_to_phone (TestServer *server, const char *user, GBytes *message)
+{
+  GPtrArray *bindings = server->world->bindings;
+
+  for (guint i = 0; i < bindings->len; i++) {
+    Binding *binding = g_ptr_array_index (bindings, i);
+    Peer peer = { server, (Connection *) binding->connection, NULL };
+
+    if (!g_str_equal (binding->user, user) || binding->connection == NULL ||
+        ((Connection *) binding->connection)->server != server)
+      continue;
+    peer_send (&peer, message);
+    return TRUE;
+  }
+  return FALSE;
 }
 
 void

@@ -17,6 +17,7 @@
 
 #include "kl-clock.h"
 #include "kl-transport.h"
+#include "sipd-message.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,12 @@ void test_server_recover (TestServer *server);
 void test_server_set_register_reply (TestServer *server, guint status);
 /* Whether this registrar supports outbound (RFC 5626): Require and Flow-Timer in its 2xx. */
 void test_server_set_outbound (TestServer *server, gboolean outbound);
+/* What the phone answers to requests a test sends it. */
+typedef void (*TestResponseFunc) (SipdMessage *response, gpointer user_data);
+void test_server_set_response_hook (TestServer *server, TestResponseFunc func, gpointer user_data);
+/* Sends a request to the phone over the TCP connection that user's binding
+ * came over directly (no edge proxy); FALSE when there is none. */
+gboolean test_server_send_to_phone (TestServer *server, const char *user, GBytes *message);
 /* Every INVITE is answered 100 and then with status (0: 200 OK with SDP). */
 void test_server_set_invite_reply (TestServer *server, guint status);
 guint test_server_count_requests (TestServer *server, const char *method);
