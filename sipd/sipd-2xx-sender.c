@@ -12,7 +12,7 @@ struct _Sipd2xxSender {
   guint32 cseq;
   KlTimer *timer;
   gint64 interval_ms;
-  gint64 waited_ms;
+  gint64 give_up_ms; /* 64·T1 after the first send */
 };
 
 void
@@ -28,16 +28,16 @@ on_due (gpointer user_data)
 {
   Sipd2xxSender *self = user_data;
   const SipdStackTimers *timers = sipd_stack_get_timers (self->stack);
+  gint64 left_ms = self->give_up_ms - kl_clock_now_ms (sipd_stack_get_clock (self->stack));
 
-  if (self->waited_ms >= 64 * timers->t1_ms) {
+  if (left_ms <= 0) {
     sipd_2xx_sender_stop (self);
     self->give_up (self->user_data);
     return;
   }
   sipd_flow_send (self->flow, self->response);
-  self->waited_ms += self->interval_ms;
   self->interval_ms = MIN (self->interval_ms * 2, timers->t2_ms);
-  kl_timer_start (self->timer, self->interval_ms);
+  kl_timer_start (self->timer, MIN (self->interval_ms, left_ms));
 }
 
 void
@@ -49,7 +49,7 @@ sipd_2xx_sender_send (Sipd2xxSender *self, SipdFlow *flow, SipdMessage *invite, 
   self->cseq = sipd_message_get_sip (invite)->sip_cseq->cs_seq;
   sipd_stack_respond (self->stack, flow, invite, response);
   self->interval_ms = sipd_stack_get_timers (self->stack)->t1_ms;
-  self->waited_ms = 0;
+  self->give_up_ms = kl_clock_now_ms (sipd_stack_get_clock (self->stack)) + 64 * self->interval_ms;
   kl_timer_start (self->timer, self->interval_ms);
 }
 

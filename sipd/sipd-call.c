@@ -636,7 +636,13 @@ sipd_call_new_incoming (const SipdCallParams *params,
   g_autofree char *remote_uri = sipd_message_print_uri (invite, from->a_url);
   g_autoptr (GBytes) body = sipd_message_get_body (invite);
   g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autofree char *display_name = g_strdup (from->a_display ? from->a_display : "");
+  gsize length = strlen (display_name);
 
+  if (length >= 2 && display_name[0] == '"' && display_name[length - 1] == '"') {
+    memmove (display_name, display_name + 1, length - 2);
+    display_name[length - 2] = '\0';
+  }
   self->incoming = TRUE;
   self->state = SIPD_CALL_STATE_RINGING;
   self->call_id = g_strdup (sipd_message_get_call_id (invite));
@@ -646,7 +652,7 @@ sipd_call_new_incoming (const SipdCallParams *params,
   kl_sip_call1_set_direction (self->iface, "incoming");
   kl_sip_call1_set_state (self->iface, "ringing");
   kl_sip_call1_set_remote_uri (self->iface, remote_uri);
-  kl_sip_call1_set_remote_display_name (self->iface, from->a_display ? from->a_display : "");
+  kl_sip_call1_set_remote_display_name (self->iface, display_name);
   set_remote_sdp (self, sdp);
   respond (self, flow, invite, 180, NULL);
   kl_timer_start (self->ring_timer, (gint64) params->ring_timeout_s * 1000);
