@@ -10,9 +10,9 @@
  * beside test-sipd-line's on 127.0.100.x. */
 #include <string.h>
 
-#include "kl-config.h"
 #include "kl-test-failover.h"
 #include "sipd-calls.h"
+#include "sipd-test-phone.h"
 #include "sipd-test-world.h"
 
 #define PRIMARY "127.0.101.2"
@@ -37,9 +37,7 @@ typedef struct {
   KlClock *clock;
   TestWorld *world;
   TestServer *servers[4];
-  KlConfig *config;
-  SipdStack *stack;
-  SipdLineContext context;
+  TestPhone phone;
   SipdLine *line;
   GDBusObjectManagerServer *object_manager;
   KlSipManager1 *manager;
@@ -66,11 +64,8 @@ line_registered (gpointer data)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   GString *text = g_string_new ("sip local port: 0\n");
-  g_autoptr (GError) error = NULL;
   const char *addresses[] = { PRIMARY, BACKUP, EDGE, BACKUP_EDGE };
-  SipdStackParams params = { 0 };
 
   f->c = data;
   f->clock = kl_clock_new_fake (11);
@@ -81,29 +76,16 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_string_append_printf (text, "sip line1 user name: 1001\nsip line1 password: secret1001\n"
                                 "sip outbound keep alive timer: 10\nsip outbound dual flow: %d\n",
                           f->c->dual_flow);
-  f->config = kl_config_new (NULL);
-  kl_config_parse_data (f->config, "local.cfg", text->str, text->len, diagnostics);
+  test_phone_init (&f->phone, f->clock, text->str);
   g_string_free (text, TRUE);
-  kl_config_check (f->config, diagnostics);
-  g_assert_cmpuint (kl_config_diagnostics_count_errors (diagnostics), ==, 0);
-  sipd_stack_params_from_config (&params, f->config);
-  f->stack = sipd_stack_new (f->clock, &params, &error);
-  g_assert_no_error (error);
-  f->context = (SipdLineContext) {
-    .clock = f->clock,
-    .stack = f->stack,
-    .resolver = sipd_resolver_new (f->clock, NULL, 1),
-    .instance_id = g_strdup ("urn:uuid:3c1e5b7a-942d-4f61-8a0c-6e52d719b344"),
-    .user_agent = g_strdup ("keepline-test"),
-    .line_changed = on_line_changed,
-    .line_changed_data = f,
-  };
-  f->line = sipd_line_new (1, &f->context);
+  f->phone.context.line_changed = on_line_changed;
+  f->phone.context.line_changed_data = f;
+  f->line = sipd_line_new (1, &f->phone.context);
   f->object_manager = g_dbus_object_manager_server_new ("/org/keepline/Sip");
   f->manager = kl_sip_manager1_skeleton_new ();
-  f->calls = sipd_calls_new (&f->context, f->object_manager, f->manager);
-  sipd_calls_set_config (f->calls, f->config);
-  sipd_line_apply_config (f->line, f->config);
+  f->calls = sipd_calls_new (&f->phone.context, f->object_manager, f->manager);
+  sipd_calls_set_config (f->calls, f->phone.config);
+  sipd_line_apply_config (f->line, f->phone.config);
   g_assert_true (test_world_run (f->world, line_registered, f, WAIT_MS));
   if (f->c->dual_flow)
     test_world_wait (f->world, 2000); /* reg-id 2 registers too */
@@ -117,11 +99,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->manager);
   g_clear_object (&f->object_manager);
   g_clear_pointer (&f->line, sipd_line_free);
-  sipd_resolver_free (f->context.resolver);
-  g_free (f->context.instance_id);
-  g_free (f->context.user_agent);
-  sipd_stack_free (f->stack);
-  kl_config_unref (f->config);
+  test_phone_clear (&f->phone);
   test_world_free (f->world);
   kl_clock_unref (f->clock);
 }

@@ -9,9 +9,9 @@
  * past the cap of calls a call gets 486. */
 #include <string.h>
 
-#include "kl-config.h"
 #include "sipd-calls.h"
 #include "sipd-error.h"
+#include "sipd-test-phone.h"
 #include "sipd-test-world.h"
 
 #define SERVER "127.0.102.2"
@@ -22,9 +22,7 @@ typedef struct {
   KlClock *clock;
   TestWorld *world;
   TestServer *server;
-  KlConfig *config;
-  SipdStack *stack;
-  SipdLineContext context;
+  TestPhone phone;
   SipdLine *line;
   GDBusObjectManagerServer *object_manager;
   KlSipManager1 *manager;
@@ -67,7 +65,6 @@ registered (gpointer data)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   g_autofree char *text = g_strdup_printf ("sip local port: 0\n"
                                            "sip transport protocol: 2\n"
                                            "sip outbound support: 1\n"
@@ -77,35 +74,19 @@ fixture_setup (Fixture *f, gconstpointer data)
                                            "sip line1 password: secret1001\n"
                                            "%s",
                                            data ? (const char *) data : "");
-  g_autoptr (GError) error = NULL;
-  SipdStackParams params = { 0 };
 
   f->clock = kl_clock_new_fake (13);
   f->world = test_world_new (f->clock);
   f->server = test_world_add_server (f->world, SERVER);
   f->responses = g_ptr_array_new_with_free_func (g_free);
   test_server_set_response_hook (f->server, on_response, f);
-  f->config = kl_config_new (NULL);
-  kl_config_parse_data (f->config, "local.cfg", text, strlen (text), diagnostics);
-  kl_config_check (f->config, diagnostics);
-  g_assert_cmpuint (kl_config_diagnostics_count_errors (diagnostics), ==, 0);
-  sipd_stack_params_from_config (&params, f->config);
-  f->stack = sipd_stack_new (f->clock, &params, &error);
-  g_assert_no_error (error);
-  f->context = (SipdLineContext) {
-    .clock = f->clock,
-    .stack = f->stack,
-    .resolver = sipd_resolver_new (f->clock, NULL, 1),
-    .instance_id = g_strdup ("urn:uuid:3c1e5b7a-942d-4f61-8a0c-6e52d719b344"),
-    .user_agent = g_strdup ("keepline-test"),
-  };
-  f->line = sipd_line_new (1, &f->context);
+  test_phone_init (&f->phone, f->clock, text);
+  f->line = sipd_line_new (1, &f->phone.context);
   f->object_manager = g_dbus_object_manager_server_new ("/org/keepline/Sip");
   f->manager = kl_sip_manager1_skeleton_new ();
-  f->calls = sipd_calls_new (&f->context, f->object_manager, f->manager);
-  sipd_calls_set_config (f->calls, f->config);
-  sipd_stack_set_request_handler (f->stack, NULL, NULL);
-  sipd_line_apply_config (f->line, f->config);
+  f->calls = sipd_calls_new (&f->phone.context, f->object_manager, f->manager);
+  sipd_calls_set_config (f->calls, f->phone.config);
+  sipd_line_apply_config (f->line, f->phone.config);
   g_assert_true (test_world_run (f->world, registered, f, WAIT_MS));
 }
 
@@ -116,11 +97,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->manager);
   g_clear_object (&f->object_manager);
   g_clear_pointer (&f->line, sipd_line_free);
-  sipd_resolver_free (f->context.resolver);
-  g_free (f->context.instance_id);
-  g_free (f->context.user_agent);
-  sipd_stack_free (f->stack);
-  kl_config_unref (f->config);
+  test_phone_clear (&f->phone);
   test_world_free (f->world);
   kl_clock_unref (f->clock);
   g_ptr_array_unref (f->responses);
@@ -199,7 +176,7 @@ test_unanswered_call_rings_then_ends_with_480 (Fixture *f, gconstpointer data)
 {
   SipdCall *call;
 
-  sipd_stack_set_request_handler (f->stack, on_request, f);
+  sipd_stack_set_request_handler (f->phone.stack, on_request, f);
   call = ring (f, "ring1");
   g_assert_nonnull (call);
   g_assert_cmpstr (state_of (call), ==, "ringing");
@@ -221,7 +198,7 @@ test_cancel_ends_the_ringing_at_once (Fixture *f, gconstpointer data)
 {
   SipdCall *call;
 
-  sipd_stack_set_request_handler (f->stack, on_request, f);
+  sipd_stack_set_request_handler (f->phone.stack, on_request, f);
   call = ring (f, "cancel1");
   far_send (f, "CANCEL", "cancel1", "cancel1", 1, FALSE, NULL);
   g_assert_cmpuint (count_answers (f, "cancel1", 200, "CANCEL"), ==, 1);
@@ -236,7 +213,7 @@ test_answer_is_sent_until_its_ack (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   SipdCall *call;
 
-  sipd_stack_set_request_handler (f->stack, on_request, f);
+  sipd_stack_set_request_handler (f->phone.stack, on_request, f);
   call = ring (f, "answer1");
   g_assert_false (sipd_call_answer (call, "not an SDP", &error));
   g_assert_error (error, SIPD_ERROR, SIPD_ERROR_MALFORMED);
@@ -265,7 +242,7 @@ test_answer_without_ack_ends_with_bye (Fixture *f, gconstpointer data)
 {
   SipdCall *call;
 
-  sipd_stack_set_request_handler (f->stack, on_request, f);
+  sipd_stack_set_request_handler (f->phone.stack, on_request, f);
   call = ring (f, "noack1");
   g_assert_true (sipd_call_answer (call, SDP, NULL));
   test_world_wait (f->world, 31800);
@@ -281,7 +258,7 @@ test_second_call_is_busy_without_call_waiting (Fixture *f, gconstpointer data)
 {
   SipdCall *first;
 
-  sipd_stack_set_request_handler (f->stack, on_request, f);
+  sipd_stack_set_request_handler (f->phone.stack, on_request, f);
   first = ring (f, "first");
   g_assert_nonnull (first);
   g_assert_null (ring (f, "second"));
@@ -292,7 +269,7 @@ test_second_call_is_busy_without_call_waiting (Fixture *f, gconstpointer data)
 static void
 test_calls_past_the_cap_are_busy (Fixture *f, gconstpointer data)
 {
-  sipd_stack_set_request_handler (f->stack, on_request, f);
+  sipd_stack_set_request_handler (f->phone.stack, on_request, f);
   for (guint i = 0; i < SIPD_MAX_CALLS; i++) {
     g_autofree char *call_id = g_strdup_printf ("cap%u", i);
     g_assert_nonnull (ring (f, call_id));
