@@ -262,6 +262,16 @@ sipd_calls_end_all (SipdCalls *self, const char *reason)
     sipd_call_end (((Entry *) g_ptr_array_index (self->entries, i))->call, reason);
 }
 
+/* Before the stack they use goes: every call ends (what can be sent goes
+ * now) and is dropped. */
+void
+sipd_calls_drop_all (SipdCalls *self, const char *reason)
+{
+  sipd_calls_end_all (self, reason);
+  g_ptr_array_set_size (self->entries, 0);
+  publish_calls (self);
+}
+
 SipdCall *
 sipd_calls_find (SipdCalls *self, const char *object_path)
 {

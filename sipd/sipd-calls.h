@@ -34,6 +34,8 @@ void sipd_calls_line_changed (SipdCalls *self, guint line);
 SipdCall *sipd_calls_find (SipdCalls *self, const char *object_path);
 /* Ends every call, as before sipd stops or its stack is made again. */
 void sipd_calls_end_all (SipdCalls *self, const char *reason);
+/* Ends every call and drops it at once, before the stack is made again. */
+void sipd_calls_drop_all (SipdCalls *self, const char *reason);
 guint sipd_calls_count (SipdCalls *self);
 
 G_END_DECLS

@@ -283,7 +283,7 @@ apply_config (SipdManager *self, KlConfig *config, GError **error)
       return FALSE;
   } else if (stack_needs_remaking (self, config)) {
     g_message ("ports, timers or TLS files changed: every line starts again");
-    sipd_calls_end_all (self->calls, "sipd's transport settings changed");
+    sipd_calls_drop_all (self->calls, "sipd's transport settings changed");
     for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++)
       sipd_line_detach (self->lines[i]);
     drop_stack (self);
