@@ -3,6 +3,8 @@
 
 #include "sipd-call-iface.h"
 
+/* The callers find ok in a statement of its own: error is set by that, and C
+ * leaves the order in which arguments are evaluated open. */
 static gboolean
 finish (GDBusMethodInvocation *invocation, gboolean ok, GError *error)
 {
@@ -17,24 +19,27 @@ static gboolean
 on_handle_answer (KlSipCall1 *iface, GDBusMethodInvocation *invocation, const char *sdp, gpointer call)
 {
   g_autoptr (GError) error = NULL;
+  gboolean ok = sipd_call_answer (call, sdp, &error);
 
-  return finish (invocation, sipd_call_answer (call, sdp, &error), error);
+  return finish (invocation, ok, error);
 }
 
 static gboolean
 on_handle_reject (KlSipCall1 *iface, GDBusMethodInvocation *invocation, guint code, gpointer call)
 {
   g_autoptr (GError) error = NULL;
+  gboolean ok = sipd_call_reject (call, code, &error);
 
-  return finish (invocation, sipd_call_reject (call, code, &error), error);
+  return finish (invocation, ok, error);
 }
 
 static gboolean
 on_handle_hangup (KlSipCall1 *iface, GDBusMethodInvocation *invocation, gpointer call)
 {
   g_autoptr (GError) error = NULL;
+  gboolean ok = sipd_call_hangup (call, &error);
 
-  return finish (invocation, sipd_call_hangup (call, &error), error);
+  return finish (invocation, ok, error);
 }
 
 /* A re-INVITE's outcome, when the far end answers: the method's return. */
