@@ -35,8 +35,8 @@ sipd_sdp_check (const char *sdp, GError **error)
   return ok;
 }
 
-static gboolean
-is_bare_user (const char *input)
+gboolean
+sipd_call_target_is_user (const char *input)
 {
   for (const char *p = input; *p != '\0'; p++) {
     if (!g_ascii_isalnum (*p) && strchr ("*#+-._~", *p) == NULL)
@@ -65,7 +65,7 @@ sipd_call_target_uri (const char *input, const char *domain, GError **error)
                          "not a SIP URI, number or user: empty, too long, or with spaces, quotes or <>");
     return NULL;
   }
-  if (is_bare_user (input))
+  if (sipd_call_target_is_user (input))
     return g_strdup_printf ("sip:%s@%s", input, domain);
   if ((g_str_has_prefix (input, "sip:") || g_str_has_prefix (input, "sips:")) && is_sip_uri (input))
     return g_strdup (input);

@@ -15,6 +15,8 @@ gboolean sipd_sdp_check (const char *sdp, GError **error);
 /* The Request-URI to call: a sip: or sips: URI as given, or a bare number or
  * user made into sip:user@domain. */
 char *sipd_call_target_uri (const char *input, const char *domain, GError **error);
+/* Whether the input is a bare number or user, whose domain is the line's. */
+gboolean sipd_call_target_is_user (const char *input);
 /* The host of "sip:user@host;params", or NULL. */
 char *sipd_uri_host (const char *uri);
 

@@ -236,12 +236,23 @@ send_2xx (SipdCall *self, SipdFlow *flow, SipdMessage *invite, const char *sdp)
 
 /* The outgoing INVITE */
 
+/* A bare number goes to the domain of the servers in use: it may change. */
+static void
+show_target (SipdCall *self)
+{
+  const char *target = sipd_invite_out_get_target (self->invite_out);
+
+  if (target != NULL)
+    kl_sip_call1_set_remote_uri (self->iface, target);
+}
+
 static void
 on_invite_progress (SipdInviteOut *invite, guint status, const char *reason, const char *sdp, gpointer user_data)
 {
   SipdCall *self = user_data;
   g_autofree char *why = g_strdup_printf ("%u %s", status, reason);
 
+  show_target (self);
   if (status == 100) {
     if (self->state == SIPD_CALL_STATE_DIALING)
       set_state (self, SIPD_CALL_STATE_PROCEEDING, why);
@@ -260,6 +271,7 @@ on_invite_rerouted (SipdInviteOut *invite, const char *reason, gpointer user_dat
 {
   SipdCall *self = user_data;
 
+  show_target (self);
   set_state (self, SIPD_CALL_STATE_PROCEEDING, reason);
 }
 
@@ -618,6 +630,7 @@ sipd_call_new_outgoing (const SipdCallParams *params,
   kl_sip_call1_set_state (self->iface, "dialing");
   kl_sip_call1_set_remote_uri (self->iface, target);
   sipd_invite_out_start (self->invite_out);
+  show_target (self);
   return self;
 }
 

@@ -166,7 +166,8 @@ sipd_calls_dial (SipdCalls *self, SipdLine *line, const char *uri, const char *s
   if (target == NULL)
     return NULL;
   entry = add_entry (self, line, &params, &object_path);
-  entry->call = sipd_call_new_outgoing (&params, target, sdp, &call_callbacks, entry);
+  entry->call = sipd_call_new_outgoing (&params, sipd_call_target_is_user (uri) ? uri : target, sdp, &call_callbacks,
+                                        entry);
   export_entry (self, entry);
   return sipd_call_get_object_path (entry->call);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sipd-auth.h"
+#include "sipd-call-input.h"
 
 #define MAX_REDIRECTS 1 /* "3xx followed once": a loop of redirects ends here */
 #define MAX_REROUTES 3  /* primary, backup, and one more move of the line */
@@ -27,6 +28,7 @@ struct _SipdInviteOut {
   gpointer user_data;
 
   char *target;
+  char *target_user; /* a bare number: the domain is the path's */
   char *sdp;
   char *user;
   char *display_name;
@@ -78,7 +80,10 @@ sipd_invite_out_new (SipdStack *stack,
   self->line = line;
   self->callbacks = *callbacks;
   self->user_data = user_data;
-  self->target = g_strdup (params->target);
+  if (sipd_call_target_is_user (params->target))
+    self->target_user = g_strdup (params->target);
+  else
+    self->target = g_strdup (params->target);
   self->sdp = g_strdup (params->sdp);
   self->user = g_strdup (params->user);
   self->display_name = g_strdup (params->display_name);
@@ -113,6 +118,7 @@ sipd_invite_out_free (SipdInviteOut *self)
   explicit_bzero (self->password, strlen (self->password));
   g_free (self->password);
   g_free (self->target);
+  g_free (self->target_user);
   g_free (self->sdp);
   g_free (self->user);
   g_free (self->display_name);
@@ -343,6 +349,7 @@ follow_redirect (SipdInviteOut *self, SipdMessage *response)
     return FALSE;
   self->redirects++;
   g_free (self->target);
+  g_clear_pointer (&self->target_user, g_free);
   self->target = sipd_message_print_uri (response, contact->m_url);
   g_message ("call %s: redirected to %s", self->call_id, self->target);
   sipd_auth_clear (&self->www_auth);
@@ -449,6 +456,11 @@ send_invite (SipdInviteOut *self)
   }
   g_free (self->route);
   self->route = g_strdup (path.route);
+  if (self->target_user != NULL) {
+    g_autofree char *domain = sipd_uri_host (path.aor);
+    g_free (self->target);
+    self->target = g_strdup_printf ("sip:%s@%s", self->target_user, domain);
+  }
   g_free (self->branch);
   self->branch = g_strconcat ("z9hG4bK", token, NULL);
   request = build_invite (self, path.aor);
@@ -585,4 +597,10 @@ guint
 sipd_invite_out_get_attempts (SipdInviteOut *self)
 {
   return self->attempts;
+}
+
+const char *
+sipd_invite_out_get_target (SipdInviteOut *self)
+{
+  return self->target;
 }

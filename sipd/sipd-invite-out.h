@@ -22,7 +22,9 @@ G_BEGIN_DECLS
 typedef struct _SipdInviteOut SipdInviteOut;
 
 typedef struct {
-  const char *target; /* Request-URI */
+  const char *target; /* Request-URI: a SIP URI, or a bare number or user that
+                       * goes to the domain of the line's AOR in use, which
+                       * may change when the INVITE goes again */
   const char *sdp;
   const char *user;   /* of the Contact */
   const char *display_name;
@@ -61,6 +63,8 @@ void sipd_invite_out_cancel (SipdInviteOut *self);
 /* Nothing more to send or wait for: it may be freed without loss. */
 gboolean sipd_invite_out_is_quiet (SipdInviteOut *self);
 const char *sipd_invite_out_get_call_id (SipdInviteOut *self);
+/* The Request-URI of the last attempt, or NULL before the first. */
+const char *sipd_invite_out_get_target (SipdInviteOut *self);
 /* How many times it went out: 1 plus reroutes, 3xx and challenges. */
 guint sipd_invite_out_get_attempts (SipdInviteOut *self);
 

@@ -372,13 +372,22 @@ handle_subscribe (Peer *peer, SipdMessage *request)
     g_ptr_array_remove (world->subscriptions, subscription);
 }
 
-/* The far end of every call: 100, then 200 with SDP, or the chosen status. */
+/* The far end of every call: 100, then 200 with SDP, or the chosen status;
+ * 408 for a Request-URI in the domain of a server that failed. */
 static void
 handle_invite (Peer *peer, SipdMessage *request)
 {
   g_autofree char *contact = g_strdup_printf ("Contact: <sip:callee@%s:%u>\r\n", peer->server->address, SIP_PORT);
 
+  TestServer *domain = find_server (peer->server->world,
+                                    sipd_message_get_sip (request)->sip_request->rq_url->url_host);
+
   respond (peer, request, 100, "Trying", NULL, NULL, NULL, NULL);
+  if (domain != NULL && domain != peer->server && domain->fault != TEST_FAULT_NONE) {
+    /* as Kamailio does: a domain not its own goes on to that domain's server */
+    respond (peer, request, 408, "Domain Server Unreachable", "proxy", NULL, NULL, NULL);
+    return;
+  }
   if (peer->server->invite_reply != 0) {
     respond (peer, request, peer->server->invite_reply, "Fault", "callee", NULL, NULL, NULL);
     return;
