@@ -3,6 +3,8 @@
 
 #include "sipd-dialog.h"
 
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/url.h>
 #include <string.h>
 
 /* "Name" <uri> without the tag or other parameters. */
@@ -137,6 +139,41 @@ sipd_dialog_accept_cseq (SipdDialog *self, SipdMessage *request)
   return TRUE;
 }
 
+/* A Route entry of the first hop (host) with a user part: its flow token. */
+static gboolean
+is_flow_token_route (const char *route, const char *host)
+{
+  g_autofree char *uri = g_strdup (route);
+  char *end = strchr (uri, '>');
+  su_home_t *home;
+  url_t *url;
+  gboolean token;
+
+  if (uri[0] != '<' || end == NULL)
+    return FALSE;
+  *end = '\0';
+  home = su_home_new (sizeof (su_home_t));
+  url = url_make (home, uri + 1);
+  token = url != NULL && url->url_user != NULL && *url->url_user != '\0' && g_strcmp0 (url->url_host, host) == 0;
+  su_home_unref (home);
+  return token;
+}
+
+/* Where the route set starts for a request over the dialog's flow. */
+static guint
+first_route (SipdDialog *self)
+{
+  g_autofree char *host = NULL;
+  guint i = 0;
+
+  if (!self->flow_replaced)
+    return 0;
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (sipd_flow_get_remote (self->flow)));
+  while (i < self->route_set->len && is_flow_token_route (g_ptr_array_index (self->route_set, i), host))
+    i++;
+  return i;
+}
+
 SipdBuilder *
 sipd_dialog_build_request (SipdDialog *self, const char *method, guint32 ack_cseq)
 {
@@ -148,7 +185,7 @@ sipd_dialog_build_request (SipdDialog *self, const char *method, guint32 ack_cse
   sipd_builder_add (builder, "To", "%s;tag=%s", self->remote_party, self->remote_tag);
   sipd_builder_add (builder, "Call-ID", "%s", self->call_id);
   sipd_builder_add (builder, "CSeq", "%u %s", ack ? ack_cseq : ++self->local_cseq, method);
-  for (guint i = 0; i < self->route_set->len; i++)
+  for (guint i = first_route (self); i < self->route_set->len; i++)
     sipd_builder_add (builder, "Route", "%s", (const char *) g_ptr_array_index (self->route_set, i));
   if (strcmp (method, "INVITE") == 0 && self->contact != NULL)
     sipd_builder_add (builder, "Contact", "%s", self->contact);
@@ -168,6 +205,7 @@ sipd_dialog_get_flow (SipdDialog *self, SipdStack *stack)
   if (flow != NULL) {
     sipd_flow_unref (self->flow);
     self->flow = sipd_flow_ref (flow);
+    self->flow_replaced = TRUE;
   }
   return self->flow;
 }

@@ -20,6 +20,7 @@ typedef struct {
   char *remote_target; /* the far end's Contact URI */
   GPtrArray *route_set; /* Route values, first hop first */
   SipdFlow *flow;
+  gboolean flow_replaced; /* the flow it was made on failed; this is a new one */
   char *contact; /* our Contact header value */
 } SipdDialog;
 
@@ -43,7 +44,11 @@ gboolean sipd_dialog_accept_cseq (SipdDialog *self, SipdMessage *request);
  * method takes the next local CSeq. */
 SipdBuilder *sipd_dialog_build_request (SipdDialog *self, const char *method, guint32 ack_cseq);
 /* The flow to send within the dialog on: the one it was made on, or while
- * that is gone a new one to the same first hop (RFC 5626 §5.3). */
+ * that is gone a new one to the same first hop (RFC 5626 §5.3). Over a new
+ * flow, the first hop's own Route entries that carry a flow token (a user
+ * part) are left out of the requests: they name the flow that failed, and
+ * an edge proxy that finds them on another flow sends the request back
+ * down the dead one instead of on (§5.3). */
 SipdFlow *sipd_dialog_get_flow (SipdDialog *self, SipdStack *stack);
 
 G_END_DECLS
