@@ -107,6 +107,26 @@ kl_test_sipp_count_invites (KlTestSipp *self, GPtrArray *ret_call_ids)
   return kl_test_sip_trace_count_invites (trace, TRACE_SEPARATOR, received_message, NULL, ret_call_ids);
 }
 
+char *
+kl_test_sipp_first_received (KlTestSipp *self, const char *method)
+{
+  g_autofree char *trace = g_build_filename (self->dir, "messages.log", NULL);
+  g_autofree char *prefix = g_strconcat (method, " ", NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) entries = NULL;
+
+  if (!g_file_get_contents (trace, &text, NULL, NULL))
+    return NULL;
+  entries = g_strsplit (text, TRACE_SEPARATOR, -1);
+  for (guint i = 0; entries[i] != NULL; i++) {
+    g_autofree char *message = received_message (entries[i], NULL);
+
+    if (message != NULL && g_str_has_prefix (message, prefix))
+      return g_steal_pointer (&message);
+  }
+  return NULL;
+}
+
 void
 kl_test_sipp_stop (KlTestSipp *self)
 {

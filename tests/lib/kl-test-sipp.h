@@ -43,6 +43,8 @@ int kl_test_sipp_wait (KlTestSipp *self, guint timeout_ms);
 /* The INVITEs it received, retransmissions included; their distinct Call-IDs
  * are added to RET_CALL_IDS (strings, freed by the array) if not NULL. */
 guint kl_test_sipp_count_invites (KlTestSipp *self, GPtrArray *ret_call_ids);
+/* The first request of METHOD it received, from its request line, or NULL. */
+char *kl_test_sipp_first_received (KlTestSipp *self, const char *method);
 void kl_test_sipp_stop (KlTestSipp *self);
 void kl_test_sipp_free (KlTestSipp *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlTestSipp, kl_test_sipp_free)
