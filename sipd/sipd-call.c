@@ -162,17 +162,23 @@ send_ack (SipdCall *self, guint32 cseq)
 
 static void send_bye (SipdCall *self);
 
-/* RFC 5626 §11.6: a 430 says the edge proxy lost our flow: fail it, and the
- * BYE goes once more over a new flow to the same first hop. */
+/* The BYE's flow failed under it, or a 430 says the edge proxy lost our flow
+ * (RFC 5626 §11.6): the BYE goes once more, over a new flow to the same
+ * first hop. */
 static void
 on_bye_answered (SipdStack *stack, SipdMessage *response, const char *failure, gpointer user_data)
 {
   SipdCall *self = user_data;
+  gboolean flow_lost = response == NULL ? g_str_has_prefix (failure, "flow failed")
+                                        : sipd_message_get_status (response) == 430;
 
-  if (response == NULL || sipd_message_get_status (response) != 430 || self->bye_retried)
+  self->bye_tx = 0;
+  if (!flow_lost || self->bye_retried)
     return;
   self->bye_retried = TRUE;
-  sipd_flow_fail (self->dialog->flow, "430 Flow Failed");
+  if (response != NULL)
+    sipd_flow_fail (self->dialog->flow, "430 Flow Failed");
+  g_message ("call %s: the BYE's flow failed; sending it again over a new one", self->call_id);
   send_bye (self);
 }
 

@@ -139,39 +139,48 @@ sipd_dialog_accept_cseq (SipdDialog *self, SipdMessage *request)
   return TRUE;
 }
 
-/* A Route entry of the first hop (host) with a user part: its flow token. */
-static gboolean
-is_flow_token_route (const char *route, const char *host)
+/* A Route entry of the first hop (host) with its flow token (the user part)
+ * taken out, or NULL when it is not one. */
+static char *
+route_without_token (const char *route, const char *host)
 {
   g_autofree char *uri = g_strdup (route);
   char *end = strchr (uri, '>');
   su_home_t *home;
   url_t *url;
-  gboolean token;
+  char *plain = NULL;
 
   if (uri[0] != '<' || end == NULL)
-    return FALSE;
+    return NULL;
   *end = '\0';
   home = su_home_new (sizeof (su_home_t));
   url = url_make (home, uri + 1);
-  token = url != NULL && url->url_user != NULL && *url->url_user != '\0' && g_strcmp0 (url->url_host, host) == 0;
+  if (url != NULL && url->url_user != NULL && *url->url_user != '\0' && g_strcmp0 (url->url_host, host) == 0) {
+    char *text;
+    url->url_user = NULL;
+    url->url_password = NULL;
+    text = url_as_string (home, url);
+    plain = g_strdup_printf ("<%s>%s", text, end + 1);
+  }
   su_home_unref (home);
-  return token;
+  return plain;
 }
 
-/* Where the route set starts for a request over the dialog's flow. */
-static guint
-first_route (SipdDialog *self)
+static void
+add_routes (SipdDialog *self, SipdBuilder *builder)
 {
   g_autofree char *host = NULL;
-  guint i = 0;
+  gboolean leading = self->flow_replaced;
 
-  if (!self->flow_replaced)
-    return 0;
-  host = g_inet_address_to_string (g_inet_socket_address_get_address (sipd_flow_get_remote (self->flow)));
-  while (i < self->route_set->len && is_flow_token_route (g_ptr_array_index (self->route_set, i), host))
-    i++;
-  return i;
+  if (leading)
+    host = g_inet_address_to_string (g_inet_socket_address_get_address (sipd_flow_get_remote (self->flow)));
+  for (guint i = 0; i < self->route_set->len; i++) {
+    const char *route = g_ptr_array_index (self->route_set, i);
+    g_autofree char *plain = leading ? route_without_token (route, host) : NULL;
+
+    leading = plain != NULL;
+    sipd_builder_add (builder, "Route", "%s", plain ? plain : route);
+  }
 }
 
 SipdBuilder *
@@ -185,8 +194,7 @@ sipd_dialog_build_request (SipdDialog *self, const char *method, guint32 ack_cse
   sipd_builder_add (builder, "To", "%s;tag=%s", self->remote_party, self->remote_tag);
   sipd_builder_add (builder, "Call-ID", "%s", self->call_id);
   sipd_builder_add (builder, "CSeq", "%u %s", ack ? ack_cseq : ++self->local_cseq, method);
-  for (guint i = first_route (self); i < self->route_set->len; i++)
-    sipd_builder_add (builder, "Route", "%s", (const char *) g_ptr_array_index (self->route_set, i));
+  add_routes (self, builder);
   if (strcmp (method, "INVITE") == 0 && self->contact != NULL)
     sipd_builder_add (builder, "Contact", "%s", self->contact);
   return builder;

@@ -45,10 +45,9 @@ gboolean sipd_dialog_accept_cseq (SipdDialog *self, SipdMessage *request);
 SipdBuilder *sipd_dialog_build_request (SipdDialog *self, const char *method, guint32 ack_cseq);
 /* The flow to send within the dialog on: the one it was made on, or while
  * that is gone a new one to the same first hop (RFC 5626 §5.3). Over a new
- * flow, the first hop's own Route entries that carry a flow token (a user
- * part) are left out of the requests: they name the flow that failed, and
- * an edge proxy that finds them on another flow sends the request back
- * down the dead one instead of on (§5.3). */
+ * flow, the first hop's own Route entries lose their flow token (the user
+ * part): it names the flow that failed, and a proxy that finds its token on
+ * another flow sends the request back down the dead one instead of on. */
 SipdFlow *sipd_dialog_get_flow (SipdDialog *self, SipdStack *stack);
 
 G_END_DECLS
