@@ -13,6 +13,7 @@
 #define SIP_PORT 5060
 #define FLOW_TIMER_S 25
 #define STEP_MS 100
+#define CALLEE_SDP "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"
 
 typedef struct {
   TestServer *server;
@@ -32,6 +33,7 @@ struct _TestServer {
   TestFault fault;
   guint register_reply;
   guint invite_reply;
+  TestInviteAnswer invite_answer;
   gboolean outbound;
   GHashTable *requests; /* method → count */
   TestResponseFunc response_func;
@@ -372,8 +374,9 @@ handle_subscribe (Peer *peer, SipdMessage *request)
     g_ptr_array_remove (world->subscriptions, subscription);
 }
 
-/* The far end of every call: 100, then 200 with SDP, or the chosen status;
- * 408 for a Request-URI in the domain of a server that failed. */
+/* The far end of every call: 100, then 200 with SDP, or the chosen status,
+ * or the chosen answer; 408 for a Request-URI in the domain of a server
+ * that failed. */
 static void
 handle_invite (Peer *peer, SipdMessage *request)
 {
@@ -392,8 +395,22 @@ handle_invite (Peer *peer, SipdMessage *request)
     respond (peer, request, peer->server->invite_reply, "Fault", "callee", NULL, NULL, NULL);
     return;
   }
-  respond (peer, request, 200, "OK", "callee", contact, "application/sdp",
-           "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n");
+  if (peer->server->invite_answer == TEST_INVITE_TWO_CHALLENGES) {
+    sip_t *sip = sipd_message_get_sip (request);
+    if (sip->sip_proxy_authorization == NULL) {
+      respond (peer, request, 407, "Proxy Authentication Required", "proxy",
+               "Proxy-Authenticate: Digest realm=\"proxy\", nonce=\"p1\", algorithm=MD5\r\n", NULL, NULL);
+      return;
+    }
+    if (sip->sip_authorization == NULL) {
+      respond (peer, request, 401, "Unauthorized", "registrar",
+               "WWW-Authenticate: Digest realm=\"registrar\", nonce=\"r1\", algorithm=MD5\r\n", NULL, NULL);
+      return;
+    }
+  }
+  respond (peer, request, 200, "OK", "callee", contact, "application/sdp", CALLEE_SDP);
+  if (peer->server->invite_answer == TEST_INVITE_FORKED)
+    respond (peer, request, 200, "OK", "callee2", contact, "application/sdp", CALLEE_SDP);
 }
 
 static void
@@ -720,6 +737,12 @@ test_server_send_to_phone (TestServer *server, const char *user, GBytes *message
     return TRUE;
   }
   return FALSE;
+}
+
+void
+test_server_set_invite_answer (TestServer *server, TestInviteAnswer answer)
+{
+  server->invite_answer = answer;
 }
 
 void

@@ -51,6 +51,13 @@ void test_server_set_response_hook (TestServer *server, TestResponseFunc func, g
 gboolean test_server_send_to_phone (TestServer *server, const char *user, GBytes *message);
 /* Every INVITE is answered 100 and then with status (0: 200 OK with SDP). */
 void test_server_set_invite_reply (TestServer *server, guint status);
+
+typedef enum {
+  TEST_INVITE_ANSWERED,      /* one 200 */
+  TEST_INVITE_FORKED,        /* two 200s with different To tags, as two forks of a proxy */
+  TEST_INVITE_TWO_CHALLENGES, /* 407 until Proxy-Authorization, then 401 until Authorization, then 200 */
+} TestInviteAnswer;
+void test_server_set_invite_answer (TestServer *server, TestInviteAnswer answer);
 guint test_server_count_requests (TestServer *server, const char *method);
 
 /* Bindings of user at the registrar; through: the edge proxy each came

@@ -6,7 +6,9 @@
  * soon as the RFC's timers allow: at once after a reset, after T1 and a
  * keep-alive check of 2·T1 for a silent server with outbound, after Timer B
  * without it. With the dual flow it goes over reg-id 2 after T1. Without any
- * backup the call ends at once and says why. Its servers are on 127.0.101.x,
+ * backup the call ends at once and says why. And two answers from the same
+ * next hop: a second forked 2xx is ended with ACK and BYE, and a proxy's 407
+ * followed by a registrar's 401 are both answered. Its servers are on 127.0.101.x,
  * beside test-sipd-line's on 127.0.100.x. */
 #include <string.h>
 
@@ -194,6 +196,35 @@ test_new_call_while_the_primary_fails (Fixture *f, gconstpointer data)
   g_assert_cmpint (ms, <=, bound);
 }
 
+/* Two forks answer: the first 200 makes the call, the second is
+ * acknowledged and ended with BYE (RFC 3261 §13.2.2.4). */
+static void
+test_second_forked_answer_is_ended (Fixture *f, gconstpointer data)
+{
+  TestServer *hop = next_hop (f, kl_test_primary_place (f->c->row, &servers));
+
+  test_server_set_invite_answer (hop, TEST_INVITE_FORKED);
+  dial_and_wait (f);
+  test_world_wait (f->world, 1000);
+  g_assert_cmpstr (kl_sip_call1_get_state (f->call), ==, "active");
+  g_assert_cmpuint (test_server_count_requests (hop, "INVITE"), ==, 1);
+  g_assert_cmpuint (test_server_count_requests (hop, "ACK"), ==, 2);
+  g_assert_cmpuint (test_server_count_requests (hop, "BYE"), ==, 1);
+}
+
+/* A proxy's 407 and then a registrar's 401: each challenge is answered, the
+ * first one's credentials still sent with the second's. */
+static void
+test_proxy_and_registrar_challenges_are_both_answered (Fixture *f, gconstpointer data)
+{
+  TestServer *hop = next_hop (f, kl_test_primary_place (f->c->row, &servers));
+
+  test_server_set_invite_answer (hop, TEST_INVITE_TWO_CHALLENGES);
+  dial_and_wait (f);
+  g_assert_cmpstr (kl_sip_call1_get_state (f->call), ==, "active");
+  g_assert_cmpuint (test_server_count_requests (hop, "INVITE"), ==, 3);
+}
+
 static void
 test_call_without_backup_ends_and_says_why (Fixture *f, gconstpointer data)
 {
@@ -207,7 +238,7 @@ int
 main (int argc, char **argv)
 {
   static const TestFault faults[] = { TEST_FAULT_RESET, TEST_FAULT_FIN, TEST_FAULT_HUNG };
-  static Case cases[KL_TEST_N_ROWS * (1 + G_N_ELEMENTS (faults)) + 3];
+  static Case cases[KL_TEST_N_ROWS * (1 + G_N_ELEMENTS (faults)) + 4];
   guint n = 0;
 
   g_test_init (&argc, &argv, NULL);
@@ -232,6 +263,11 @@ main (int argc, char **argv)
   cases[n] = (Case) { &kl_test_rows[3], TEST_FAULT_NONE, FALSE, 503 };
   g_test_add ("/sipd/call-routing/outbound-on/backup-proxy-and-registrar/503", Fixture, &cases[n++], fixture_setup,
               test_new_call_while_the_primary_fails, fixture_teardown);
+  cases[n] = (Case) { &kl_test_rows[4], TEST_FAULT_NONE, FALSE, 0 };
+  g_test_add ("/sipd/call-routing/second-forked-answer-is-ended", Fixture, &cases[n], fixture_setup,
+              test_second_forked_answer_is_ended, fixture_teardown);
+  g_test_add ("/sipd/call-routing/proxy-and-registrar-challenges-are-both-answered", Fixture, &cases[n++],
+              fixture_setup, test_proxy_and_registrar_challenges_are_both_answered, fixture_teardown);
   cases[n] = (Case) { &no_backup, TEST_FAULT_NONE, FALSE, 0 };
   g_test_add ("/sipd/call-routing/no-backup/reset", Fixture, &cases[n++], fixture_setup,
               test_call_without_backup_ends_and_says_why, fixture_teardown);
