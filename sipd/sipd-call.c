@@ -1,59 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "sipd-call"
 
-#include "sipd-call.h"
+#include "sipd-call-private.h"
 
 #include <sofia-sip/sip_status.h>
 #include <string.h>
 
-#include "sipd-2xx-sender.h"
 #include "sipd-call-iface.h"
 #include "sipd-call-input.h"
-#include "sipd-dialog.h"
 #include "sipd-error.h"
-#include "sipd-invite-out.h"
 
-#define RING_REFRESH_MS 60000 /* RFC 3261 §13.3.1.1: a provisional answer every minute */
 #define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY"
-
-struct _SipdCall {
-  SipdStack *stack;
-  SipdLine *line;
-  char *object_path;
-  char *user_agent;
-  char *user;      /* of our Contact */
-  gboolean outbound;
-  SipdCallCallbacks callbacks;
-  gpointer user_data;
-  KlObjectSkeleton *object;
-  KlSipCall1 *iface;
-
-  gboolean incoming;
-  SipdCallState state;
-  char *call_id;
-  char *local_sdp;
-  SipdInviteOut *invite_out; /* outgoing */
-  SipdDialog *dialog;        /* outgoing: once answered; incoming: from the start */
-
-  /* incoming */
-  SipdFlow *invite_flow;
-  SipdMessage *invite;
-  KlTimer *ring_timer;
-  KlTimer *ring_refresh_timer;
-
-  Sipd2xxSender *ok_sender; /* our 2xx to an INVITE, until its ACK */
-
-  guint bye_tx;
-  gboolean bye_retried;
-
-  /* a re-INVITE of ours */
-  guint reinvite_tx;
-  guint32 reinvite_cseq;
-  SipdCallState reinvite_goal;
-  char *reinvite_sdp;
-  SipdCallDoneFunc reinvite_done;
-  gpointer reinvite_data;
-};
 
 const char *
 sipd_call_state_to_string (SipdCallState state)
@@ -76,8 +33,8 @@ finish_reinvite (SipdCall *self, GError *error)
 }
 
 /* Every change of the call's state goes through here. */
-static void
-set_state (SipdCall *self, SipdCallState state, const char *reason)
+void
+sipd_call_set_state (SipdCall *self, SipdCallState state, const char *reason)
 {
   if (self->state == SIPD_CALL_STATE_ENDED || state == self->state)
     return;
@@ -86,8 +43,7 @@ set_state (SipdCall *self, SipdCallState state, const char *reason)
   self->state = state;
   if (state == SIPD_CALL_STATE_ENDED) {
     g_autoptr (GError) error = g_error_new (SIPD_ERROR, SIPD_ERROR_REFUSED, "the call ended: %s", reason);
-    kl_timer_stop (self->ring_timer);
-    kl_timer_stop (self->ring_refresh_timer);
+    sipd_call_stop_ringing (self);
     finish_reinvite (self, error);
     kl_sip_call1_set_end_reason (self->iface, reason);
   }
@@ -96,8 +52,8 @@ set_state (SipdCall *self, SipdCallState state, const char *reason)
   self->callbacks.changed (self, self->user_data);
 }
 
-static void
-set_remote_sdp (SipdCall *self, const char *sdp)
+void
+sipd_call_set_remote_sdp (SipdCall *self, const char *sdp)
 {
   if (sdp != NULL && *sdp != '\0' && sipd_sdp_check (sdp, NULL))
     kl_sip_call1_set_remote_sdp (self->iface, sdp);
@@ -105,8 +61,8 @@ set_remote_sdp (SipdCall *self, const char *sdp)
     g_message ("call %s: ignored an SDP from the far end that does not parse", self->call_id);
 }
 
-static void
-set_local_sdp (SipdCall *self, const char *sdp)
+void
+sipd_call_set_local_sdp (SipdCall *self, const char *sdp)
 {
   g_free (self->local_sdp);
   self->local_sdp = g_strdup (sdp);
@@ -215,8 +171,8 @@ build_response (SipdCall *self, SipdMessage *request, guint status, const char *
   return sipd_builder_finish (builder, "application/sdp", sdp);
 }
 
-static void
-respond (SipdCall *self, SipdFlow *flow, SipdMessage *request, guint status, const char *sdp)
+void
+sipd_call_respond (SipdCall *self, SipdFlow *flow, SipdMessage *request, guint status, const char *sdp)
 {
   g_autoptr (GBytes) response = build_response (self, request, status, sdp);
 
@@ -229,11 +185,11 @@ on_no_ack (gpointer user_data)
   SipdCall *self = user_data;
 
   send_bye (self);
-  set_state (self, SIPD_CALL_STATE_ENDED, "no ACK from the far end");
+  sipd_call_set_state (self, SIPD_CALL_STATE_ENDED, "no ACK from the far end");
 }
 
-static void
-send_2xx (SipdCall *self, SipdFlow *flow, SipdMessage *invite, const char *sdp)
+void
+sipd_call_send_2xx (SipdCall *self, SipdFlow *flow, SipdMessage *invite, const char *sdp)
 {
   g_autoptr (GBytes) response = build_response (self, invite, 200, sdp);
 
@@ -261,14 +217,14 @@ on_invite_progress (SipdInviteOut *invite, guint status, const char *reason, con
   show_target (self);
   if (status == 100) {
     if (self->state == SIPD_CALL_STATE_DIALING)
-      set_state (self, SIPD_CALL_STATE_PROCEEDING, why);
+      sipd_call_set_state (self, SIPD_CALL_STATE_PROCEEDING, why);
     return;
   }
   if (sdp != NULL) {
-    set_remote_sdp (self, sdp);
-    set_state (self, SIPD_CALL_STATE_EARLY, why);
+    sipd_call_set_remote_sdp (self, sdp);
+    sipd_call_set_state (self, SIPD_CALL_STATE_EARLY, why);
   } else if (self->state != SIPD_CALL_STATE_EARLY) {
-    set_state (self, SIPD_CALL_STATE_RINGING, why);
+    sipd_call_set_state (self, SIPD_CALL_STATE_RINGING, why);
   }
 }
 
@@ -278,7 +234,7 @@ on_invite_rerouted (SipdInviteOut *invite, const char *reason, gpointer user_dat
   SipdCall *self = user_data;
 
   show_target (self);
-  set_state (self, SIPD_CALL_STATE_PROCEEDING, reason);
+  sipd_call_set_state (self, SIPD_CALL_STATE_PROCEEDING, reason);
 }
 
 static void
@@ -287,14 +243,14 @@ on_invite_answered (SipdInviteOut *invite, SipdDialog *dialog, const char *sdp, 
   SipdCall *self = user_data;
 
   self->dialog = dialog;
-  set_remote_sdp (self, sdp);
-  set_state (self, SIPD_CALL_STATE_ACTIVE, "200 OK");
+  sipd_call_set_remote_sdp (self, sdp);
+  sipd_call_set_state (self, SIPD_CALL_STATE_ACTIVE, "200 OK");
 }
 
 static void
 on_invite_failed (SipdInviteOut *invite, guint status, const char *reason, gpointer user_data)
 {
-  set_state (user_data, SIPD_CALL_STATE_ENDED, reason);
+  sipd_call_set_state (user_data, SIPD_CALL_STATE_ENDED, reason);
 }
 
 static const SipdInviteOutCallbacks invite_callbacks = {
@@ -320,10 +276,10 @@ on_reinvite_response (SipdStack *stack, SipdMessage *response, const char *failu
     if (self->reinvite_sdp == NULL)
       return;
     sipd_dialog_update_target (self->dialog, response);
-    set_local_sdp (self, self->reinvite_sdp);
+    sipd_call_set_local_sdp (self, self->reinvite_sdp);
     g_clear_pointer (&self->reinvite_sdp, g_free);
-    set_remote_sdp (self, sdp);
-    set_state (self, self->reinvite_goal, self->reinvite_goal == SIPD_CALL_STATE_HELD ? "on hold" : "resumed");
+    sipd_call_set_remote_sdp (self, sdp);
+    sipd_call_set_state (self, self->reinvite_goal, self->reinvite_goal == SIPD_CALL_STATE_HELD ? "on hold" : "resumed");
     finish_reinvite (self, NULL);
     return;
   }
@@ -331,7 +287,7 @@ on_reinvite_response (SipdStack *stack, SipdMessage *response, const char *failu
   g_clear_pointer (&self->reinvite_sdp, g_free);
   if (status == 481 || status == 408) {
     g_autofree char *why = g_strdup_printf ("the far end lost the call (%u)", status);
-    set_state (self, SIPD_CALL_STATE_ENDED, why);
+    sipd_call_set_state (self, SIPD_CALL_STATE_ENDED, why);
     return;
   }
   if (response != NULL)
@@ -375,16 +331,16 @@ take_reinvite (SipdCall *self, SipdFlow *flow, SipdMessage *request)
   g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 
   if (!is_answered (self) || self->reinvite_sdp != NULL || sipd_2xx_sender_is_sending (self->ok_sender)) {
-    respond (self, flow, request, 491, NULL); /* §14.2: one offer at a time */
+    sipd_call_respond (self, flow, request, 491, NULL); /* §14.2: one offer at a time */
     return;
   }
   if (*sdp != '\0' && !sipd_sdp_check (sdp, NULL)) {
-    respond (self, flow, request, 488, NULL);
+    sipd_call_respond (self, flow, request, 488, NULL);
     return;
   }
   sipd_dialog_update_target (self->dialog, request);
-  set_remote_sdp (self, sdp);
-  send_2xx (self, flow, request, self->local_sdp);
+  sipd_call_set_remote_sdp (self, sdp);
+  sipd_call_send_2xx (self, flow, request, self->local_sdp);
 }
 
 static void
@@ -396,7 +352,7 @@ take_ack (SipdCall *self, SipdMessage *ack)
     return;
   if (g_bytes_get_size (body) > 0) {
     g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-    set_remote_sdp (self, sdp);
+    sipd_call_set_remote_sdp (self, sdp);
   }
 }
 
@@ -406,45 +362,31 @@ take_in_dialog (SipdCall *self, SipdFlow *flow, SipdMessage *request)
   const char *method = sipd_message_get_method (request);
 
   if (!sipd_dialog_accept_cseq (self->dialog, request)) {
-    respond (self, flow, request, 500, NULL); /* §12.2.2: out of order */
+    sipd_call_respond (self, flow, request, 500, NULL); /* §12.2.2: out of order */
     return;
   }
   if (strcmp (method, "ACK") == 0) {
     take_ack (self, request);
   } else if (strcmp (method, "BYE") == 0) {
-    respond (self, flow, request, 200, NULL);
+    sipd_call_respond (self, flow, request, 200, NULL);
     sipd_2xx_sender_stop (self->ok_sender);
     if (self->incoming && self->state == SIPD_CALL_STATE_RINGING)
-      respond (self, self->invite_flow, self->invite, 487, NULL);
-    set_state (self, SIPD_CALL_STATE_ENDED, "hung up by the far end");
+      sipd_call_respond (self, self->invite_flow, self->invite, 487, NULL);
+    sipd_call_set_state (self, SIPD_CALL_STATE_ENDED, "hung up by the far end");
   } else if (strcmp (method, "INVITE") == 0) {
     take_reinvite (self, flow, request);
   } else if (strcmp (method, "OPTIONS") == 0 || strcmp (method, "INFO") == 0) {
-    respond (self, flow, request, 200, NULL);
+    sipd_call_respond (self, flow, request, 200, NULL);
   } else {
-    respond (self, flow, request, 501, NULL);
+    sipd_call_respond (self, flow, request, 501, NULL);
   }
-}
-
-static gboolean
-is_cancel_of_our_invite (SipdCall *self, SipdMessage *request)
-{
-  return self->incoming && strcmp (sipd_message_get_method (request), "CANCEL") == 0 &&
-         g_strcmp0 (sipd_message_get_call_id (request), self->call_id) == 0 &&
-         g_strcmp0 (sipd_message_get_branch (request), sipd_message_get_branch (self->invite)) == 0;
 }
 
 gboolean
 sipd_call_handle_request (SipdCall *self, SipdFlow *flow, SipdMessage *request)
 {
-  if (is_cancel_of_our_invite (self, request)) {
-    respond (self, flow, request, 200, NULL);
-    if (self->state == SIPD_CALL_STATE_RINGING) {
-      respond (self, self->invite_flow, self->invite, 487, NULL);
-      set_state (self, SIPD_CALL_STATE_ENDED, "cancelled by the caller");
-    }
+  if (sipd_call_take_cancel (self, flow, request))
     return TRUE;
-  }
   if (self->dialog == NULL || !sipd_dialog_matches_request (self->dialog, request))
     return FALSE;
   take_in_dialog (self, flow, request);
@@ -452,47 +394,6 @@ sipd_call_handle_request (SipdCall *self, SipdFlow *flow, SipdMessage *request)
 }
 
 /* What the phone's user does */
-
-static gboolean
-check_ringing_here (SipdCall *self, GError **error)
-{
-  if (self->incoming && self->state == SIPD_CALL_STATE_RINGING)
-    return TRUE;
-  g_set_error (error, SIPD_ERROR, SIPD_ERROR_WRONG_STATE, "not an incoming call that rings: it is %s %s",
-               self->incoming ? "incoming and" : "outgoing and", sipd_call_state_to_string (self->state));
-  return FALSE;
-}
-
-gboolean
-sipd_call_answer (SipdCall *self, const char *sdp, GError **error)
-{
-  if (!check_ringing_here (self, error) || !sipd_sdp_check (sdp, error))
-    return FALSE;
-  kl_timer_stop (self->ring_timer);
-  kl_timer_stop (self->ring_refresh_timer);
-  set_local_sdp (self, sdp);
-  send_2xx (self, self->invite_flow, self->invite, sdp);
-  set_state (self, SIPD_CALL_STATE_ACTIVE, "answered here");
-  return TRUE;
-}
-
-gboolean
-sipd_call_reject (SipdCall *self, guint code, GError **error)
-{
-  g_autofree char *why = NULL;
-
-  if (!check_ringing_here (self, error))
-    return FALSE;
-  if (code < 400 || code > 699) {
-    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "a rejection is a status from 400 to 699, not %u",
-                 code);
-    return FALSE;
-  }
-  respond (self, self->invite_flow, self->invite, code, NULL);
-  why = g_strdup_printf ("rejected here (%u)", code);
-  set_state (self, SIPD_CALL_STATE_ENDED, why);
-  return TRUE;
-}
 
 void
 sipd_call_end (SipdCall *self, const char *reason)
@@ -510,12 +411,12 @@ sipd_call_end (SipdCall *self, const char *reason)
   case SIPD_CALL_STATE_RINGING:
   case SIPD_CALL_STATE_EARLY:
     if (self->incoming)
-      respond (self, self->invite_flow, self->invite, 480, NULL);
+      sipd_call_respond (self, self->invite_flow, self->invite, 480, NULL);
     else
       sipd_invite_out_cancel (self->invite_out);
     break;
   }
-  set_state (self, SIPD_CALL_STATE_ENDED, reason);
+  sipd_call_set_state (self, SIPD_CALL_STATE_ENDED, reason);
 }
 
 gboolean
@@ -527,8 +428,8 @@ sipd_call_hangup (SipdCall *self, GError **error)
     return FALSE;
   }
   if (self->incoming && self->state == SIPD_CALL_STATE_RINGING) {
-    respond (self, self->invite_flow, self->invite, 486, NULL);
-    set_state (self, SIPD_CALL_STATE_ENDED, "rejected here (486)");
+    sipd_call_respond (self, self->invite_flow, self->invite, 486, NULL);
+    sipd_call_set_state (self, SIPD_CALL_STATE_ENDED, "rejected here (486)");
   } else {
     sipd_call_end (self, is_answered (self) ? "hung up here" : "cancelled here");
   }
@@ -555,33 +456,12 @@ sipd_call_resume (SipdCall *self, const char *sdp, SipdCallDoneFunc done, gpoint
   return TRUE;
 }
 
-/* Incoming: ringing */
-
-static void
-on_ring_timeout (gpointer user_data)
-{
-  SipdCall *self = user_data;
-
-  respond (self, self->invite_flow, self->invite, 480, NULL);
-  set_state (self, SIPD_CALL_STATE_ENDED, "no answer");
-}
-
-static void
-on_ring_refresh (gpointer user_data)
-{
-  SipdCall *self = user_data;
-
-  respond (self, self->invite_flow, self->invite, 180, NULL);
-  kl_timer_start (self->ring_refresh_timer, RING_REFRESH_MS);
-}
-
 /* Lifetime */
 
-static SipdCall *
-call_new (const SipdCallParams *params, const SipdCallCallbacks *callbacks, gpointer user_data)
+SipdCall *
+sipd_call_new_common (const SipdCallParams *params, const SipdCallCallbacks *callbacks, gpointer user_data)
 {
   SipdCall *self = g_new0 (SipdCall, 1);
-  KlClock *clock = sipd_stack_get_clock (params->stack);
   const SipdLineSettings *settings = sipd_line_get_settings (params->line);
 
   self->stack = params->stack;
@@ -592,8 +472,6 @@ call_new (const SipdCallParams *params, const SipdCallCallbacks *callbacks, gpoi
   self->outbound = settings->outbound;
   self->callbacks = *callbacks;
   self->user_data = user_data;
-  self->ring_timer = kl_timer_new (clock, on_ring_timeout, self);
-  self->ring_refresh_timer = kl_timer_new (clock, on_ring_refresh, self);
   self->ok_sender = sipd_2xx_sender_new (params->stack, on_no_ack, self);
   self->object = kl_object_skeleton_new (self->object_path);
   self->iface = kl_sip_call1_skeleton_new ();
@@ -615,7 +493,7 @@ sipd_call_new_outgoing (const SipdCallParams *params,
                         const SipdCallCallbacks *callbacks,
                         gpointer user_data)
 {
-  SipdCall *self = call_new (params, callbacks, user_data);
+  SipdCall *self = sipd_call_new_common (params, callbacks, user_data);
   const SipdLineSettings *settings = sipd_line_get_settings (params->line);
   SipdInviteOutParams invite = {
     .target = target,
@@ -631,52 +509,12 @@ sipd_call_new_outgoing (const SipdCallParams *params,
   self->state = SIPD_CALL_STATE_DIALING;
   self->invite_out = sipd_invite_out_new (params->stack, params->line, &invite, &invite_callbacks, self);
   self->call_id = g_strdup (sipd_invite_out_get_call_id (self->invite_out));
-  set_local_sdp (self, sdp);
+  sipd_call_set_local_sdp (self, sdp);
   kl_sip_call1_set_direction (self->iface, "outgoing");
   kl_sip_call1_set_state (self->iface, "dialing");
   kl_sip_call1_set_remote_uri (self->iface, target);
   sipd_invite_out_start (self->invite_out);
   show_target (self);
-  return self;
-}
-
-SipdCall *
-sipd_call_new_incoming (const SipdCallParams *params,
-                        SipdFlow *flow,
-                        SipdMessage *invite,
-                        const SipdCallCallbacks *callbacks,
-                        gpointer user_data)
-{
-  SipdCall *self = call_new (params, callbacks, user_data);
-  const sip_from_t *from = sipd_message_get_sip (invite)->sip_from;
-  g_autofree char *tag = sipd_random_token (12);
-  g_autofree char *contact = sipd_stack_contact_uri (params->stack, flow, self->user, self->outbound);
-  g_autofree char *contact_header = g_strdup_printf ("<%s>", contact);
-  g_autofree char *remote_uri = sipd_message_print_uri (invite, from->a_url);
-  g_autoptr (GBytes) body = sipd_message_get_body (invite);
-  g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  g_autofree char *display_name = g_strdup (from->a_display ? from->a_display : "");
-  gsize length = strlen (display_name);
-
-  if (length >= 2 && display_name[0] == '"' && display_name[length - 1] == '"') {
-    memmove (display_name, display_name + 1, length - 2);
-    display_name[length - 2] = '\0';
-  }
-  self->incoming = TRUE;
-  self->state = SIPD_CALL_STATE_RINGING;
-  self->call_id = g_strdup (sipd_message_get_call_id (invite));
-  self->invite_flow = sipd_flow_ref (flow);
-  self->invite = sipd_message_ref (invite);
-  self->dialog = sipd_dialog_new_uas (invite, tag, flow, contact_header);
-  kl_sip_call1_set_direction (self->iface, "incoming");
-  kl_sip_call1_set_state (self->iface, "ringing");
-  kl_sip_call1_set_remote_uri (self->iface, remote_uri);
-  kl_sip_call1_set_remote_display_name (self->iface, display_name);
-  set_remote_sdp (self, sdp);
-  respond (self, flow, invite, 180, NULL);
-  kl_timer_start (self->ring_timer, (gint64) params->ring_timeout_s * 1000);
-  kl_timer_start (self->ring_refresh_timer, RING_REFRESH_MS);
-  g_message ("call %s: ringing, from %s", self->call_id, remote_uri);
   return self;
 }
 
@@ -695,8 +533,8 @@ sipd_call_free (SipdCall *self)
   g_clear_pointer (&self->dialog, sipd_dialog_free);
   g_clear_pointer (&self->invite_flow, sipd_flow_unref);
   g_clear_pointer (&self->invite, sipd_message_unref);
-  kl_timer_free (self->ring_timer);
-  kl_timer_free (self->ring_refresh_timer);
+  g_clear_pointer (&self->ring_timer, kl_timer_free);
+  g_clear_pointer (&self->ring_refresh_timer, kl_timer_free);
   sipd_2xx_sender_free (self->ok_sender);
   g_signal_handlers_disconnect_by_data (self->iface, self);
   g_clear_object (&self->iface);

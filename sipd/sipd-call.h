@@ -2,11 +2,10 @@
 /* One call and its D-Bus object (org.keepline.Sip.Call1): where it is (one
  * enum, changed in one place), its dialog once there is one, and what the
  * far end and the D-Bus caller do to it. An outgoing call sends its INVITE
- * through sipd-invite-out.h; an incoming one rings (180), refreshes the ring
- * every minute (RFC 3261 §13.3.1.1), and is answered with a 2xx that sipd
- * retransmits until its ACK (§13.3.1.4). Within the dialog: BYE both ways,
- * re-INVITE for hold and resume from here, and a re-INVITE from the far end
- * answered with the SDP in force. */
+ * through sipd-invite-out.h; an incoming one rings (sipd-call-ringing.c) and
+ * is answered with a 2xx that sipd retransmits until its ACK (§13.3.1.4).
+ * Within the dialog: BYE both ways, re-INVITE for hold and resume from here,
+ * and a re-INVITE from the far end answered with the SDP in force. */
 #pragma once
 
 #include "kl-dbus.h"
