@@ -785,6 +785,7 @@ test_message_to_a_phone_is_answered (Fixture *f, gconstpointer data)
   g_autofree char *result = NULL;
   g_autoptr (GError) error = NULL;
 
+  g_assert_nonnull (phone); /* registered: it answers the MESSAGE */
   kl_sip_line1_call_send_message_sync (f->line, "1009", "hello from line 1", &result, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (result, ==, "200 OK");
