@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "kl-random.h"
+
 typedef struct {
   NetmondProbe public;
   NetmondProbes *owner;
@@ -177,7 +179,7 @@ options_request (Probe *probe, GInetSocketAddress *local)
 {
   g_autofree char *remote = socket_host_port (probe->public.address);
   g_autofree char *local_text = socket_host_port (local);
-  guint32 id = g_random_int ();
+  guint32 id = kl_random_below (G_MAXUINT32);
   char *text;
 
   text = g_strdup_printf ("OPTIONS sip:%s SIP/2.0\r\n"

@@ -7,6 +7,8 @@
 #include <sofia-sip/url.h>
 #include <string.h>
 
+#include "kl-random.h"
+
 /* "Name" <uri> without the tag or other parameters. */
 static char *
 party (SipdMessage *message, const sip_addr_t *address)
@@ -79,7 +81,7 @@ sipd_dialog_new_uas (SipdMessage *invite, const char *local_tag, SipdFlow *flow,
   self->remote_tag = g_strdup (request->sip_from->a_tag);
   self->local_party = party (invite, request->sip_to);
   self->remote_party = party (invite, request->sip_from);
-  self->local_cseq = (guint32) g_random_int_range (1, 10000);
+  self->local_cseq = 1 + kl_random_below (9999);
   self->remote_cseq = request->sip_cseq->cs_seq;
   self->remote_target = contact_uri (invite);
   if (self->remote_target == NULL)

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "kl-random.h"
 #include "sipd-auth.h"
 #include "sipd-call-input.h"
 
@@ -93,7 +94,7 @@ sipd_invite_out_new (SipdStack *stack,
   self->user_agent = g_strdup (params->user_agent);
   self->call_id = sipd_random_token (24);
   self->from_tag = sipd_random_token (12);
-  self->cseq = (guint32) g_random_int_range (1, 10000);
+  self->cseq = 1 + kl_random_below (9999);
   self->provisional_timer = kl_timer_new (clock, on_provisional_due, self);
   self->path_timer = kl_timer_new (clock, on_path_timeout, self);
   return self;

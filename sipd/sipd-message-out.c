@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "kl-random.h"
 #include "sipd-auth.h"
 #include "sipd-call-input.h"
 #include "sipd-error.h"
@@ -139,7 +140,7 @@ sipd_message_out_send (SipdStack *stack,
   self->route = g_strdup (path.route);
   self->call_id = sipd_random_token (24);
   self->from_tag = sipd_random_token (12);
-  self->cseq = (guint32) g_random_int_range (1, 10000);
+  self->cseq = 1 + kl_random_below (9999);
   self->text = g_strdup (text);
   self->auth_user = g_strdup (*settings->auth_user ? settings->auth_user : settings->user);
   self->password = g_strdup (settings->password ? settings->password : "");

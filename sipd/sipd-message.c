@@ -8,6 +8,7 @@
 #include <sofia-sip/sip_protos.h>
 #include <string.h>
 
+#include "kl-random.h"
 #include "sipd-error.h"
 
 struct _SipdMessage {
@@ -261,7 +262,8 @@ sipd_builder_free (SipdBuilder *self)
   g_free (self);
 }
 
-/* Tags, Call-IDs and branches: letters and digits from the kernel's random source. */
+/* Tags, Call-IDs, branches and cnonces: letters and digits from the
+ * kernel's random source. */
 char *
 sipd_random_token (guint length)
 {
@@ -269,7 +271,7 @@ sipd_random_token (guint length)
   char *token = g_malloc (length + 1);
 
   for (guint i = 0; i < length; i++)
-    token[i] = alphabet[g_random_int_range (0, sizeof alphabet - 1)];
+    token[i] = alphabet[kl_random_below (sizeof alphabet - 1)];
   token[length] = '\0';
   return token;
 }

@@ -6,6 +6,7 @@
 #include <sofia-sip/msg_header.h>
 #include <string.h>
 
+#include "kl-random.h"
 #include "sipd-auth.h"
 #include "sipd-timing.h"
 
@@ -105,7 +106,7 @@ sipd_registration_new (SipdStack *stack,
   self->user_agent = g_strdup (config->user_agent ? config->user_agent : "keepline");
   self->call_id = sipd_random_token (24);
   self->from_tag = sipd_random_token (12);
-  self->cseq = (guint32) g_random_int_range (1, 10000);
+  self->cseq = 1 + kl_random_below (9999);
   self->refresh_timer = kl_timer_new (sipd_stack_get_clock (stack), on_refresh_due, self);
   return self;
 }

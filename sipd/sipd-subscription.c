@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "kl-random.h"
 #include "sipd-auth.h"
 #include "sipd-timing.h"
 
@@ -154,7 +155,7 @@ sipd_subscription_new (SipdStack *stack,
   self->retry_s = config->retry_s;
   self->timeout_retry_s = config->timeout_retry_s;
   self->user_agent = g_strdup (config->user_agent ? config->user_agent : "keepline");
-  self->cseq = (guint32) g_random_int_range (1, 10000);
+  self->cseq = 1 + kl_random_below (9999);
   self->refresh_timer = kl_timer_new (sipd_stack_get_clock (stack), on_refresh_due, self);
   self->retry_timer = kl_timer_new (sipd_stack_get_clock (stack), on_retry_due, self);
   forget_dialog (self);

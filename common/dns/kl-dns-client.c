@@ -6,6 +6,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "kl-random.h"
+
 #define TCP_TRY_MS 4000
 #define MAX_CNAMES 8
 #define RECEIVE_BUFFER 4096 /* the query offers 1232 bytes (EDNS0); a longer datagram does not parse */
@@ -378,7 +380,7 @@ send_datagram (Query *query)
   g_autoptr (GBytes) request = NULL;
   g_autofree char *name = server_name (query);
 
-  query->id = (guint16) g_random_int_range (0, 65536);
+  query->id = (guint16) kl_random_below (65536);
   request = kl_dns_query_new (query->id, query->name, query->type, &error);
   if (request == NULL) {
     finish (query, NULL, error);
