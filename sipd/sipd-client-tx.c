@@ -230,7 +230,9 @@ sipd_client_tx_receive (SipdClientTxTable *self, SipdFlow *flow, SipdMessage *re
     return;
   g_hash_table_iter_init (&iter, self->transactions);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tx)) {
-    if (strcmp (tx->branch, branch) == 0 && g_ascii_strcasecmp (tx->method, sipd_message_get_method (response)) == 0) {
+    /* a response counts only on the flow its request went over */
+    if (tx->flow == flow && strcmp (tx->branch, branch) == 0 &&
+        g_ascii_strcasecmp (tx->method, sipd_message_get_method (response)) == 0) {
       receive_response (tx, response);
       return;
     }

@@ -30,6 +30,8 @@ struct _SipdManager {
   SipdTls *tls;
   SipdInbound *inbound;
   SipdCalls *calls;
+  guint64 rejected_before; /* by the stacks made before this one */
+  guint64 rejected_now;    /* by this one */
   SipdLine *lines[KL_CONFIG_MAX_LINES];
 
   KlSipManager1 *iface;
@@ -147,6 +149,15 @@ on_handle_send_message (KlSipLine1 *iface, GDBusMethodInvocation *invocation, co
 }
 
 static void
+on_rejected (SipdStack *stack, guint64 rejected, gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  self->rejected_now = rejected;
+  kl_sip_manager1_set_rejected_requests (self->iface, self->rejected_before + rejected);
+}
+
+static void
 on_line_changed (guint line, gpointer user_data)
 {
   SipdManager *self = user_data;
@@ -172,6 +183,8 @@ drop_stack (SipdManager *self)
   g_clear_pointer (&self->context.resolver, sipd_resolver_free);
   g_clear_pointer (&self->dns_server, g_free);
   g_clear_pointer (&self->context.stack, sipd_stack_free);
+  self->rejected_before += self->rejected_now;
+  self->rejected_now = 0;
   g_clear_pointer (&self->tls, sipd_tls_free);
   g_clear_pointer (&self->context.tls_problem, g_free);
   g_clear_pointer (&self->tls_files, g_free);
@@ -204,6 +217,7 @@ make_stack (SipdManager *self, KlConfig *config, GError **error)
   sipd_resolver_set_netmon (self->context.resolver, self->netmon);
   self->inbound = sipd_inbound_new (self->context.stack, &inbound_handlers, self);
   sipd_stack_set_request_handler (self->context.stack, on_request, self);
+  sipd_stack_set_rejected_handler (self->context.stack, on_rejected, self);
   return TRUE;
 }
 

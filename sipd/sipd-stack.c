@@ -8,8 +8,7 @@
 #include "sipd-client-tx.h"
 #include "sipd-server-tx.h"
 
-#define NO_SERVER_NAME ""
-#define MAX_STRAY_FLOWS 32 /* UDP peers we did not contact, kept to answer them */
+#define REJECTED_REPORT_MS 1000 /* a flood of strangers is told about once a second, not per datagram */
 
 typedef struct {
   guint id;
@@ -30,6 +29,11 @@ struct _SipdStack {
   SipdRequestFunc request_func;
   gpointer request_data;
   GSource *close_unused; /* sipd_stack_close_unused_flows_soon() */
+  guint64 rejected;      /* datagrams from strangers */
+  GInetSocketAddress *last_rejected_from;
+  KlTimer *rejected_timer;
+  SipdRejectedFunc rejected_func;
+  gpointer rejected_data;
 };
 
 static void on_flow_message (SipdFlow *flow, GBytes *bytes, gpointer user_data);
@@ -177,46 +181,36 @@ find_flow (SipdStack *self, KlTransport transport, GInetSocketAddress *remote)
   return NULL;
 }
 
-static gboolean
-is_stray (SipdFlow *flow)
-{
-  return g_strcmp0 (sipd_flow_get_server_name (flow), NO_SERVER_NAME) == 0;
-}
-
-/* Many senders we never contacted must not make the flow table grow without end. */
-static void
-limit_stray_flows (SipdStack *self)
-{
-  guint strays = 0;
-  guint oldest = G_MAXUINT;
-
-  for (guint i = 0; i < self->flows->len; i++) {
-    if (is_stray (g_ptr_array_index (self->flows, i))) {
-      strays++;
-      if (oldest == G_MAXUINT)
-        oldest = i;
-    }
-  }
-  if (strays >= MAX_STRAY_FLOWS) {
-    SipdFlow *flow = g_ptr_array_steal_index (self->flows, oldest);
-    sipd_flow_close (flow);
-    sipd_flow_unref (flow);
-  }
-}
-
+/* Only the phone's servers are heard: a datagram from an address sipd has
+ * no flow to is dropped unread, and counted. */
 static void
 on_udp_datagram (GInetSocketAddress *from, const guint8 *data, gsize length, gpointer user_data)
 {
   SipdStack *self = user_data;
   SipdFlow *flow = find_flow (self, KL_TRANSPORT_UDP, from);
 
-  /* A request from an address with no flow yet still gets its answer over UDP. */
-  if (flow == NULL) {
-    limit_stray_flows (self);
-    flow = sipd_stack_get_flow (self, KL_TRANSPORT_UDP, from, NO_SERVER_NAME);
-  }
-  if (flow != NULL)
+  if (flow != NULL) {
     sipd_flow_receive_datagram (flow, data, length);
+    return;
+  }
+  self->rejected++;
+  g_clear_object (&self->last_rejected_from);
+  self->last_rejected_from = g_object_ref (from);
+  if (!kl_timer_is_active (self->rejected_timer))
+    kl_timer_start (self->rejected_timer, REJECTED_REPORT_MS);
+}
+
+static void
+on_rejected_report (gpointer user_data)
+{
+  SipdStack *self = user_data;
+  g_autofree char *from = sipd_socket_address_to_string (self->last_rejected_from);
+
+  g_debug ("dropped datagrams from senders that are not the lines' servers: %" G_GUINT64_FORMAT
+           " in all, the last from %s",
+           self->rejected, from);
+  if (self->rejected_func != NULL)
+    self->rejected_func (self, self->rejected, self->rejected_data);
 }
 
 static SipdUdpSocket *
@@ -249,10 +243,8 @@ sipd_stack_new (KlClock *clock, const SipdStackParams *params, GError **error)
   self->client_transactions = sipd_client_tx_table_new (self, clock, &self->params.timers);
   self->server_transactions = sipd_server_tx_table_new (clock, &self->params.timers);
   self->watches = g_array_new (FALSE, FALSE, sizeof (FlowWatch));
-
-  /* Listen on the SIP port from the start: requests may come before we send. */
-  if (udp_socket (self, G_SOCKET_FAMILY_IPV4, FALSE, error) == NULL)
-    return NULL;
+  self->rejected_timer = kl_timer_new (clock, on_rejected_report, self);
+  /* no UDP socket until a line uses UDP: only its servers may write to it */
   return g_steal_pointer (&self);
 }
 
@@ -275,6 +267,8 @@ sipd_stack_free (SipdStack *self)
     g_clear_pointer (&self->udp_send[i], sipd_udp_socket_free);
   }
   g_clear_pointer (&self->watches, g_array_unref);
+  g_clear_pointer (&self->rejected_timer, kl_timer_free);
+  g_clear_object (&self->last_rejected_from);
   kl_clock_unref (self->clock);
   g_free (self);
 }
@@ -395,7 +389,7 @@ sipd_stack_close_unused_flows (SipdStack *self)
   for (guint i = self->flows->len; i-- > 0;) {
     SipdFlow *flow = g_ptr_array_index (self->flows, i);
 
-    if (is_stray (flow) || sipd_flow_get_ref_count (flow) != 1)
+    if (sipd_flow_get_ref_count (flow) != 1)
       continue;
     g_message ("closing flow %u to %s: nothing uses it any more", sipd_flow_get_id (flow),
                sipd_flow_get_server_name (flow));
@@ -433,11 +427,19 @@ sipd_stack_get_n_flows (SipdStack *self)
   return self->flows->len;
 }
 
-/* The local address of the IPv4 SIP socket (any address, the bound port). */
+/* The local address of the IPv4 SIP socket (any address, the bound port),
+ * or NULL while no line uses UDP. */
 GInetSocketAddress *
 sipd_stack_get_udp_address (SipdStack *self)
 {
-  return sipd_udp_socket_get_local_address (self->udp_listen[0]);
+  return self->udp_listen[0] ? sipd_udp_socket_get_local_address (self->udp_listen[0]) : NULL;
+}
+
+void
+sipd_stack_set_rejected_handler (SipdStack *self, SipdRejectedFunc func, gpointer user_data)
+{
+  self->rejected_func = func;
+  self->rejected_data = user_data;
 }
 
 char *

@@ -3,7 +3,9 @@
  * server address, shared by the lines), the UDP socket, the RFC 3261 client
  * and server transactions (sipd-client-tx.h, sipd-server-tx.h), and the
  * dispatch of what arrives: responses to their transaction, requests to the
- * request handler. */
+ * request handler. Only the phone's servers are heard: a datagram from an
+ * address sipd has no flow to is dropped unread and counted, and the UDP
+ * socket exists only once a line uses UDP. */
 #pragma once
 
 #include "kl-config.h"
@@ -43,6 +45,10 @@ typedef enum {
   SIPD_FLOW_EVENT_KEEPALIVE, /* a keep-alive was answered */
 } SipdFlowEvent;
 
+/* How many datagrams from senders that are not the lines' servers were
+ * dropped unread: told at most once a second. */
+typedef void (*SipdRejectedFunc) (SipdStack *stack, guint64 rejected, gpointer user_data);
+
 typedef void (*SipdFlowWatchFunc) (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer user_data);
 
 SipdStack *sipd_stack_new (KlClock *clock, const SipdStackParams *params, GError **error);
@@ -55,6 +61,7 @@ KlClock *sipd_stack_get_clock (SipdStack *self);
 const SipdStackTimers *sipd_stack_get_timers (SipdStack *self);
 
 void sipd_stack_set_request_handler (SipdStack *self, SipdRequestFunc func, gpointer user_data);
+void sipd_stack_set_rejected_handler (SipdStack *self, SipdRejectedFunc func, gpointer user_data);
 guint sipd_stack_add_flow_watch (SipdStack *self, SipdFlowWatchFunc func, gpointer user_data);
 void sipd_stack_remove_flow_watch (SipdStack *self, guint id);
 

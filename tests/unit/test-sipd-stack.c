@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The stack as a UDP peer sees it: requests answered once, retransmissions
- * answered again from the server transaction, and a bounded flow table however
- * many strangers write to us. */
+/* The stack as a UDP peer sees it: a server's requests answered once, their
+ * retransmissions answered again from the server transaction; a stranger's
+ * datagrams dropped unread and counted, with no flow for them. */
 #include <string.h>
 
 #include "sipd-stack.h"
@@ -10,6 +10,7 @@ typedef struct {
   KlClock *clock;
   SipdStack *stack;
   guint requests;
+  guint64 rejected;
 } Fixture;
 
 static void
@@ -43,13 +44,25 @@ fixture_teardown (Fixture *f, gconstpointer data)
 }
 
 static GSocket *
-peer_socket (void)
+stranger_socket (void)
 {
   g_autoptr (GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
   GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
 
   g_socket_bind (socket, any, TRUE, NULL);
   g_socket_set_timeout (socket, 5);
+  return socket;
+}
+
+/* A peer the phone opened a flow to: one of its servers. */
+static GSocket *
+peer_socket (Fixture *f)
+{
+  GSocket *socket = stranger_socket ();
+  g_autoptr (GSocketAddress) address = g_socket_get_local_address (socket, NULL);
+
+  g_assert_nonnull (sipd_stack_get_flow (f->stack, KL_TRANSPORT_UDP, G_INET_SOCKET_ADDRESS (address),
+                                         "server.keepline.test"));
   return socket;
 }
 
@@ -90,7 +103,7 @@ receive_answer (GSocket *peer)
 static void
 test_retransmitted_request_is_answered_from_the_transaction (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GSocket) peer = peer_socket ();
+  g_autoptr (GSocket) peer = peer_socket (f);
   g_autofree char *first = NULL;
   g_autofree char *again = NULL;
 
@@ -110,25 +123,41 @@ test_retransmitted_request_is_answered_from_the_transaction (Fixture *f, gconstp
 }
 
 static void
-test_many_strangers_do_not_grow_the_flow_table (Fixture *f, gconstpointer data)
+on_rejected (SipdStack *stack, guint64 rejected, gpointer user_data)
 {
-  for (guint i = 0; i < 100; i++) {
-    g_autoptr (GSocket) peer = peer_socket ();
-    g_autofree char *branch = g_strdup_printf ("z9hG4bKstranger%u", i);
-    g_autofree char *answer = NULL;
+  ((Fixture *) user_data)->rejected = rejected;
+}
 
-    send_options (f, peer, branch);
-    answer = receive_answer (peer);
-    g_assert_true (g_str_has_prefix (answer, "SIP/2.0 200 OK\r\n"));
+static void
+test_strangers_are_dropped_unread_and_counted (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocket) server = peer_socket (f);
+
+  sipd_stack_set_rejected_handler (f->stack, on_rejected, f);
+  for (guint i = 0; i < 100; i++) {
+    g_autoptr (GSocket) stranger = stranger_socket ();
+    g_autofree char *branch = g_strdup_printf ("z9hG4bKstranger%u", i);
+
+    send_options (f, stranger, branch);
+    for (guint j = 0; j < 20 && !g_socket_condition_check (stranger, G_IO_IN); j++) {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (100);
+    }
+    g_assert_false (g_socket_condition_check (stranger, G_IO_IN));
   }
-  g_assert_cmpuint (f->requests, ==, 100);
-  g_assert_cmpuint (sipd_stack_get_n_flows (f->stack), <=, 32);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (f->requests, ==, 0);
+  g_assert_cmpuint (sipd_stack_get_n_flows (f->stack), ==, 1); /* the server's */
+  g_assert_cmpuint (f->rejected, ==, 0);                       /* told once a second, not per datagram */
+  kl_clock_advance (f->clock, 1000);
+  g_assert_cmpuint (f->rejected, ==, 100);
 }
 
 static void
 test_malformed_datagram_is_dropped_and_the_next_one_answered (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GSocket) peer = peer_socket ();
+  g_autoptr (GSocket) peer = peer_socket (f);
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) to = g_inet_socket_address_new (
     loopback, g_inet_socket_address_get_port (sipd_stack_get_udp_address (f->stack)));
@@ -171,7 +200,7 @@ main (int argc, char **argv)
   ADD ("/sipd/stack/a-flow-nothing-uses-any-more-is-closed", test_a_flow_nothing_uses_is_closed);
   ADD ("/sipd/stack/retransmitted-request-is-answered-from-the-transaction",
        test_retransmitted_request_is_answered_from_the_transaction);
-  ADD ("/sipd/stack/many-strangers-do-not-grow-the-flow-table", test_many_strangers_do_not_grow_the_flow_table);
+  ADD ("/sipd/stack/strangers-are-dropped-unread-and-counted", test_strangers_are_dropped_unread_and_counted);
   ADD ("/sipd/stack/malformed-datagram-is-dropped-and-the-next-one-answered",
        test_malformed_datagram_is_dropped_and_the_next_one_answered);
 #undef ADD
