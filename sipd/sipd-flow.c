@@ -356,11 +356,32 @@ deliver_frames (SipdFlow *self)
       g_byte_array_append (self->output, pong, 2);
       flush_output (self);
       break;
-    case SIPD_FRAME_GARBAGE:
-      flow_log (self, G_LOG_LEVEL_WARNING, "dropped unreadable bytes: %s", reason);
-      break;
+    case SIPD_FRAME_ERROR: {
+      g_autofree char *why = g_strdup_printf ("the stream cannot be framed: %s", reason);
+      set_failed (self, why);
+      return;
+    }
     }
   }
+}
+
+/* Frames what came as it comes, so that a fast sender cannot make the
+ * framer hold more than its cap. FALSE when the flow failed. */
+static gboolean
+push_and_deliver (SipdFlow *self, const guint8 *data, gsize length)
+{
+  if (!sipd_framer_push (self->framer, data, length)) {
+    g_autoptr (GBytes) none = NULL;
+    g_autofree char *reason = NULL;
+    g_autofree char *why = NULL;
+
+    sipd_framer_next (self->framer, &none, &reason);
+    why = g_strdup_printf ("the stream cannot be framed: %s", reason);
+    set_failed (self, why);
+    return FALSE;
+  }
+  deliver_frames (self);
+  return self->state == SIPD_FLOW_STATE_ACTIVE;
 }
 
 static const char *
@@ -405,7 +426,8 @@ read_tcp (SipdFlow *self)
     gssize got = g_socket_receive (self->socket, (char *) buffer, sizeof buffer, NULL, &error);
 
     if (got > 0) {
-      sipd_framer_push (self->framer, buffer, (gsize) got);
+      if (!push_and_deliver (self, buffer, (gsize) got))
+        return FALSE;
       continue;
     }
     if (got == 0) {
@@ -431,7 +453,8 @@ read_tls (SipdFlow *self)
     ssize_t got = gnutls_record_recv (self->session, buffer, sizeof buffer);
 
     if (got > 0) {
-      sipd_framer_push (self->framer, buffer, (gsize) got);
+      if (!push_and_deliver (self, buffer, (gsize) got))
+        return FALSE;
       continue;
     }
     if (got == GNUTLS_E_AGAIN || got == GNUTLS_E_INTERRUPTED)

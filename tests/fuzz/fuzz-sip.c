@@ -137,7 +137,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     g_autofree char *reason = NULL;
     SipdFrameKind kind = sipd_framer_next (framer, &frame, &reason);
 
-    if (kind == SIPD_FRAME_NEED_MORE)
+    if (kind == SIPD_FRAME_NEED_MORE || kind == SIPD_FRAME_ERROR)
       break;
     if (kind == SIPD_FRAME_MESSAGE)
       sipd_flow_receive_datagram (flow, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
