@@ -37,7 +37,7 @@ sipd_auth_take_challenge (SipdAuth *self, SipdMessage *response)
       found = TRUE;
     }
   }
-  if (!found || (self->rounds >= SIPD_AUTH_MAX_ROUNDS && !best.stale))
+  if (!found || self->rounds >= SIPD_AUTH_MAX_ROUNDS + (best.stale ? SIPD_AUTH_MAX_STALE_ROUNDS : 0))
     return FALSE;
 
   self->rounds++;

@@ -11,6 +11,7 @@
 G_BEGIN_DECLS
 
 #define SIPD_AUTH_MAX_ROUNDS 1 /* a challenge to fresh credentials means they are wrong, unless stale */
+#define SIPD_AUTH_MAX_STALE_ROUNDS 3 /* a server that calls every nonce stale is not believed for ever */
 
 typedef struct {
   gboolean have_challenge;

@@ -7,6 +7,10 @@
 
 #define TIMER_J_MS 32000 /* non-INVITE over UDP; streams could end at once, but absorbing costs little */
 #define TIMER_I_UDP_MS 5000 /* T4 */
+/* What the phone's own servers may keep open here at once: far above what
+ * nine lines see, a bound on a server gone mad (strangers are not heard). */
+#define MAX_SERVER_TRANSACTIONS 256
+#define MAX_SERVER_TRANSACTIONS_PER_FLOW 64
 
 typedef enum {
   STX_PROCEEDING, /* no final response yet */
@@ -17,9 +21,9 @@ typedef enum {
 
 typedef struct {
   SipdServerTxTable *table;
+  char *key;
   char *branch;
   char *method;
-  guint flow_id;
   SipdFlow *flow;
   StxState state;
   GBytes *response; /* the last one sent, NULL until answered */
@@ -31,7 +35,7 @@ typedef struct {
 struct _SipdServerTxTable {
   KlClock *clock;
   const SipdStackTimers *timers;
-  GPtrArray *transactions;
+  GHashTable *transactions; /* "flow-id branch method" → ServerTx */
 };
 
 static gboolean
@@ -47,6 +51,7 @@ server_tx_free (ServerTx *st)
   kl_timer_free (st->expiry_timer);
   g_clear_pointer (&st->response, g_bytes_unref);
   sipd_flow_unref (st->flow);
+  g_free (st->key);
   g_free (st->branch);
   g_free (st->method);
   g_free (st);
@@ -57,7 +62,7 @@ on_expired (gpointer user_data)
 {
   ServerTx *st = user_data;
 
-  g_ptr_array_remove_fast (st->table->transactions, st);
+  g_hash_table_remove (st->table->transactions, st->key);
 }
 
 static void
@@ -70,15 +75,33 @@ on_retransmit (gpointer user_data)
   kl_timer_start (st->retransmit_timer, st->interval_ms);
 }
 
+static char *
+key_of (SipdFlow *flow, const char *branch, const char *method)
+{
+  return g_strdup_printf ("%u %s %s", sipd_flow_get_id (flow), branch, method);
+}
+
 static ServerTx *
 find (SipdServerTxTable *self, SipdFlow *flow, const char *branch, const char *method)
 {
-  for (guint i = 0; i < self->transactions->len; i++) {
-    ServerTx *st = g_ptr_array_index (self->transactions, i);
-    if (st->flow_id == sipd_flow_get_id (flow) && strcmp (st->branch, branch) == 0 && strcmp (st->method, method) == 0)
-      return st;
-  }
-  return NULL;
+  g_autofree char *key = key_of (flow, branch, method);
+
+  return g_hash_table_lookup (self->transactions, key);
+}
+
+static gboolean
+has_room (SipdServerTxTable *self, SipdFlow *flow)
+{
+  GHashTableIter iter;
+  ServerTx *st;
+  guint on_flow = 0;
+
+  if (g_hash_table_size (self->transactions) >= MAX_SERVER_TRANSACTIONS)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->transactions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &st))
+    on_flow += st->flow == flow;
+  return on_flow < MAX_SERVER_TRANSACTIONS_PER_FLOW;
 }
 
 static void
@@ -113,18 +136,24 @@ sipd_server_tx_receive (SipdServerTxTable *self, SipdFlow *flow, SipdMessage *re
   }
   if (ack)
     return FALSE;
+  if (!has_room (self, flow)) {
+    g_autofree char *from = sipd_socket_address_to_string (sipd_flow_get_remote (flow));
+    g_message ("dropped a %s from %s: %u requests are open already", method, from,
+               g_hash_table_size (self->transactions));
+    return TRUE;
+  }
 
   st = g_new0 (ServerTx, 1);
   st->table = self;
   st->branch = g_strdup (branch);
   st->method = g_strdup (method);
-  st->flow_id = sipd_flow_get_id (flow);
+  st->key = key_of (flow, branch, method);
   st->flow = sipd_flow_ref (flow);
   st->retransmit_timer = kl_timer_new (self->clock, on_retransmit, st);
   st->expiry_timer = kl_timer_new (self->clock, on_expired, st);
   if (!is_invite (st))
     kl_timer_start (st->expiry_timer, TIMER_J_MS);
-  g_ptr_array_add (self->transactions, st);
+  g_hash_table_insert (self->transactions, st->key, st);
   return FALSE;
 }
 
@@ -171,7 +200,7 @@ sipd_server_tx_respond (SipdServerTxTable *self, SipdFlow *flow, SipdMessage *re
 guint
 sipd_server_tx_count (SipdServerTxTable *self)
 {
-  return self->transactions->len;
+  return g_hash_table_size (self->transactions);
 }
 
 SipdServerTxTable *
@@ -181,13 +210,13 @@ sipd_server_tx_table_new (KlClock *clock, const SipdStackTimers *timers)
 
   self->clock = clock;
   self->timers = timers;
-  self->transactions = g_ptr_array_new_with_free_func ((GDestroyNotify) server_tx_free);
+  self->transactions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) server_tx_free);
   return self;
 }
 
 void
 sipd_server_tx_table_free (SipdServerTxTable *self)
 {
-  g_ptr_array_unref (self->transactions);
+  g_hash_table_unref (self->transactions);
   g_free (self);
 }

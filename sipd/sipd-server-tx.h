@@ -8,7 +8,8 @@
  * comes, or for Timer H (64·T1); after the ACK, retransmissions are absorbed
  * for Timer I (T4 over UDP). After a 2xx the core retransmits it until its ACK
  * (§13.3.1.4), and the transaction absorbs INVITE retransmissions for 64·T1
- * (RFC 6026 Timer L). */
+ * (RFC 6026 Timer L). Transactions are found by hash; at most 256 are open,
+ * 64 on one flow: a request beyond that is dropped (a server resends). */
 #pragma once
 
 #include "sipd-stack.h"

@@ -100,6 +100,24 @@ receive_answer (GSocket *peer)
   return g_strdup (buffer);
 }
 
+static char *
+receive_answer_or_none (GSocket *peer)
+{
+  char buffer[2048];
+  gssize got;
+
+  for (guint i = 0; i < 50 && !g_socket_condition_check (peer, G_IO_IN); i++) {
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (200);
+  }
+  if (!g_socket_condition_check (peer, G_IO_IN))
+    return NULL;
+  got = g_socket_receive (peer, buffer, sizeof buffer - 1, NULL, NULL);
+  g_assert_cmpint (got, >, 0);
+  buffer[got] = '\0';
+  return g_strdup (buffer);
+}
+
 static void
 test_retransmitted_request_is_answered_from_the_transaction (Fixture *f, gconstpointer data)
 {
@@ -154,6 +172,25 @@ test_strangers_are_dropped_unread_and_counted (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->rejected, ==, 100);
 }
 
+/* A server gone mad cannot make the phone keep more than 64 requests of one
+ * flow open: the rest are dropped until earlier ones end. */
+static void
+test_open_requests_of_a_flow_are_capped (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocket) server = peer_socket (f);
+
+  for (guint i = 0; i < 100; i++) {
+    g_autofree char *branch = g_strdup_printf ("z9hG4bKmany%u", i);
+    send_options (f, server, branch);
+    g_free (receive_answer_or_none (server));
+  }
+  g_assert_cmpuint (f->requests, ==, 64);
+  kl_clock_advance (f->clock, 32000); /* Timer J */
+  send_options (f, server, "z9hG4bKafter");
+  g_free (receive_answer_or_none (server));
+  g_assert_cmpuint (f->requests, ==, 65);
+}
+
 static void
 test_malformed_datagram_is_dropped_and_the_next_one_answered (Fixture *f, gconstpointer data)
 {
@@ -201,6 +238,7 @@ main (int argc, char **argv)
   ADD ("/sipd/stack/retransmitted-request-is-answered-from-the-transaction",
        test_retransmitted_request_is_answered_from_the_transaction);
   ADD ("/sipd/stack/strangers-are-dropped-unread-and-counted", test_strangers_are_dropped_unread_and_counted);
+  ADD ("/sipd/stack/open-requests-of-a-flow-are-capped", test_open_requests_of_a_flow_are_capped);
   ADD ("/sipd/stack/malformed-datagram-is-dropped-and-the-next-one-answered",
        test_malformed_datagram_is_dropped_and_the_next_one_answered);
 #undef ADD
