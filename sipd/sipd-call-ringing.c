@@ -117,7 +117,7 @@ sipd_call_new_incoming (const SipdCallParams *params,
   g_autofree char *remote_uri = sipd_message_print_uri (invite, from->a_url);
   g_autoptr (GBytes) body = sipd_message_get_body (invite);
   g_autofree char *sdp = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  g_autofree char *display_name = g_strdup (from->a_display ? from->a_display : "");
+  g_autofree char *display_name = g_utf8_make_valid (from->a_display ? from->a_display : "", -1);
   gsize length = strlen (display_name);
 
   if (length >= 2 && display_name[0] == '"' && display_name[length - 1] == '"') {

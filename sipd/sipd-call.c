@@ -55,7 +55,7 @@ sipd_call_set_state (SipdCall *self, SipdCallState state, const char *reason)
 void
 sipd_call_set_remote_sdp (SipdCall *self, const char *sdp)
 {
-  if (sdp != NULL && *sdp != '\0' && sipd_sdp_check (sdp, NULL))
+  if (sdp != NULL && *sdp != '\0' && g_utf8_validate (sdp, -1, NULL) && sipd_sdp_check (sdp, NULL))
     kl_sip_call1_set_remote_sdp (self->iface, sdp);
   else if (sdp != NULL && *sdp != '\0')
     g_message ("call %s: ignored an SDP from the far end that does not parse", self->call_id);

@@ -68,14 +68,14 @@ printable_from (SipdMessage *request)
 
 /* The body of a text message, or empty when it is not text. */
 static char *
-text_body (SipdMessage *request, const char **ret_content_type)
+text_body (SipdMessage *request, char **ret_content_type)
 {
   const sip_content_type_t *type = sipd_message_get_sip (request)->sip_content_type;
   g_autoptr (GBytes) body = sipd_message_get_body (request);
   gsize length;
   const char *data = g_bytes_get_data (body, &length);
 
-  *ret_content_type = type && type->c_type ? type->c_type : "";
+  *ret_content_type = g_utf8_make_valid (type && type->c_type ? type->c_type : "", -1);
   if (length == 0 || type == NULL || type->c_type == NULL || !g_str_has_prefix (type->c_type, "text/") ||
       length > MAX_TEXT_BODY || !g_utf8_validate (data, (gssize) length, NULL) ||
       memchr (data, '\0', length) != NULL)
@@ -90,7 +90,7 @@ handle_message (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
   g_autofree char *tag = sipd_random_token (10);
   g_autofree char *from = NULL;
   g_autofree char *body = NULL;
-  const char *content_type;
+  g_autofree char *content_type = NULL;
 
   if (line == 0) {
     sipd_inbound_respond (self->stack, flow, request, 404, "Not Found", tag);

@@ -182,10 +182,12 @@ build_invite (SipdInviteOut *self, const char *aor)
 
   sipd_builder_add (builder, "Via", "%s", via);
   sipd_builder_add (builder, "Max-Forwards", "70");
-  if (self->display_name != NULL && *self->display_name != '\0')
-    sipd_builder_add (builder, "From", "\"%s\" <%s>;tag=%s", self->display_name, aor, self->from_tag);
-  else
+  if (self->display_name != NULL && *self->display_name != '\0') {
+    g_autofree char *display_name = sipd_quote (self->display_name);
+    sipd_builder_add (builder, "From", "%s <%s>;tag=%s", display_name, aor, self->from_tag);
+  } else {
     sipd_builder_add (builder, "From", "<%s>;tag=%s", aor, self->from_tag);
+  }
   sipd_builder_add (builder, "To", "<%s>", self->target);
   sipd_builder_add (builder, "Call-ID", "%s", self->call_id);
   sipd_builder_add (builder, "CSeq", "%u INVITE", self->cseq);

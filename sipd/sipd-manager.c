@@ -81,12 +81,13 @@ on_invite (guint line, SipdFlow *flow, SipdMessage *request, gpointer user_data)
   SipdManager *self = user_data;
   const char *path = sipd_calls_ring (self->calls, self->lines[line - 1], flow, request);
   g_autofree char *from = NULL;
+  g_autofree char *call_id = NULL;
 
   if (path == NULL)
     return;
   from = sipd_message_print_header (request, sipd_message_get_sip (request)->sip_from);
-  kl_sip_line1_emit_incoming_call (sipd_line_get_iface (self->lines[line - 1]), from,
-                                   sipd_message_get_call_id (request), path);
+  call_id = g_utf8_make_valid (sipd_message_get_call_id (request), -1);
+  kl_sip_line1_emit_incoming_call (sipd_line_get_iface (self->lines[line - 1]), from, call_id, path);
 }
 
 static const SipdInboundHandlers inbound_handlers = { find_line, on_notify, on_message, on_invite };

@@ -15,6 +15,7 @@ struct _SipdMessage {
   gint ref_count;
   msg_t *msg;
   sip_t *sip;
+  char *reason; /* the reason phrase as valid UTF-8 */
 };
 
 struct _SipdBuilder {
@@ -51,6 +52,8 @@ sipd_message_parse (const guint8 *data, gsize length, GError **error)
     g_set_error (error, SIPD_ERROR, SIPD_ERROR_MALFORMED, "no valid %s", missing);
     return NULL;
   }
+  if (self->sip->sip_status != NULL && self->sip->sip_status->st_phrase != NULL)
+    self->reason = g_utf8_make_valid (self->sip->sip_status->st_phrase, -1);
   return g_steal_pointer (&self);
 }
 
@@ -68,6 +71,7 @@ sipd_message_unref (SipdMessage *self)
     return;
   if (self->msg != NULL)
     msg_destroy (self->msg);
+  g_free (self->reason);
   g_free (self);
 }
 
@@ -92,7 +96,7 @@ sipd_message_get_status (SipdMessage *self)
 const char *
 sipd_message_get_reason (SipdMessage *self)
 {
-  return self->sip->sip_status ? self->sip->sip_status->st_phrase : "";
+  return self->reason ? self->reason : "";
 }
 
 const char *
@@ -145,12 +149,13 @@ sipd_message_has_option_tag (SipdMessage *self, const char *header, const char *
   return FALSE;
 }
 
-/* One header (not its next instances) as text, without the name. */
+/* One header (not its next instances) as text, without the name; valid
+ * UTF-8, as whatever comes from the network must be before it reaches D-Bus. */
 char *
 sipd_message_print_header (SipdMessage *self, const void *header)
 {
   char *text = sip_header_as_string (msg_home (self->msg), header);
-  char *copy = g_strdup (text ? text : "");
+  char *copy = g_utf8_make_valid (text ? text : "", -1);
 
   su_free (msg_home (self->msg), text);
   return copy;
@@ -160,7 +165,7 @@ char *
 sipd_message_print_uri (SipdMessage *self, const url_t *url)
 {
   char *text = url_as_string (msg_home (self->msg), url);
-  char *copy = g_strdup (text ? text : "");
+  char *copy = g_utf8_make_valid (text ? text : "", -1);
 
   su_free (msg_home (self->msg), text);
   return copy;
@@ -260,6 +265,23 @@ sipd_builder_free (SipdBuilder *self)
   if (self->text != NULL)
     g_string_free (self->text, TRUE);
   g_free (self);
+}
+
+/* A display name as a quoted-string (RFC 3261 §25.1): quotes and
+ * backslashes escaped, control characters left out. */
+char *
+sipd_quote (const char *text)
+{
+  GString *quoted = g_string_new ("\"");
+
+  for (const char *p = text; *p != '\0'; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_c (quoted, '\\');
+    if ((guchar) *p >= 0x20 && *p != 0x7f)
+      g_string_append_c (quoted, *p);
+  }
+  g_string_append_c (quoted, '"');
+  return g_string_free (quoted, FALSE);
 }
 
 /* Tags, Call-IDs, branches and cnonces: letters and digits from the

@@ -193,10 +193,12 @@ build_register (SipdRegistration *self, const char *branch, guint expires_s)
 
   sipd_builder_add (builder, "Via", "%s", via);
   sipd_builder_add (builder, "Max-Forwards", "70");
-  if (self->display_name != NULL && *self->display_name != '\0')
-    sipd_builder_add (builder, "From", "\"%s\" <%s>;tag=%s", self->display_name, self->aor, self->from_tag);
-  else
+  if (self->display_name != NULL && *self->display_name != '\0') {
+    g_autofree char *display_name = sipd_quote (self->display_name);
+    sipd_builder_add (builder, "From", "%s <%s>;tag=%s", display_name, self->aor, self->from_tag);
+  } else {
     sipd_builder_add (builder, "From", "<%s>;tag=%s", self->aor, self->from_tag);
+  }
   sipd_builder_add (builder, "To", "<%s>", self->aor);
   sipd_builder_add (builder, "Call-ID", "%s", self->call_id);
   sipd_builder_add (builder, "CSeq", "%u REGISTER", ++self->cseq);
