@@ -3,6 +3,7 @@
 
 #include "kl-config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define N_SCOPES (1 + KL_CONFIG_MAX_LINES) /* [0] = global, [n] = line n */
@@ -18,6 +19,7 @@ typedef struct {
 struct _KlConfig {
   char *dir;
   GPtrArray *files_read; /* NULL-terminated file names */
+  gboolean secret_read;  /* the file being parsed set a password */
   KlConfigValue defaults[KL_CONFIG_N_KEYS];
   Slot slots[N_SCOPES][KL_CONFIG_N_KEYS];
 };
@@ -264,8 +266,9 @@ parse_one_line (KlConfig *self, const char *file, guint line_no, char *text, GPt
 
   colon = strchr (text, ':');
   if (colon == NULL) {
+    /* the line itself is not shown: it may be a password missing its colon */
     report (diagnostics, KL_CONFIG_SEVERITY_ERROR, file, line_no, NULL,
-            "expected 'key: value', found '%s'", text);
+            "expected 'key: value' (the line is not shown: it may hold a password)");
     return;
   }
   *colon = '\0';
@@ -295,6 +298,8 @@ parse_one_line (KlConfig *self, const char *file, guint line_no, char *text, GPt
     report (diagnostics, KL_CONFIG_SEVERITY_ERROR, file, line_no, key, "%s", reason);
     return;
   }
+  if (kl_config_key_info (id)->type == KL_CONFIG_TYPE_SECRET)
+    self->secret_read = TRUE;
   store (self, scope, id, &parsed, file, line_no);
 }
 
@@ -389,6 +394,7 @@ read_file (KlConfig *self, const char *name, GPtrArray *diagnostics)
   g_autofree char *path = g_build_filename (self->dir, name, NULL);
   g_autofree char *data = NULL;
   g_autoptr (GError) error = NULL;
+  GStatBuf info;
   gsize length;
 
   if (!g_file_get_contents (path, &data, &length, &error)) {
@@ -397,7 +403,11 @@ read_file (KlConfig *self, const char *name, GPtrArray *diagnostics)
     return;
   }
   g_ptr_array_insert (self->files_read, self->files_read->len - 1, g_strdup (name));
+  self->secret_read = FALSE;
   kl_config_parse_data (self, name, data, length, diagnostics);
+  if (self->secret_read && g_stat (path, &info) == 0 && (info.st_mode & S_IROTH))
+    report (diagnostics, KL_CONFIG_SEVERITY_WARNING, name, 0, NULL,
+            "holds a password and every user may read it: chmod o-r %s", path);
 }
 
 KlConfig *

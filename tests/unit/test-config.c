@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The phone configuration loader: every key, per-line overrides, the order of the
  * four files, and each kind of bad value. */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "kl-config.h"
@@ -452,7 +453,7 @@ static const BadCase bad_cases[] = {
   { "blf-with-space", "sip blf extensions: 1002 1003",
     "test.cfg:1: error: sip blf extensions: '1002 1003': an entry contains a space; separate entries with commas" },
   { "missing-colon", "sip proxy ip pbx.example.com",
-    "test.cfg:1: error: expected 'key: value', found 'sip proxy ip pbx.example.com'" },
+    "test.cfg:1: error: expected 'key: value' (the line is not shown: it may hold a password)" },
   { "missing-key", ": value", "test.cfg:1: error: missing key before ':'" },
   { "unterminated-quote", "sip display name: \"Desk",
     "test.cfg:1: error: sip display name: missing closing quote" },
@@ -596,6 +597,33 @@ test_files_are_read_in_guide_order_later_wins (void)
   g_assert_cmpint (kl_config_get_int (config, 0, KL_CONFIG_KEY_T1_TIMER), ==, 300);
   g_assert_cmpint (kl_config_get_int (config, 0, KL_CONFIG_KEY_T2_TIMER), ==, 1200);
   g_assert_cmpstr (kl_config_get_string (config, 1, KL_CONFIG_KEY_PROXY_IP), ==, "aastra.example.com");
+  kl_test_config_dir_remove (dir);
+}
+
+/* A password in a file every user may read is worth a warning that names
+ * the file; the same file readable by its owner only is not. */
+static void
+test_password_readable_by_others_is_warned_about (void)
+{
+  g_autofree char *dir = kl_test_config_dir_new ();
+  g_autofree char *aastra = g_build_filename (dir, "aastra.cfg", NULL);
+  g_autofree char *local = g_build_filename (dir, "local.cfg", NULL);
+  g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KlConfig) config = NULL;
+  g_autofree char *text = NULL;
+  const KlConfigSource source = { .dir = dir };
+
+  kl_test_config_write (dir, "aastra.cfg", "sip proxy ip: pbx.example.com\nsip line1 user name: 1001\nsip line1 password: hunter2\n");
+  kl_test_config_write (dir, "local.cfg", "sip line1 password: hunter3\n");
+  g_assert_cmpint (g_chmod (aastra, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (local, 0600), ==, 0);
+  config = kl_config_load (&source, diagnostics, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (diagnostics->len, ==, 1);
+  text = kl_config_diagnostic_to_string (g_ptr_array_index (diagnostics, 0));
+  g_assert_nonnull (strstr (text, "aastra.cfg: warning: holds a password and every user may read it"));
+  g_assert_null (strstr (text, "hunter"));
   kl_test_config_dir_remove (dir);
 }
 
@@ -801,6 +829,8 @@ main (int argc, char **argv)
   g_test_add_func ("/config/files/global-key-in-a-later-file-does-not-beat-a-line-key",
                    test_global_key_in_a_later_file_does_not_beat_a_line_key);
   g_test_add_func ("/config/files/missing-files-are-skipped", test_missing_files_are_skipped);
+  g_test_add_func ("/config/files/password-readable-by-others-is-warned-about",
+                   test_password_readable_by_others_is_warned_about);
   g_test_add_func ("/config/files/errors-in-several-files-fail-the-load-and-name-each-file",
                    test_errors_in_several_files_fail_the_load_and_name_each_file);
   g_test_add_func ("/config/files/relative-certificate-path-is-resolved-in-config-dir",
