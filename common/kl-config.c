@@ -350,13 +350,23 @@ effective_slot (KlConfig *self, guint line, KlConfigKey key)
 }
 
 static void
-report_at (GPtrArray *diagnostics, KlConfig *self, guint line, KlConfigKey key, const char *message)
+report_at_severity (GPtrArray *diagnostics,
+                    KlConfigSeverity severity,
+                    KlConfig *self,
+                    guint line,
+                    KlConfigKey key,
+                    const char *message)
 {
   const Slot *slot = effective_slot (self, line, key);
   g_autofree char *name = kl_config_line_key_name (key, line);
 
-  report (diagnostics, KL_CONFIG_SEVERITY_ERROR, slot ? slot->file : NULL, slot ? slot->line_no : 0,
-          name, "%s", message);
+  report (diagnostics, severity, slot ? slot->file : NULL, slot ? slot->line_no : 0, name, "%s", message);
+}
+
+static void
+report_at (GPtrArray *diagnostics, KlConfig *self, guint line, KlConfigKey key, const char *message)
+{
+  report_at_severity (diagnostics, KL_CONFIG_SEVERITY_ERROR, self, line, key, message);
 }
 
 void
@@ -371,6 +381,12 @@ kl_config_check (KlConfig *self, GPtrArray *diagnostics)
         !kl_config_get_server (self, line, KL_CONFIG_KEY_REGISTRAR_IP, KL_CONFIG_KEY_REGISTRAR_PORT, NULL, NULL))
       report_at (diagnostics, self, line, KL_CONFIG_KEY_USER_NAME,
                  "the line has a user name but neither a proxy ip nor a registrar ip");
+    if (kl_config_get_bool (self, line, KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW) &&
+        !kl_config_get_server (self, line, KL_CONFIG_KEY_BACKUP_OUTBOUND_PROXY,
+                               KL_CONFIG_KEY_BACKUP_OUTBOUND_PROXY_PORT, NULL, NULL))
+      report_at_severity (diagnostics, KL_CONFIG_SEVERITY_WARNING, self, line, KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW,
+                          "the second flow goes through the backup outbound proxy, and there is none: "
+                          "no second flow");
     if (kl_config_get_int (self, line, KL_CONFIG_KEY_TRANSPORT_PROTOCOL) == 4 && !tls_wanted) {
       tls_wanted = TRUE;
       if (*kl_config_get_string (self, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES) == '\0')

@@ -557,6 +557,24 @@ test_tls_without_trust_file_is_an_error (void)
                    "certificates' to verify the server");
 }
 
+/* The second flow goes through the backup outbound proxy: without one, the
+ * key would do nothing and say nothing. */
+static void
+test_dual_flow_without_backup_outbound_proxy_is_warned_about (void)
+{
+  g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
+  g_autoptr (KlConfig) config = parse_text ("sip proxy ip: pbx.example.com\n"
+                                            "sip line1 user name: 1001\n"
+                                            "sip outbound dual flow: 1\n",
+                                            diagnostics);
+  const KlConfigDiagnostic *diagnostic;
+
+  kl_config_check (config, diagnostics);
+  diagnostic = only_diagnostic (diagnostics);
+  g_assert_cmpint (diagnostic->severity, ==, KL_CONFIG_SEVERITY_WARNING);
+  g_assert_nonnull (strstr (diagnostic->message, "no second flow"));
+}
+
 static void
 test_local_certificate_without_key_is_an_error (void)
 {
@@ -819,6 +837,8 @@ main (int argc, char **argv)
                    test_user_without_proxy_or_registrar_is_an_error);
   g_test_add_func ("/config/errors/registrar-alone-is-enough-for-a-line",
                    test_registrar_alone_is_enough_for_a_line);
+  g_test_add_func ("/config/errors/dual-flow-without-backup-outbound-proxy-is-warned-about",
+                   test_dual_flow_without_backup_outbound_proxy_is_warned_about);
   g_test_add_func ("/config/errors/tls-without-trust-file-is-an-error",
                    test_tls_without_trust_file_is_an_error);
   g_test_add_func ("/config/errors/local-certificate-without-key-is-an-error",
