@@ -175,6 +175,14 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
   [KL_CONFIG_KEY_TLS_PRIVATE_KEY] = {
     "sips private key", KL_CONFIG_TYPE_PATH, GLOBAL, "", 0, 0, NULL,
     "PEM private key of the local certificate." },
+  [KL_CONFIG_KEY_TLS_PRIORITY] = {
+    "sips tls priority", KL_CONFIG_TYPE_STRING, GLOBAL,
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-SHA1:-AES-128-CBC:-AES-256-CBC:-CAMELLIA-128-CBC:"
+    "-CAMELLIA-256-CBC:-3DES-CBC", 0, 0, NULL,
+    "The GnuTLS priority string of TLS flows. The default allows TLS 1.2 and "
+    "1.3 only, with forward secrecy (no static RSA key exchange) and no CBC or "
+    "SHA-1 ciphers. A string GnuTLS refuses makes TLS unusable, with the reason "
+    "in each TLS line's LastError." },
 };
 
 const KlConfigKeyInfo *

@@ -174,7 +174,8 @@ tls_files_of (KlConfig *config)
 {
   return g_strjoin ("\n", kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES),
                     kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE),
-                    kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY), NULL);
+                    kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY),
+                    kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIORITY), NULL);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 struct _SipdTls {
   gnutls_certificate_credentials_t credentials;
+  gnutls_priority_t priority;
   GHashTable *sessions; /* server name -> GBytes of resumption data */
 };
 
@@ -23,14 +24,26 @@ check (int code, const char *what, GError **error)
 }
 
 SipdTls *
-sipd_tls_new (const char *trust_file, const char *certificate_file, const char *key_file, GError **error)
+sipd_tls_new (const char *trust_file,
+              const char *certificate_file,
+              const char *key_file,
+              const char *priority,
+              GError **error)
 {
   g_autoptr (SipdTls) self = g_new0 (SipdTls, 1);
+  const char *bad = NULL;
   int loaded;
+  int code;
 
   g_return_val_if_fail (trust_file != NULL && *trust_file != '\0', NULL);
 
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
+  code = gnutls_priority_init2 (&self->priority, priority, &bad, 0);
+  if (code < 0) {
+    g_set_error (error, SIPD_ERROR, SIPD_ERROR_TLS, "'sips tls priority': %s at \"%s\"", gnutls_strerror (code),
+                 bad ? bad : priority);
+    return NULL;
+  }
   if (!check (gnutls_certificate_allocate_credentials (&self->credentials), "TLS credentials", error))
     return NULL;
   loaded = gnutls_certificate_set_x509_trust_file (self->credentials, trust_file, GNUTLS_X509_FMT_PEM);
@@ -54,7 +67,8 @@ sipd_tls_new_from_config (KlConfig *config, GError **error)
 {
   return sipd_tls_new (kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES),
                        kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE),
-                       kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY), error);
+                       kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY),
+                       kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIORITY), error);
 }
 
 void
@@ -62,6 +76,8 @@ sipd_tls_free (SipdTls *self)
 {
   if (self->credentials != NULL)
     gnutls_certificate_free_credentials (self->credentials);
+  if (self->priority != NULL)
+    gnutls_priority_deinit (self->priority);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_free (self);
 }
@@ -77,7 +93,7 @@ sipd_tls_session_new (SipdTls *self, const char *server_name, int fd, GError **e
 
   if (!check (gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK), "TLS session", error))
     return NULL;
-  if (!check (gnutls_set_default_priority (session), "TLS priority", error) ||
+  if (!check (gnutls_priority_set (session, self->priority), "TLS priority", error) ||
       !check (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, self->credentials),
               "TLS credentials", error)) {
     gnutls_deinit (session);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* TLS for SIP flows with GnuTLS: the trust file from the configuration (never
  * the system store), an optional client certificate, certificate and host-name
- * verification, and session resumption so that reconnecting is cheap. */
+ * verification, the priority of "sips tls priority" (TLS 1.2 and later with
+ * forward secrecy by default), and session resumption so that reconnecting is
+ * cheap. */
 #pragma once
 
 #include <gio/gio.h>
@@ -16,6 +18,7 @@ typedef struct _SipdTls SipdTls;
 SipdTls *sipd_tls_new (const char *trust_file,
                        const char *certificate_file,
                        const char *key_file,
+                       const char *priority,
                        GError **error);
 SipdTls *sipd_tls_new_from_config (KlConfig *config, GError **error);
 void sipd_tls_free (SipdTls *self);

@@ -152,6 +152,7 @@ static const KeyCase key_cases[] = {
   { KL_CONFIG_KEY_TRANSACTION_TIMER, "8000", "8000", 8000 },
   { KL_CONFIG_KEY_TIMER_SCALE_PERCENT, "10", "10", 10 },
   { KL_CONFIG_KEY_RING_TIMEOUT, "60", "60", 60 },
+  { KL_CONFIG_KEY_TLS_PRIORITY, "NORMAL:-VERS-TLS1.0", "NORMAL:-VERS-TLS1.0", 0 },
   { KL_CONFIG_KEY_CALL_WAITING, "0", "0", 0 },
   { KL_CONFIG_KEY_DNS_SERVER, "127.0.0.53:5353", "127.0.0.53:5353", 0 },
   { KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES, "/etc/keepline/ca.pem", "/etc/keepline/ca.pem", 0 },
