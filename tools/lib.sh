@@ -17,8 +17,9 @@ KL_SERVER_PACKAGES=(
   gnutls-bin python3 iproute2 dnsmasq-base
 )
 # baresip is the far-end phone of the call tests (with --no-install-recommends
-# only baresip-core, no GUI), sip-tester is sipp for the peers a phone cannot play
-KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables baresip sip-tester "${KL_SERVER_PACKAGES[@]}")
+# only baresip-core, no GUI), sip-tester is sipp for the peers a phone cannot play,
+# openssl's s_server the TLS server of test-e2e-tls (gnutls-serv binds every address)
+KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables baresip sip-tester openssl "${KL_SERVER_PACKAGES[@]}")
 
 kl_say() {
   printf '\n=== %s\n' "$*"
