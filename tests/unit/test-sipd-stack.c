@@ -149,8 +149,9 @@ on_rejected (SipdStack *stack, guint64 rejected, gpointer user_data)
 static void
 test_strangers_are_dropped_unread_and_counted (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GSocket) server = peer_socket (f);
+  g_autoptr (GSocket) server = peer_socket (f); /* the one address that is heard */
 
+  g_assert_nonnull (server);
   sipd_stack_set_rejected_handler (f->stack, on_rejected, f);
   for (guint i = 0; i < 100; i++) {
     g_autoptr (GSocket) stranger = stranger_socket ();
