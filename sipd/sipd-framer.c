@@ -137,8 +137,8 @@ fail (SipdFramer *self, char **ret_reason, const char *reason)
 SipdFrameKind
 sipd_framer_next (SipdFramer *self, GBytes **ret_message, char **ret_reason)
 {
-  const guint8 *data = self->buffer->data + self->start;
   gsize length = sipd_framer_get_buffered (self);
+  const guint8 *data;
   const guint8 *header_end;
   gsize header_length;
   gint64 body_length = 0;
@@ -148,7 +148,8 @@ sipd_framer_next (SipdFramer *self, GBytes **ret_message, char **ret_reason)
     return SIPD_FRAME_ERROR;
   }
   if (length == 0)
-    return SIPD_FRAME_NEED_MORE;
+    return SIPD_FRAME_NEED_MORE; /* and the buffer may not even be allocated */
+  data = self->buffer->data + self->start;
   if (length >= 4 && memcmp (data, "\r\n\r\n", 4) == 0) {
     self->start += 4;
     return SIPD_FRAME_PING;
