@@ -602,6 +602,26 @@ test_strangers_datagrams_reach_nothing_and_the_same_invite_through_the_server_ri
 
 /* A flood of strangers */
 
+/* sipd is built as this test is. AddressSanitizer keeps freed memory in
+ * quarantine and touches shadow pages for it, so private memory says little
+ * about sipd there (+1.8 MiB for the flood, against +0 to +4 KiB without);
+ * the figure is still printed, and the unsanitized build holds the bound. */
+static gboolean
+built_with_address_sanitizer (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  return TRUE;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return TRUE;
+#else
+  return FALSE;
+#endif
+#else
+  return FALSE;
+#endif
+}
+
 static void
 test_a_flood_of_strangers_costs_no_memory_and_leaves_the_line_alone (Fixture *f, gconstpointer data)
 {
@@ -680,7 +700,8 @@ test_a_flood_of_strangers_costs_no_memory_and_leaves_the_line_alone (Fixture *f,
   g_test_message ("sipd's private memory: %" G_GUINT64_FORMAT " KiB before the flood, %" G_GUINT64_FORMAT
                   " KiB after (%+" G_GINT64_FORMAT " KiB)",
                   memory_before / 1024, memory_after / 1024, memory_change / 1024);
-  g_assert_cmpint (ABS (memory_change), <=, MEMORY_SLACK);
+  if (!built_with_address_sanitizer ())
+    g_assert_cmpint (ABS (memory_change), <=, MEMORY_SLACK);
 
   /* the line is where it was, on the same flow, and still hears its server */
   g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
