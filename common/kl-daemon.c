@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "kl-notify.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define KL_HAVE_LSAN 1
 #elif defined(__has_feature)
@@ -139,6 +141,16 @@ static void
 on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   g_info ("owns the bus name %s", name);
+  kl_notify ("READY=1");
+}
+
+/* Fed from the main loop: a loop that hangs stops feeding it, and systemd
+ * restarts the daemon. */
+static gboolean
+on_watchdog (gpointer user_data)
+{
+  kl_notify ("WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -155,6 +167,7 @@ static gboolean
 on_terminate (gpointer user_data)
 {
   g_info ("terminating on signal");
+  kl_notify ("STOPPING=1");
   stop (user_data, 0);
   return G_SOURCE_CONTINUE;
 }
@@ -177,8 +190,10 @@ on_hangup (gpointer user_data)
 {
   Run *run = user_data;
 
+  kl_notify ("RELOADING=1");
   if (run->hooks->reload != NULL)
     run->hooks->reload (run->hooks->user_data);
+  kl_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
 
@@ -192,6 +207,8 @@ kl_daemon_run (const KlDaemonHooks *hooks)
   guint sigterm_id = g_unix_signal_add (SIGTERM, on_terminate, &run);
   guint sigint_id = g_unix_signal_add (SIGINT, on_terminate, &run);
   guint sighup_id = g_unix_signal_add (SIGHUP, on_hangup, &run);
+  guint watchdog_ms = kl_notify_watchdog_interval_ms ();
+  guint watchdog_id = watchdog_ms > 0 ? g_timeout_add (watchdog_ms, on_watchdog, NULL) : 0;
 
   g_source_set_callback (started, on_started, NULL, NULL);
   g_source_attach (started, NULL);
@@ -205,6 +222,8 @@ kl_daemon_run (const KlDaemonHooks *hooks)
   g_source_remove (sigterm_id);
   g_source_remove (sigint_id);
   g_source_remove (sighup_id);
+  if (watchdog_id != 0)
+    g_source_remove (watchdog_id);
   g_source_destroy (started);
   /* Let the name release and pending replies go out, then close the bus
    * connection, so that GDBus's worker thread is idle while the process exits. */
@@ -216,6 +235,14 @@ kl_daemon_run (const KlDaemonHooks *hooks)
     g_clear_object (&run.connection);
   }
   return run.status;
+}
+
+void
+kl_daemon_status (const char *status)
+{
+  g_autofree char *state = g_strdup_printf ("STATUS=%s", status);
+
+  kl_notify (state);
 }
 
 /* Ends the process once main has freed everything. Library destructors are

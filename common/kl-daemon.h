@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the three daemons share: their common options, loading the configuration
- * at start, owning the bus name on the system bus, and the signal handling. */
+ * at start, owning the bus name on the system bus, the signal handling, and
+ * telling systemd how they are (kl-notify.h). */
 #pragma once
 
 #include <gio/gio.h>
@@ -39,7 +40,11 @@ typedef struct {
   gpointer user_data;
 } KlDaemonHooks;
 
+/* Runs the main loop; tells systemd READY=1 once the bus name is owned,
+ * RELOADING=1 around a reload, STOPPING=1, and feeds its watchdog. */
 int kl_daemon_run (const KlDaemonHooks *hooks);
+/* What `systemctl status` shows under the unit: "3/3 lines registered". */
+void kl_daemon_status (const char *status);
 G_GNUC_NORETURN void kl_daemon_exit (int status);
 
 G_END_DECLS

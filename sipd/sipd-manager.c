@@ -30,6 +30,7 @@ struct _SipdManager {
   SipdTls *tls;
   SipdInbound *inbound;
   SipdCalls *calls;
+  char *status; /* told to systemd last */
   guint64 rejected_before; /* by the stacks made before this one */
   guint64 rejected_now;    /* by this one */
   SipdLine *lines[KL_CONFIG_MAX_LINES];
@@ -158,13 +159,45 @@ on_rejected (SipdStack *stack, guint64 rejected, gpointer user_data)
   kl_sip_manager1_set_rejected_requests (self->iface, self->rejected_before + rejected);
 }
 
+/* "2/3 lines registered, line 2 on backup", for `systemctl status`. */
+static char *
+status_text (SipdManager *self)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GString) backup = g_string_new (NULL);
+  guint in_use = 0;
+  guint registered = 0;
+
+  for (guint i = 0; i < KL_CONFIG_MAX_LINES; i++) {
+    KlSipLine1 *iface;
+
+    if (self->lines[i] == NULL || sipd_line_get_settings (self->lines[i]) == NULL)
+      continue;
+    iface = sipd_line_get_iface (self->lines[i]);
+    in_use++;
+    registered += g_strcmp0 (kl_sip_line1_get_state (iface), "registered") == 0;
+    if (kl_sip_line1_get_on_backup (iface))
+      g_string_append_printf (backup, "%s%u", backup->len ? ", " : "", i + 1);
+  }
+  g_string_printf (text, "%u/%u lines registered", registered, in_use);
+  if (backup->len > 0)
+    g_string_append_printf (text, ", line%s %s on backup", strchr (backup->str, ',') ? "s" : "", backup->str);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 static void
 on_line_changed (guint line, gpointer user_data)
 {
   SipdManager *self = user_data;
+  g_autofree char *status = status_text (self);
 
   if (self->calls != NULL)
     sipd_calls_line_changed (self->calls, line);
+  if (g_strcmp0 (status, self->status) != 0) {
+    kl_daemon_status (status);
+    g_free (self->status);
+    self->status = g_steal_pointer (&status);
+  }
 }
 
 /* The stack: made from the global keys; made again when they change */
@@ -408,6 +441,7 @@ sipd_manager_free (SipdManager *self)
   g_clear_pointer (&self->context.clock, kl_clock_unref);
   g_free (self->context.instance_id);
   g_free (self->context.user_agent);
+  g_free (self->status);
   g_free (self->config_dir);
   g_free (self->model);
   g_free (self->mac);
