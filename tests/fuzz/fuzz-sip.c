@@ -2,13 +2,15 @@
 /* libFuzzer target for everything sipd reads from the network: the bytes as a
  * UDP datagram through a real flow and stack (STUN, SIP parsing, transactions,
  * the answers to inbound requests), as a TCP/TLS byte stream through the framer,
- * as NOTIFY bodies, as the INVITE or the answer that makes a dialog, and as an
- * SDP from the far end. Whatever arrives is answered or dropped; nothing
+ * in chunks of sizes the input itself chooses, as NOTIFY bodies, as a digest
+ * challenge, as the INVITE or the answer that makes a dialog, and as an SDP
+ * from the far end. Whatever arrives is answered or dropped; nothing
  * crashes, leaks or stalls. */
 #include <string.h>
 
 #include "sipd-call-input.h"
 #include "sipd-dialog.h"
+#include "sipd-digest.h"
 #include "sipd-event-body.h"
 #include "sipd-framer.h"
 #include "sipd-inbound.h"
@@ -85,6 +87,21 @@ drain_sink (void)
     g_socket_receive (sink, buffer, sizeof buffer, NULL, NULL);
 }
 
+static void
+deliver_frames (SipdFramer *framer)
+{
+  for (;;) {
+    g_autoptr (GBytes) frame = NULL;
+    g_autofree char *reason = NULL;
+    SipdFrameKind kind = sipd_framer_next (framer, &frame, &reason);
+
+    if (kind == SIPD_FRAME_NEED_MORE || kind == SIPD_FRAME_ERROR)
+      return;
+    if (kind == SIPD_FRAME_MESSAGE)
+      sipd_flow_receive_datagram (flow, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+  }
+}
+
 static const char our_invite[] = "INVITE sip:1002@keepline.test SIP/2.0\r\n"
                                  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKfuzz\r\n"
                                  "From: <sip:1001@keepline.test>;tag=ours\r\n"
@@ -130,17 +147,12 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   /* as a datagram, through the flow and the stack */
   sipd_flow_receive_datagram (flow, data, size);
 
-  /* as a stream, through the framer */
-  sipd_framer_push (framer, data, size);
-  for (;;) {
-    g_autoptr (GBytes) frame = NULL;
-    g_autofree char *reason = NULL;
-    SipdFrameKind kind = sipd_framer_next (framer, &frame, &reason);
-
-    if (kind == SIPD_FRAME_NEED_MORE || kind == SIPD_FRAME_ERROR)
+  /* as a stream, through the framer, in chunks whose sizes the first byte
+   * picks, framed after each as the flow's read loop does */
+  for (gsize at = 0, chunk = size > 0 ? (gsize) data[0] % 64 + 1 : 1; at < size; at += chunk) {
+    if (!sipd_framer_push (framer, data + at, MIN (chunk, size - at)))
       break;
-    if (kind == SIPD_FRAME_MESSAGE)
-      sipd_flow_receive_datagram (flow, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+    deliver_frames (framer);
   }
 
   /* as the bodies the phone subscribes to, and as STUN */
@@ -155,6 +167,17 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     mapped = sipd_stun_parse_binding_response (data, size, &id, &error);
   }
   fuzz_dialog (data, size);
+  {
+    g_autofree char *text = g_strndup ((const char *) data, size);
+    g_auto (SipdDigestChallenge) challenge = { 0 };
+    g_autofree char *reason = NULL;
+
+    if (sipd_digest_challenge_parse (text, &challenge, &reason)) {
+      g_autofree char *answer = sipd_digest_authorization (&challenge, "1001", "secret", "REGISTER",
+                                                           "sip:keepline.test", "cnonce", 1);
+      g_assert (answer != NULL);
+    }
+  }
   {
     g_autofree char *sdp = g_strndup ((const char *) data, size);
     (void) sipd_sdp_check (sdp, NULL);

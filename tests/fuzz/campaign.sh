@@ -1,0 +1,51 @@
+#!/bin/sh
+# A fuzzing campaign (not CI): every libFuzzer target of build-san/ for a number
+# of executions or a time, whichever comes first, with ASan and UBSan halting
+# on the first error, two at a time. Prints per target: executions, seconds,
+# coverage (libFuzzer's cov: edges) and crashes found. New corpus entries go
+# to a scratch directory, never into the source tree.
+#   tests/fuzz/campaign.sh [RUNS] [SECONDS]     (defaults: 10000000, 3600)
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+runs=${1:-10000000}
+seconds=${2:-3600}
+work=$(mktemp -d /tmp/keepline-fuzz-campaign.XXXXXX)
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS="suppressions=$top/tests/data/lsan.supp"
+
+run_one() {
+  name=$1
+  corpus=$2
+  mkdir -p "$work/$name/corpus" "$work/$name/crashes"
+  cp "$top/tests/fuzz/corpus/$corpus"/* "$work/$name/corpus/" 2>/dev/null || true
+  "$top/build-san/tests/$name" "$work/$name/corpus" -runs="$runs" -max_total_time="$seconds" \
+    -max_len=4096 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/$name/crashes/" \
+    -print_final_stats=1 >"$work/$name/log" 2>&1 || true
+}
+
+summary() {
+  name=$1
+  log=$work/$name/log
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  time=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  crashes=$(find "$work/$name/crashes" -type f | wc -l)
+  printf '%-13s %12s %8s %8s %8s\n' "$name" "${execs:-?}" "${time:-?}" "${cov:-?}" "$crashes"
+}
+
+targets="fuzz-sip:sip fuzz-dns:dns fuzz-config:config fuzz-netlink:netlink"
+set -- $targets
+while [ $# -gt 0 ]; do
+  first=$1; shift
+  run_one "${first%%:*}" "${first#*:}" &
+  if [ $# -gt 0 ]; then
+    second=$1; shift
+    run_one "${second%%:*}" "${second#*:}" &
+  fi
+  wait
+done
+printf '%-13s %12s %8s %8s %8s\n' target executions seconds coverage crashes
+for target in $targets; do
+  summary "${target%%:*}"
+done
+echo "logs, corpora and any crashing inputs: $work"
