@@ -173,13 +173,14 @@ sipd_calls_dial (SipdCalls *self, SipdLine *line, const char *uri, const char *s
 }
 
 static guint
-live_calls_on (SipdCalls *self, SipdLine *line)
+live_calls_on (SipdCalls *self, SipdLine *line, gboolean ringing_only)
 {
   guint n = 0;
 
   for (guint i = 0; i < self->entries->len; i++) {
     Entry *entry = g_ptr_array_index (self->entries, i);
-    n += entry->ended_ms == 0 && sipd_call_get_line (entry->call) == line;
+    n += entry->ended_ms == 0 && sipd_call_get_line (entry->call) == line &&
+         (!ringing_only || sipd_call_get_state (entry->call) == SIPD_CALL_STATE_RINGING);
   }
   return n;
 }
@@ -207,8 +208,12 @@ sipd_calls_ring (SipdCalls *self, SipdLine *line, SipdFlow *flow, SipdMessage *i
     answer_busy (self, flow, invite, error->message);
     return NULL;
   }
-  if (!self->call_waiting[sipd_line_get_index (line) - 1] && live_calls_on (self, line) > 0) {
+  if (!self->call_waiting[sipd_line_get_index (line) - 1] && live_calls_on (self, line, FALSE) > 0) {
     answer_busy (self, flow, invite, "the line has a call and 'sip call waiting' is 0");
+    return NULL;
+  }
+  if (live_calls_on (self, line, TRUE) >= SIPD_MAX_RINGING_PER_LINE) {
+    answer_busy (self, flow, invite, "the line has as many calls ringing as it takes");
     return NULL;
   }
   entry = add_entry (self, line, &params, &object_path);

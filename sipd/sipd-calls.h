@@ -12,6 +12,7 @@
 G_BEGIN_DECLS
 
 #define SIPD_MAX_CALLS 32 /* at once, all lines: a phone has a handful; strangers cannot make more */
+#define SIPD_MAX_RINGING_PER_LINE 4 /* a person answers one; a server gone mad must not fill the phone */
 
 typedef struct _SipdCalls SipdCalls;
 

@@ -6,7 +6,7 @@
  * timeout"; a CANCEL ends it at once; an answer's 2xx is sent again until
  * its ACK, and without one the call ends with BYE after 64·T1; a BYE from
  * the far end ends the call; a second call gets 486 without call waiting;
- * past the cap of calls a call gets 486. */
+ * past the caps of calls ringing on a line and of calls in all, 486. */
 #include <string.h>
 
 #include "sipd-calls.h"
@@ -266,14 +266,26 @@ test_second_call_is_busy_without_call_waiting (Fixture *f, gconstpointer data)
   g_assert_cmpstr (state_of (first), ==, "ringing");
 }
 
+/* A line rings at most SIPD_MAX_RINGING_PER_LINE calls at once; answered
+ * ones make room, up to SIPD_MAX_CALLS in all. */
 static void
-test_calls_past_the_cap_are_busy (Fixture *f, gconstpointer data)
+test_calls_past_the_caps_are_busy (Fixture *f, gconstpointer data)
 {
   sipd_stack_set_request_handler (f->phone.stack, on_request, f);
   for (guint i = 0; i < SIPD_MAX_CALLS; i++) {
     g_autofree char *call_id = g_strdup_printf ("cap%u", i);
-    g_assert_nonnull (ring (f, call_id));
+    SipdCall *call = ring (f, call_id);
+
+    g_assert_nonnull (call);
+    if (i % SIPD_MAX_RINGING_PER_LINE == SIPD_MAX_RINGING_PER_LINE - 1) {
+      g_assert_null (ring (f, "rings-too-many"));
+      for (guint j = 0; j < SIPD_MAX_RINGING_PER_LINE; j++) {
+        g_autofree char *path = g_strdup_printf ("/org/keepline/Sip/Call/%u", i - j + 1);
+        g_assert_true (sipd_call_answer (sipd_calls_find (f->calls, path), SDP, NULL));
+      }
+    }
   }
+  g_assert_cmpuint (count_answers (f, "rings-too-many", 486, "INVITE"), ==, SIPD_MAX_CALLS / SIPD_MAX_RINGING_PER_LINE);
   g_assert_null (ring (f, "one-too-many"));
   g_assert_cmpuint (count_answers (f, "one-too-many", 486, "INVITE"), ==, 1);
   g_assert_cmpuint (sipd_calls_count (f->calls), ==, SIPD_MAX_CALLS);
@@ -293,7 +305,7 @@ main (int argc, char **argv)
               test_answer_without_ack_ends_with_bye, fixture_teardown);
   g_test_add ("/sipd/calls-in/second-call-is-busy-without-call-waiting", Fixture, "sip call waiting: 0\n",
               fixture_setup, test_second_call_is_busy_without_call_waiting, fixture_teardown);
-  g_test_add ("/sipd/calls-in/calls-past-the-cap-are-busy", Fixture, NULL, fixture_setup,
-              test_calls_past_the_cap_are_busy, fixture_teardown);
+  g_test_add ("/sipd/calls-in/calls-past-the-caps-are-busy", Fixture, NULL, fixture_setup,
+              test_calls_past_the_caps_are_busy, fixture_teardown);
   return g_test_run ();
 }
