@@ -11,8 +11,14 @@
 #include "netmond-resolver.h"
 #include "netmond-servers.h"
 
+/* Resolve calls of one caller waiting for their answer at once: a caller
+ * that asks more waits for answers first, and cannot make netmond hold
+ * queries without end. */
+#define MAX_RESOLVES_PER_CALLER 16
+
 struct _NetmondService {
   KlClock *clock;
+  GHashTable *resolving; /* caller's unique name → its Resolve calls waiting */
   NetmondLinks *links;
   NetmondResolver *resolver;
   NetmondServers *servers;
@@ -324,11 +330,33 @@ on_handle_watch_servers (KlNetMon1 *iface, GDBusMethodInvocation *invocation, GV
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+typedef struct {
+  NetmondService *service;
+  GDBusMethodInvocation *invocation; /* the handler's, which completing it gives up */
+  char *caller;
+} ResolveCall;
+
+static void
+count_resolving (NetmondService *self, const char *caller, int change)
+{
+  guint waiting = GPOINTER_TO_UINT (g_hash_table_lookup (self->resolving, caller)) + change;
+
+  if (waiting == 0)
+    g_hash_table_remove (self->resolving, caller);
+  else
+    g_hash_table_replace (self->resolving, g_strdup (caller), GUINT_TO_POINTER (waiting));
+}
+
 static void
 on_resolved_for_call (const KlSipTargets *targets, const GError *error, gpointer user_data)
 {
-  GDBusMethodInvocation *invocation = user_data; /* the handler's, which completing it gives up */
+  ResolveCall *call = user_data;
+  GDBusMethodInvocation *invocation = call->invocation;
   KlNetMon1 *iface = KL_NET_MON1 (g_dbus_method_invocation_get_user_data (invocation));
+
+  count_resolving (call->service, call->caller, -1);
+  g_free (call->caller);
+  g_free (call);
 
   if (targets != NULL) {
     kl_net_mon1_complete_resolve (iface, invocation, targets_variant (targets), targets->ttl_s, targets->path);
@@ -350,8 +378,18 @@ on_handle_resolve (KlNetMon1 *iface,
                    gpointer user_data)
 {
   NetmondService *self = user_data;
+  const char *caller = g_dbus_method_invocation_get_sender (invocation);
   KlTransport transport;
+  ResolveCall *call;
 
+  if (caller == NULL)
+    caller = "";
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->resolving, caller)) >= MAX_RESOLVES_PER_CALLER) {
+    g_dbus_method_invocation_return_error (invocation, NETMOND_ERROR, NETMOND_ERROR_TOO_MANY,
+                                           "%d Resolve calls of yours wait for their answer already",
+                                           MAX_RESOLVES_PER_CALLER);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (*host == '\0') {
     g_dbus_method_invocation_return_error_literal (invocation, NETMOND_ERROR, NETMOND_ERROR_INVALID_ARGS,
                                                    "the host is empty");
@@ -359,7 +397,12 @@ on_handle_resolve (KlNetMon1 *iface,
   }
   if (!parse_transport (invocation, transport_text, &transport))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  netmond_servers_resolve (self->servers, host, port, transport, on_resolved_for_call, invocation);
+  call = g_new0 (ResolveCall, 1);
+  call->service = self;
+  call->invocation = invocation;
+  call->caller = g_strdup (caller);
+  count_resolving (self, caller, +1);
+  netmond_servers_resolve (self->servers, host, port, transport, on_resolved_for_call, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -388,6 +431,7 @@ netmond_service_new (KlClock *clock, KlConfig *config, guint32 seed, GError **er
 
   netmond_error_register_dns ();
   self->clock = kl_clock_ref (clock);
+  self->resolving = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->iface = kl_net_mon1_skeleton_new ();
   client = dns_client_from_config (clock, config, error);
   if (client == NULL)
@@ -427,6 +471,7 @@ netmond_service_free (NetmondService *self)
   if (self == NULL)
     return;
   netmond_service_stop (self);
+  g_clear_pointer (&self->resolving, g_hash_table_unref); /* the servers answered what waited as they went */
   g_clear_pointer (&self->link_facts, kl_net_facts_free);
   g_clear_object (&self->iface);
   kl_clock_unref (self->clock);

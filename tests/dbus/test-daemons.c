@@ -27,6 +27,7 @@ static const char base_config[] =
 typedef struct {
   KlTestBus *bus;
   char *config_dir;
+  GSocket *silent_dns; /* a nameserver that reads and never answers, for some tests */
   GSubprocess *sipd;
   GSubprocess *netmond;
   GSubprocess *uid;
@@ -54,12 +55,34 @@ stop_daemon (Fixture *f, GSubprocess **process, const char *name)
   g_clear_object (process);
 }
 
+static const char with_silent_dns[] = "with a nameserver that never answers";
+
+static void
+use_silent_dns (Fixture *f)
+{
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  f->silent_dns = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (f->silent_dns, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (f->silent_dns, &error);
+  text = g_strdup_printf ("sip dns server: 127.0.0.1:%u\n",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  kl_test_config_write (f->config_dir, "local.cfg", text);
+}
+
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   f->bus = kl_test_bus_new ();
   f->config_dir = kl_test_config_dir_new ();
   kl_test_config_write (f->config_dir, "aastra.cfg", base_config);
+  if (data == with_silent_dns)
+    use_silent_dns (f);
   f->sipd = start_daemon (f, "sipd", SIP_NAME);
   f->netmond = start_daemon (f, "netmond", NETMON_NAME);
   f->uid = start_daemon (f, "uid", UI_NAME);
@@ -73,6 +96,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   stop_daemon (f, &f->sipd, SIP_NAME);
   kl_test_config_dir_remove (f->config_dir);
   g_free (f->config_dir);
+  g_clear_object (&f->silent_dns);
   kl_test_bus_free (f->bus);
 }
 
@@ -436,6 +460,53 @@ test_netmond_refuses_bad_arguments_and_goes_on (Fixture *f, gconstpointer data)
   /* sipd's servers are still watched, and netmond still runs */
   wait_for_server (netmon, "127.0.255.2", "udp", "127.0.255.2 5999 udp resolved");
   g_assert_true (kl_test_bus_wait_for_name (f->bus, NETMON_NAME, TRUE));
+}
+
+static void
+free_error (GError *error)
+{
+  g_clear_error (&error);
+}
+
+static void
+on_resolve_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GPtrArray *errors = user_data;
+  GError *error = NULL;
+
+  if (!kl_net_mon1_call_resolve_finish (KL_NET_MON1 (source), NULL, NULL, NULL, result, &error))
+    g_ptr_array_add (errors, error);
+  else
+    g_ptr_array_add (errors, NULL);
+}
+
+/* A caller may have 16 Resolve calls waiting at once: the 17th is refused
+ * with TooMany at once, and netmond goes on. */
+static void
+test_netmond_caps_the_resolves_a_caller_waits_for (Fixture *f, gconstpointer data)
+{
+  g_autoptr (KlNetMon1) netmon = netmon_proxy (f->bus->connection);
+  g_autoptr (GPtrArray) answers = g_ptr_array_new_with_free_func ((GDestroyNotify) free_error);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *remote = NULL;
+  GError *refused;
+
+  for (guint i = 0; i < 17; i++) {
+    g_autofree char *name = g_strdup_printf ("pbx%u.keepline.test", i);
+    kl_net_mon1_call_resolve (netmon, name, 0, "udp", cancellable, on_resolve_done, answers);
+  }
+  while (answers->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+  refused = g_ptr_array_index (answers, 0);
+  g_assert_nonnull (refused);
+  remote = g_dbus_error_get_remote_error (refused);
+  g_assert_cmpstr (remote, ==, "org.keepline.NetMon.Error.TooMany");
+  g_test_message ("the 17th: %s", refused->message);
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, NETMON_NAME, TRUE));
+  /* the 16 others wait on the silent nameserver: given up here */
+  g_cancellable_cancel (cancellable);
+  while (answers->len < 17)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 static void
@@ -855,6 +926,8 @@ main (int argc, char **argv)
   ADD ("/dbus/netmond/shows-loopback-and-why-it-is-online", test_netmond_shows_loopback_and_why_it_is_online);
   ADD ("/dbus/netmond/watches-and-probes-the-servers-of-sipd", test_netmond_watches_and_probes_the_servers_of_sipd);
   ADD ("/dbus/netmond/refuses-bad-arguments-and-goes-on", test_netmond_refuses_bad_arguments_and_goes_on);
+  g_test_add ("/dbus/netmond/caps-the-resolves-a-caller-waits-for", Fixture, with_silent_dns, fixture_setup,
+              test_netmond_caps_the_resolves_a_caller_waits_for, fixture_teardown);
   ADD ("/dbus/netmond/forgets-the-servers-of-a-watcher-that-leaves",
        test_netmond_forgets_the_servers_of_a_watcher_that_leaves);
   ADD ("/dbus/policy/anyone-may-read-only-root-may-reload-or-register",
