@@ -371,6 +371,12 @@ sipd_subscription_handle_notify (SipdSubscription *self, SipdFlow *flow, SipdMes
       g_strcmp0 (sip->sip_to->a_tag, self->from_tag) != 0 ||
       (self->to_tag != NULL && g_strcmp0 (sip->sip_from->a_tag, self->to_tag) != 0))
     return FALSE;
+  if (flow != self->flow) {
+    /* only the notifier, over the flow the subscription lives on (issue 12) */
+    g_autofree char *from = sipd_socket_address_to_string (sipd_flow_get_remote (flow));
+    g_message ("%s: ignored a NOTIFY of the subscription that came from %s, not over its flow", self->event, from);
+    return TRUE;
+  }
   if (sip->sip_event == NULL || g_ascii_strcasecmp (sip->sip_event->o_type, self->event) != 0) {
     respond (self, flow, notify, 489, "Bad Event");
     return TRUE;
