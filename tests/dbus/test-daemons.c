@@ -563,6 +563,47 @@ run_as_nobody (Fixture *f, const char *const *gdbus_args, char **ret_stderr)
   return status;
 }
 
+/* Every changing method of every daemon, Properties.Set included: nobody
+ * gets AccessDenied from the bus before the daemon sees the call. */
+static void
+assert_nobody_may_change_anything (Fixture *f)
+{
+  static const char *const calls[][8] = {
+    { SIP_NAME, "/org/keepline/Sip/Line/1", "org.keepline.Sip.Line1.SendMessage", "1002", "hi", NULL },
+    { SIP_NAME, "/org/keepline/Sip/Call/1", "org.keepline.Sip.Call1.Answer", "v=0", NULL },
+    { SIP_NAME, "/org/keepline/Sip/Call/1", "org.keepline.Sip.Call1.Reject", "486", NULL },
+    { SIP_NAME, "/org/keepline/Sip/Call/1", "org.keepline.Sip.Call1.Hangup", NULL },
+    { SIP_NAME, "/org/keepline/Sip/Call/1", "org.keepline.Sip.Call1.Hold", "v=0", NULL },
+    { SIP_NAME, "/org/keepline/Sip/Call/1", "org.keepline.Sip.Call1.Resume", "v=0", NULL },
+    { SIP_NAME, "/org/keepline/Sip/Line/1", "org.freedesktop.DBus.Properties.Set", "org.keepline.Sip.Line1",
+      "DisplayName", "<'x'>", NULL },
+    { SIP_NAME, "/org/keepline/Sip", "org.freedesktop.DBus.Properties.Set", "org.keepline.Sip.Manager1",
+      "TimerScalePercent", "<@u 1>", NULL },
+    { NETMON_NAME, "/org/keepline/NetMon", "org.keepline.NetMon1.Resolve", "pbx.test", "0", "udp", NULL },
+    { NETMON_NAME, "/org/keepline/NetMon", "org.freedesktop.DBus.Properties.Set", "org.keepline.NetMon1",
+      "Online", "<true>", NULL },
+    { UI_NAME, "/org/keepline/Ui", "org.freedesktop.DBus.Properties.Set", "org.keepline.Ui1", "Screen",
+      "<@as []>", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++) {
+    g_autoptr (GPtrArray) args = g_ptr_array_new ();
+    g_autofree char *err = NULL;
+
+    g_ptr_array_add (args, (char *) "--dest");
+    g_ptr_array_add (args, (char *) calls[i][0]);
+    g_ptr_array_add (args, (char *) "--object-path");
+    g_ptr_array_add (args, (char *) calls[i][1]);
+    g_ptr_array_add (args, (char *) "--method");
+    for (guint j = 2; calls[i][j] != NULL; j++)
+      g_ptr_array_add (args, (char *) calls[i][j]);
+    g_ptr_array_add (args, NULL);
+    g_assert_cmpint (run_as_nobody (f, (const char *const *) args->pdata, &err), !=, 0);
+    if (strstr (err, "AccessDenied") == NULL)
+      g_error ("nobody's %s was not refused by the bus: %s", calls[i][2], err);
+  }
+}
+
 static void
 test_policy_lets_anyone_read_but_only_root_reload (Fixture *f, gconstpointer data)
 {
@@ -605,6 +646,7 @@ test_policy_lets_anyone_read_but_only_root_reload (Fixture *f, gconstpointer dat
   g_assert_nonnull (strstr (err5, "AccessDenied"));
   g_assert_cmpint (run_as_nobody (f, dial, &err6), !=, 0);
   g_assert_nonnull (strstr (err6, "AccessDenied"));
+  assert_nobody_may_change_anything (f);
 
   /* root may */
   g_assert_true (kl_sip_manager1_call_reload_sync (manager, NULL, &error));
