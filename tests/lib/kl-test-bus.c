@@ -282,6 +282,8 @@ kl_test_config_write (const char *dir, const char *name, const char *text)
 
   g_file_set_contents (path, text, -1, &error);
   g_assert_no_error (error);
+  /* as a phone keeps the files that hold its passwords: sipd warns otherwise */
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
 }
 
 void
