@@ -77,18 +77,10 @@ is_answered (SipdCall *self)
 
 /* Requests within the dialog */
 
-static char *
-new_branch (void)
-{
-  g_autofree char *token = sipd_random_token (16);
-
-  return g_strconcat ("z9hG4bK", token, NULL);
-}
-
 static guint
 send_in_dialog (SipdCall *self, const char *method, const char *sdp, SipdResponseFunc func, gpointer data)
 {
-  g_autofree char *branch = new_branch ();
+  g_autofree char *branch = sipd_new_branch ();
   SipdFlow *flow = sipd_dialog_get_flow (self->dialog, self->stack);
   g_autofree char *via = sipd_stack_via (self->stack, flow, branch);
   SipdBuilder *builder = sipd_dialog_build_request (self->dialog, method, 0);
@@ -105,7 +97,7 @@ send_in_dialog (SipdCall *self, const char *method, const char *sdp, SipdRespons
 static void
 send_ack (SipdCall *self, guint32 cseq)
 {
-  g_autofree char *branch = new_branch ();
+  g_autofree char *branch = sipd_new_branch ();
   SipdFlow *flow = sipd_dialog_get_flow (self->dialog, self->stack);
   g_autofree char *via = sipd_stack_via (self->stack, flow, branch);
   SipdBuilder *builder = sipd_dialog_build_request (self->dialog, "ACK", cseq);

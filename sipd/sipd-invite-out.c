@@ -253,8 +253,7 @@ contact_header (SipdInviteOut *self)
 static GBytes *
 build_ack (SipdInviteOut *self, SipdDialog *dialog)
 {
-  g_autofree char *token = sipd_random_token (16);
-  g_autofree char *branch = g_strconcat ("z9hG4bK", token, NULL);
+  g_autofree char *branch = sipd_new_branch ();
   g_autofree char *via = sipd_stack_via (self->stack, dialog->flow, branch);
   SipdBuilder *builder = sipd_dialog_build_request (dialog, "ACK", self->cseq);
 
@@ -269,8 +268,7 @@ end_extra_dialog (SipdInviteOut *self, SipdMessage *response)
   g_autofree char *contact = contact_header (self);
   g_autoptr (SipdDialog) dialog = sipd_dialog_new_uac (self->request, response, self->flow, contact);
   g_autoptr (GBytes) ack = build_ack (self, dialog);
-  g_autofree char *token = sipd_random_token (16);
-  g_autofree char *branch = g_strconcat ("z9hG4bK", token, NULL);
+  g_autofree char *branch = sipd_new_branch ();
   g_autofree char *via = sipd_stack_via (self->stack, dialog->flow, branch);
   SipdBuilder *builder;
   g_autoptr (GBytes) bye = NULL;
@@ -437,7 +435,6 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
 static void
 send_invite (SipdInviteOut *self)
 {
-  g_autofree char *token = sipd_random_token (16);
   g_autoptr (GBytes) request = NULL;
   SipdLinePath path;
 
@@ -465,7 +462,7 @@ send_invite (SipdInviteOut *self)
     self->target = g_strdup_printf ("sip:%s@%s", self->target_user, domain);
   }
   g_free (self->branch);
-  self->branch = g_strconcat ("z9hG4bK", token, NULL);
+  self->branch = sipd_new_branch ();
   request = build_invite (self, path.aor);
   g_clear_pointer (&self->request, sipd_message_unref);
   self->request = sipd_message_parse (g_bytes_get_data (request, NULL), g_bytes_get_size (request), NULL);

@@ -76,8 +76,7 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
 static void
 send_message (MessageOut *self)
 {
-  g_autofree char *token = sipd_random_token (16);
-  g_autofree char *branch = g_strconcat ("z9hG4bK", token, NULL);
+  g_autofree char *branch = sipd_new_branch ();
   g_autofree char *via = sipd_stack_via (self->stack, self->flow, branch);
   SipdBuilder *builder = sipd_builder_new_request ("MESSAGE", self->target);
   g_autoptr (GBytes) request = NULL;

@@ -267,6 +267,16 @@ sipd_builder_free (SipdBuilder *self)
   g_free (self);
 }
 
+/* A Via branch: RFC 3261's magic cookie and a token from the kernel's random
+ * source (§8.1.1.7). */
+char *
+sipd_new_branch (void)
+{
+  g_autofree char *token = sipd_random_token (16);
+
+  return g_strconcat ("z9hG4bK", token, NULL);
+}
+
 /* A display name as a quoted-string (RFC 3261 §25.1): quotes and
  * backslashes escaped, control characters left out. */
 char *

@@ -43,6 +43,7 @@ void sipd_builder_free (SipdBuilder *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdBuilder, sipd_builder_free)
 
 char *sipd_random_token (guint length);
+char *sipd_new_branch (void);
 char *sipd_quote (const char *text);
 
 G_END_DECLS

@@ -366,8 +366,7 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
 static void
 send_register (SipdRegistration *self)
 {
-  g_autofree char *token = sipd_random_token (16);
-  g_autofree char *branch = g_strconcat ("z9hG4bK", token, NULL);
+  g_autofree char *branch = sipd_new_branch ();
   g_autoptr (GBytes) request = NULL;
 
   cancel_pending (self);

@@ -211,8 +211,7 @@ static void on_response (SipdStack *stack, SipdMessage *response, const char *fa
 static void
 send_subscribe (SipdSubscription *self)
 {
-  g_autofree char *token = sipd_random_token (16);
-  g_autofree char *branch = g_strconcat ("z9hG4bK", token, NULL);
+  g_autofree char *branch = sipd_new_branch ();
   g_autofree char *via = sipd_stack_via (self->stack, self->flow, branch);
   const char *uri = self->remote_target ? self->remote_target : self->resource;
   const char *route = self->to_tag != NULL ? self->route_set : self->route;
