@@ -43,6 +43,27 @@ read_value (const char *p, char **ret_value)
   return p;
 }
 
+/* A value goes back in the Authorization header as it came: a control
+ * character in it (a CR LF that would start a header of its own) refuses the
+ * challenge. */
+static gboolean
+has_control_character (const char *value)
+{
+  for (const char *c = value; *c; c++)
+    if ((guchar) *c < 0x20 || *c == 0x7f)
+      return TRUE;
+  return FALSE;
+}
+
+/* Text of the challenge as a reason may show it: valid UTF-8, cut short. */
+static char *
+shown (const char *text)
+{
+  g_autofree char *cut = g_strndup (text, 40);
+
+  return g_utf8_make_valid (cut, -1);
+}
+
 static gboolean
 qop_list_has_auth (const char *list)
 {
@@ -83,7 +104,8 @@ sipd_digest_challenge_parse (const char *header_value, SipdDigestChallenge *ret_
       break;
     eq = strchr (p, '=');
     if (eq == NULL) {
-      *ret_reason = g_strdup_printf ("malformed parameter at '%s'", p);
+      g_autofree char *where = shown (p);
+      *ret_reason = g_strdup_printf ("malformed parameter at '%s'", where);
       return FALSE;
     }
     name = g_strstrip (g_strndup (p, eq - p));
@@ -91,8 +113,11 @@ sipd_digest_challenge_parse (const char *header_value, SipdDigestChallenge *ret_
     while (g_ascii_isspace (*p))
       p++;
     p = read_value (p, &value);
-    if (p == NULL) {
-      *ret_reason = g_strdup_printf ("unterminated quoted value of '%s'", name);
+    if (p == NULL || has_control_character (value)) {
+      g_autofree char *what = shown (name);
+      *ret_reason = g_strdup_printf (p == NULL ? "unterminated quoted value of '%s'"
+                                               : "control character in the value of '%s'",
+                                     what);
       return FALSE;
     }
 
@@ -115,7 +140,8 @@ sipd_digest_challenge_parse (const char *header_value, SipdDigestChallenge *ret_
       else if (g_ascii_strcasecmp (value, "SHA-256") == 0)
         challenge.algorithm = SIPD_DIGEST_SHA256;
       else {
-        *ret_reason = g_strdup_printf ("unsupported algorithm '%s'", value);
+        g_autofree char *what = shown (value);
+        *ret_reason = g_strdup_printf ("unsupported algorithm '%s'", what);
         return FALSE;
       }
     }

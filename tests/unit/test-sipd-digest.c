@@ -103,6 +103,8 @@ test_bad_challenges_are_refused_with_a_reason (void)
     { "Digest realm=\"r\", nonce=\"n", "unterminated quoted value of 'nonce'" },
     { "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512-256", "unsupported algorithm 'SHA-512-256'" },
     { "Digest realm", "malformed parameter at 'realm'" },
+    { "Digest realm=\"r\r\nVia: x\", nonce=\"n\"", "control character in the value of 'realm'" },
+    { "Digest realm=\"r\", nonce=\"n\", algorithm=\"\xff\xfe\"", "unsupported algorithm '\xef\xbf\xbd\xef\xbf\xbd'" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
