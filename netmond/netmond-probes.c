@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE /* memmem */
 #define G_LOG_DOMAIN "netmond-probes"
 
 #include "netmond-probes.h"
@@ -17,6 +18,7 @@ typedef struct {
   GSocket *socket;           /* UDP OPTIONS under way */
   GSource *source;
   gint64 started_ms;
+  guint32 options_id; /* in the Via branch, tag and Call-ID of the OPTIONS under way */
   guint failures;  /* in a row */
   guint successes; /* in a row */
 } Probe;
@@ -156,8 +158,9 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
   Probe *probe = user_data;
   g_autoptr (GError) error = NULL;
   char buffer[2048];
-  gssize length = g_socket_receive (socket, buffer, sizeof buffer - 1, NULL, &error);
+  gssize length = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
   g_autofree char *reason = NULL;
+  guint status;
 
   if (length < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     return G_SOURCE_CONTINUE;
@@ -166,12 +169,28 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
     done (probe, FALSE, reason);
     return G_SOURCE_REMOVE;
   }
-  buffer[length] = '\0';
-  if (length < 12 || strncmp (buffer, "SIP/2.0 ", 8) != 0)
-    return G_SOURCE_CONTINUE; /* not a SIP response: a STUN answer, noise */
-  reason = g_strdup_printf ("OPTIONS answered %.3s", buffer + 8);
+  if (!netmond_probe_is_answer (buffer, (gsize) length, probe->options_id, &status))
+    return G_SOURCE_CONTINUE; /* not the answer to this probe: a STUN answer, a late one, noise */
+  reason = g_strdup_printf ("OPTIONS answered %03u", status);
   done (probe, TRUE, reason);
   return G_SOURCE_REMOVE;
+}
+
+/* A status line of SIP/2.0 with a code of 100 to 699, then the probe's own
+ * Call-ID: what else arrives on the connected socket is not an answer. */
+gboolean
+netmond_probe_is_answer (const char *data, gsize length, guint32 id, guint *ret_status)
+{
+  char call_id[32];
+  gsize call_id_length = (gsize) g_snprintf (call_id, sizeof call_id, "klprobe-%08x@", id);
+
+  if (length < 12 || memcmp (data, "SIP/2.0 ", 8) != 0 || data[8] < '1' || data[8] > '6' ||
+      !g_ascii_isdigit (data[9]) || !g_ascii_isdigit (data[10]) || data[11] != ' ')
+    return FALSE;
+  if (memmem (data, length, call_id, call_id_length) == NULL)
+    return FALSE;
+  *ret_status = (guint) ((data[8] - '0') * 100 + (data[9] - '0') * 10 + (data[10] - '0'));
+  return TRUE;
 }
 
 static GBytes *
@@ -182,6 +201,7 @@ options_request (Probe *probe, GInetSocketAddress *local)
   guint32 id = kl_random_below (G_MAXUINT32);
   char *text;
 
+  probe->options_id = id;
   text = g_strdup_printf ("OPTIONS sip:%s SIP/2.0\r\n"
                           "Via: SIP/2.0/UDP %s;branch=z9hG4bK-klprobe-%08x;rport\r\n"
                           "Max-Forwards: 70\r\n"

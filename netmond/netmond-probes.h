@@ -61,6 +61,9 @@ void netmond_probes_probe_all_now (NetmondProbes *self);
 GPtrArray *netmond_probes_get_all (NetmondProbes *self);
 guint netmond_probes_count (NetmondProbes *self, NetmondProbeState state);
 
+/* Whether a datagram is the answer to the OPTIONS probe of ID; its status then. */
+gboolean netmond_probe_is_answer (const char *data, gsize length, guint32 id, guint *ret_status);
+
 const char *netmond_probe_state_to_string (NetmondProbeState state);
 
 G_END_DECLS

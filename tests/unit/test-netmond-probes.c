@@ -25,6 +25,22 @@ on_changed (NetmondProbes *probes, gpointer user_data)
   ((Fixture *) user_data)->changes++;
 }
 
+/* A 200 as a server makes it: the request's Via, From, To, Call-ID and CSeq. */
+static char *
+answer_to (const char *request)
+{
+  g_auto (GStrv) lines = g_strsplit (request, "\r\n", -1);
+  GString *answer = g_string_new ("SIP/2.0 200 OK\r\n");
+  const char *copied[] = { "Via:", "From:", "To:", "Call-ID:", "CSeq:", NULL };
+
+  for (guint i = 1; lines[i] != NULL; i++)
+    for (guint j = 0; copied[j]; j++)
+      if (g_str_has_prefix (lines[i], copied[j]))
+        g_string_append_printf (answer, "%s\r\n", lines[i]);
+  g_string_append (answer, "Content-Length: 0\r\n\r\n");
+  return g_string_free (answer, FALSE);
+}
+
 static gboolean
 on_options (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
@@ -32,14 +48,15 @@ on_options (GSocket *socket, GIOCondition condition, gpointer user_data)
   char buffer[2048];
   g_autoptr (GSocketAddress) from = NULL;
   gssize length = g_socket_receive_from (socket, &from, buffer, sizeof buffer - 1, NULL, NULL);
-  static const char ok[] = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+  g_autofree char *answer = NULL;
 
   if (length <= 0)
     return G_SOURCE_CONTINUE;
   buffer[length] = '\0';
   if (g_str_has_prefix (buffer, "OPTIONS sip:127.0.0.1:") && strstr (buffer, "\r\nCSeq: 1 OPTIONS\r\n") != NULL) {
     f->options_seen++;
-    g_socket_send_to (socket, from, ok, strlen (ok), NULL, NULL);
+    answer = answer_to (buffer);
+    g_socket_send_to (socket, from, answer, strlen (answer), NULL, NULL);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -270,12 +287,34 @@ test_targets_no_longer_wanted_stop (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->options_seen, <=, 1);
 }
 
+/* Only a SIP status line followed by the probe's own Call-ID answers it. */
+static void
+test_only_the_probes_own_answer_counts (void)
+{
+  const char *ours = "SIP/2.0 404 Not Found\r\nCall-ID: klprobe-0000002a@keepline.invalid\r\n\r\n";
+  const char *not_ours[] = {
+    "SIP/2.0 200 OK\r\nCall-ID: klprobe-0000002b@keepline.invalid\r\n\r\n",
+    "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+    "SIP/2.0 099 Low\r\nCall-ID: klprobe-0000002a@keepline.invalid\r\n\r\n",
+    "SIP/2.0 2x0 OK\r\nCall-ID: klprobe-0000002a@keepline.invalid\r\n\r\n",
+    "OPTIONS sip:x SIP/2.0\r\nCall-ID: klprobe-0000002a@keepline.invalid\r\n\r\n",
+    "SIP/2.0 20",
+  };
+  guint status = 0;
+
+  g_assert_true (netmond_probe_is_answer (ours, strlen (ours), 42, &status));
+  g_assert_cmpuint (status, ==, 404);
+  for (guint i = 0; i < G_N_ELEMENTS (not_ours); i++)
+    g_assert_false (netmond_probe_is_answer (not_ours[i], strlen (not_ours[i]), 42, &status));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) g_test_add ("/netmond/probes/" path, Fixture, NULL, setup, func, teardown)
+  g_test_add_func ("/netmond/probes/only-the-probes-own-answer-counts", test_only_the_probes_own_answer_counts);
   ADD ("a-listening-tcp-port-is-reachable", test_a_listening_tcp_port_is_reachable);
   ADD ("a-closed-port-is-unreachable-after-two-failures", test_a_closed_port_is_unreachable_after_two_failures);
   ADD ("failing-probes-back-off", test_failing_probes_back_off);
