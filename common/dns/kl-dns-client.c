@@ -53,24 +53,15 @@ static void try_server (Query *query);
 
 /* Nameservers */
 
-static void
-read_resolv_conf (KlDnsClient *self)
+/* The nameservers of a resolv.conf text, at most KL_DNS_CLIENT_MAX_SERVERS;
+ * with none, the local one, as glibc does. */
+GPtrArray *
+kl_dns_parse_resolv_conf (const char *text)
 {
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  GStatBuf info;
+  GPtrArray *servers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
 
-  if (g_stat (self->resolv_conf, &info) != 0) {
-    info.st_mtime = 0;
-  } else if (self->servers != NULL && info.st_mtime == self->resolv_conf_mtime) {
-    return;
-  }
-  self->resolv_conf_mtime = info.st_mtime;
-  g_clear_pointer (&self->servers, g_ptr_array_unref);
-  self->servers = g_ptr_array_new_with_free_func (g_object_unref);
-  if (g_file_get_contents (self->resolv_conf, &text, NULL, NULL))
-    lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines != NULL && lines[i] != NULL && self->servers->len < KL_DNS_CLIENT_MAX_SERVERS; i++) {
+  for (guint i = 0; lines[i] != NULL && servers->len < KL_DNS_CLIENT_MAX_SERVERS; i++) {
     g_auto (GStrv) words = g_strsplit_set (g_strstrip (lines[i]), " \t", 3);
     g_autoptr (GInetAddress) address = NULL;
     char *scope;
@@ -82,13 +73,30 @@ read_resolv_conf (KlDnsClient *self)
       *scope = '\0';
     address = g_inet_address_new_from_string (words[1]);
     if (address != NULL)
-      g_ptr_array_add (self->servers, g_inet_socket_address_new (address, 53));
+      g_ptr_array_add (servers, g_inet_socket_address_new (address, 53));
   }
-  if (self->servers->len == 0) {
-    /* as glibc: no nameserver line means the local one */
+  if (servers->len == 0) {
     g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    g_ptr_array_add (self->servers, g_inet_socket_address_new (loopback, 53));
+    g_ptr_array_add (servers, g_inet_socket_address_new (loopback, 53));
   }
+  return servers;
+}
+
+static void
+read_resolv_conf (KlDnsClient *self)
+{
+  g_autofree char *text = NULL;
+  GStatBuf info;
+
+  if (g_stat (self->resolv_conf, &info) != 0) {
+    info.st_mtime = 0;
+  } else if (self->servers != NULL && info.st_mtime == self->resolv_conf_mtime) {
+    return;
+  }
+  self->resolv_conf_mtime = info.st_mtime;
+  g_clear_pointer (&self->servers, g_ptr_array_unref);
+  (void) g_file_get_contents (self->resolv_conf, &text, NULL, NULL);
+  self->servers = kl_dns_parse_resolv_conf (text);
   g_debug ("%u nameservers from %s", self->servers->len, self->resolv_conf);
 }
 

@@ -30,6 +30,9 @@ KlDnsClient *kl_dns_client_new (KlClock *clock, GInetSocketAddress *server, cons
 void kl_dns_client_free (KlDnsClient *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlDnsClient, kl_dns_client_free)
 
+/* of GInetSocketAddress: the nameservers a resolv.conf text names */
+GPtrArray *kl_dns_parse_resolv_conf (const char *text);
+
 void kl_dns_client_query (KlDnsClient *self,
                           const char *name,
                           KlDnsType type,
