@@ -16,10 +16,11 @@ export LSAN_OPTIONS="suppressions=$top/tests/data/lsan.supp"
 run_one() {
   name=$1
   corpus=$2
+  max_len=$3
   mkdir -p "$work/$name/corpus" "$work/$name/crashes"
   cp "$top/tests/fuzz/corpus/$corpus"/* "$work/$name/corpus/" 2>/dev/null || true
   "$top/build-san/tests/$name" "$work/$name/corpus" -runs="$runs" -max_total_time="$seconds" \
-    -max_len=4096 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/$name/crashes/" \
+    -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/$name/crashes/" \
     -print_final_stats=1 >"$work/$name/log" 2>&1 || true
 }
 
@@ -30,22 +31,24 @@ summary() {
   time=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   crashes=$(find "$work/$name/crashes" -type f | wc -l)
-  printf '%-13s %12s %8s %8s %8s\n' "$name" "${execs:-?}" "${time:-?}" "${cov:-?}" "$crashes"
+  printf '%-17s %12s %8s %8s %8s\n' "$name" "${execs:-?}" "${time:-?}" "${cov:-?}" "$crashes"
 }
 
-targets="fuzz-sip:sip fuzz-dns:dns fuzz-config:config fuzz-netlink:netlink"
-set -- $targets
-while [ $# -gt 0 ]; do
-  first=$1; shift
-  run_one "${first%%:*}" "${first#*:}" &
-  if [ $# -gt 0 ]; then
-    second=$1; shift
-    run_one "${second%%:*}" "${second#*:}" &
-  fi
-  wait
-done
-printf '%-13s %12s %8s %8s %8s\n' target executions seconds coverage crashes
-for target in $targets; do
+# two slots, the slowest targets first in each, so both end about together;
+# target:corpus:max_len (a .cfg is read line by line: 1 KiB of lines covers it)
+slot_a="fuzz-responses:responses:4096 fuzz-dns:dns:4096 fuzz-netlink:netlink:4096 fuzz-digest:digest:4096"
+slot_b="fuzz-sip:sip:4096 fuzz-config:config:1024 fuzz-probe:probe:4096 fuzz-resolv-conf:resolv-conf:4096"
+run_slot() {
+  for target in $1; do
+    name=${target%%:*}; rest=${target#*:}
+    run_one "$name" "${rest%%:*}" "${rest#*:}"
+  done
+}
+run_slot "$slot_a" &
+run_slot "$slot_b" &
+wait
+printf '%-17s %12s %8s %8s %8s\n' target executions seconds coverage crashes
+for target in $slot_a $slot_b; do
   summary "${target%%:*}"
 done
 echo "logs, corpora and any crashing inputs: $work"
