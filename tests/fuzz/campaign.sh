@@ -4,11 +4,12 @@
 # on the first error, two at a time. Prints per target: executions, seconds,
 # coverage (libFuzzer's cov: edges) and crashes found. New corpus entries go
 # to a scratch directory, never into the source tree.
-#   tests/fuzz/campaign.sh [RUNS] [SECONDS]     (defaults: 10000000, 3600)
+#   tests/fuzz/campaign.sh [RUNS] [SECONDS] [BUILD]  (defaults: 10000000, 3600, build-san)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-10000000}
 seconds=${2:-3600}
+build=${3:-$top/build-san}
 work=$(mktemp -d /tmp/keepline-fuzz-campaign.XXXXXX)
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS="suppressions=$top/tests/data/lsan.supp"
@@ -19,7 +20,7 @@ run_one() {
   max_len=$3
   mkdir -p "$work/$name/corpus" "$work/$name/crashes"
   cp "$top/tests/fuzz/corpus/$corpus"/* "$work/$name/corpus/" 2>/dev/null || true
-  "$top/build-san/tests/$name" "$work/$name/corpus" -runs="$runs" -max_total_time="$seconds" \
+  "$build/tests/$name" "$work/$name/corpus" -runs="$runs" -max_total_time="$seconds" \
     -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/$name/crashes/" \
     -print_final_stats=1 >"$work/$name/log" 2>&1 || true
 }
