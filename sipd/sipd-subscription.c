@@ -384,6 +384,19 @@ sipd_subscription_handle_notify (SipdSubscription *self, SipdFlow *flow, SipdMes
     respond (self, flow, notify, 400, "Missing Subscription-State");
     return TRUE;
   }
+  body = sipd_message_get_body (notify);
+  if (g_bytes_get_size (body) > 0 &&
+      (sip->sip_content_type == NULL || sip->sip_content_type->c_type == NULL ||
+       g_ascii_strcasecmp (sip->sip_content_type->c_type, self->accept) != 0)) {
+    /* RFC 6665 §4.1.3: only the type the SUBSCRIBE's Accept named */
+    SipdBuilder *builder = sipd_builder_new_response (notify, 415, "Unsupported Media Type", NULL);
+    g_autoptr (GBytes) response = NULL;
+
+    sipd_builder_add (builder, "Accept", "%s", self->accept);
+    response = sipd_builder_finish (builder, NULL, NULL);
+    sipd_stack_respond (self->stack, flow, notify, response);
+    return TRUE;
+  }
   respond (self, flow, notify, 200, "OK");
   if (self->unsubscribing) {
     /* the notifier confirms the end we asked for: nothing to retry */
@@ -393,7 +406,6 @@ sipd_subscription_handle_notify (SipdSubscription *self, SipdFlow *flow, SipdMes
   }
   learn_dialog (self, notify, sip->sip_from->a_tag);
 
-  body = sipd_message_get_body (notify);
   if (g_bytes_get_size (body) > 0 && self->callbacks.notified != NULL)
     self->callbacks.notified (self, sip->sip_content_type ? sip->sip_content_type->c_type : "", body,
                               self->user_data);
