@@ -84,6 +84,22 @@ on_state_changed (SipdSubscription *subscription, gpointer user_data)
   publish_subscriptions (entry->events);
 }
 
+/* A message-summary body on the line's voicemail properties. */
+static gboolean
+show_mwi (SipdEvents *self, const char *data, gsize length)
+{
+  g_autofree char *reason = NULL;
+  SipdMwiSummary summary;
+
+  if (!sipd_mwi_parse (data, length, &summary, &reason)) {
+    g_message ("ignored a message-summary NOTIFY: %s", reason);
+    return FALSE;
+  }
+  kl_sip_line1_set_messages_waiting (self->iface, summary.waiting);
+  kl_sip_line1_set_voice_messages (self->iface, g_variant_new ("(uu)", summary.new_messages, summary.old_messages));
+  return TRUE;
+}
+
 static void
 on_notified (SipdSubscription *subscription, const char *content_type, GBytes *body, gpointer user_data)
 {
@@ -96,14 +112,7 @@ on_notified (SipdSubscription *subscription, const char *content_type, GBytes *b
   if (self->unsubscribing)
     return;
   if (entry->extension == NULL) {
-    SipdMwiSummary summary;
-    if (!sipd_mwi_parse (data, length, &summary, &reason)) {
-      g_message ("ignored a message-summary NOTIFY: %s", reason);
-      return;
-    }
-    kl_sip_line1_set_messages_waiting (self->iface, summary.waiting);
-    kl_sip_line1_set_voice_messages (self->iface, g_variant_new ("(uu)", summary.new_messages,
-                                                                 summary.old_messages));
+    (void) show_mwi (self, data, length);
     return;
   }
 
@@ -271,6 +280,21 @@ sipd_events_handle_notify (SipdEvents *self, SipdFlow *flow, SipdMessage *notify
       return TRUE;
   }
   return FALSE;
+}
+
+/* An unsolicited message-summary NOTIFY (RFC 3842 §5.2: a PBX that sends
+ * them without a SUBSCRIBE), which the line found came from its server. */
+gboolean
+sipd_events_show_unsolicited_mwi (SipdEvents *self, SipdMessage *notify)
+{
+  const sip_content_type_t *type = sipd_message_get_sip (notify)->sip_content_type;
+  g_autoptr (GBytes) body = sipd_message_get_body (notify);
+  gsize length;
+  const char *data = g_bytes_get_data (body, &length);
+
+  if (self->unsubscribing || type == NULL || type->c_type == NULL || g_ascii_strcasecmp (type->c_type, MWI_TYPE) != 0)
+    return FALSE;
+  return show_mwi (self, data, length);
 }
 
 /* Shows these subscriptions on D-Bus again, as when the line returns to them. */

@@ -26,6 +26,7 @@ gboolean sipd_events_end_over (SipdEvents *self, SipdFlow *flow, const char *gon
 gboolean sipd_events_is_done (SipdEvents *self);
 void sipd_events_publish (SipdEvents *self);
 gboolean sipd_events_handle_notify (SipdEvents *self, SipdFlow *flow, SipdMessage *notify);
+gboolean sipd_events_show_unsolicited_mwi (SipdEvents *self, SipdMessage *notify);
 SipdFlow *sipd_events_get_flow (SipdEvents *self);
 
 G_END_DECLS

@@ -123,6 +123,30 @@ from_our_server (SipdFlow *flow)
   return *sipd_flow_get_server_name (flow) != '\0';
 }
 
+/* RFC 3842 §5.2: voicemail servers that notify without a subscription */
+static gboolean
+is_unsolicited_mwi (SipdMessage *request)
+{
+  sip_t *sip = sipd_message_get_sip (request);
+
+  return sip->sip_to->a_tag == NULL && sip->sip_event != NULL &&
+         g_ascii_strcasecmp (sip->sip_event->o_type, "message-summary") == 0;
+}
+
+static void
+handle_notify (SipdInbound *self, SipdFlow *flow, SipdMessage *request, const char *tag)
+{
+  guint line;
+
+  if (self->handlers.notify (flow, request, self->user_data))
+    return;
+  line = is_unsolicited_mwi (request) && from_our_server (flow) ? line_of_request (self, request) : 0;
+  if (line != 0 && self->handlers.unsolicited_mwi (line, flow, request, self->user_data))
+    sipd_inbound_respond (self->stack, flow, request, 200, "OK", tag);
+  else
+    sipd_inbound_respond (self->stack, flow, request, 481, "Subscription Does Not Exist", tag);
+}
+
 static gboolean
 is_known_method (const char *method)
 {
@@ -157,10 +181,9 @@ sipd_inbound_handle (SipdInbound *self, SipdFlow *flow, SipdMessage *request)
     sipd_inbound_respond (self->stack, flow, request, 481, "Call/Transaction Does Not Exist", tag);
   else if (strcmp (method, "BYE") == 0)
     sipd_inbound_respond (self->stack, flow, request, 481, "Call/Transaction Does Not Exist", tag);
-  else if (strcmp (method, "NOTIFY") == 0) {
-    if (!self->handlers.notify (flow, request, self->user_data))
-      sipd_inbound_respond (self->stack, flow, request, 481, "Subscription Does Not Exist", tag);
-  } else if (is_known_method (method))
+  else if (strcmp (method, "NOTIFY") == 0)
+    handle_notify (self, flow, request, tag);
+  else if (is_known_method (method))
     sipd_inbound_respond (self->stack, flow, request, 405, "Method Not Allowed", tag);
   else
     sipd_inbound_respond (self->stack, flow, request, 501, "Not Implemented", tag);

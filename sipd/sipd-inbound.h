@@ -3,7 +3,9 @@
  * calls see every request first): OPTIONS gets 200, MESSAGE 200 and a signal,
  * a new INVITE goes to the calls, an INVITE or BYE in an unknown dialog and a
  * CANCEL of no call 481; other methods 405, unknown ones 501. NOTIFY goes to
- * the subscriptions first. A new INVITE or MESSAGE counts only over a flow
+ * the subscriptions first; a message-summary NOTIFY outside a dialog then
+ * to the line the Request-URI names, which shows it only when it came over
+ * the line's own flow to its registrar or proxy (unsolicited MWI). A new INVITE or MESSAGE counts only over a flow
  * sipd opened to a server; from anyone else it gets 403. Every answer goes
  * back over the flow the request came in on. */
 #pragma once
@@ -22,6 +24,9 @@ typedef struct {
   void (*message) (guint line, const char *from, const char *content_type, const char *body, gpointer user_data);
   /* a new INVITE for the line; the handler answers it */
   void (*invite) (guint line, SipdFlow *flow, SipdMessage *request, gpointer user_data);
+  /* a message-summary NOTIFY outside any subscription for the line: TRUE
+   * when the line took it (it came over the line's own flow) */
+  gboolean (*unsolicited_mwi) (guint line, SipdFlow *flow, SipdMessage *request, gpointer user_data);
 } SipdInboundHandlers;
 
 SipdInbound *sipd_inbound_new (SipdStack *stack, const SipdInboundHandlers *handlers, gpointer user_data);

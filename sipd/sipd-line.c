@@ -594,6 +594,13 @@ sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify)
          sipd_leftovers_handle_notify (self->leftovers, flow, notify);
 }
 
+gboolean
+sipd_line_show_unsolicited_mwi (SipdLine *self, SipdFlow *flow, SipdMessage *notify)
+{
+  return (self->plan != NULL && sipd_plan_show_unsolicited_mwi (self->plan, flow, notify)) ||
+         (self->previous != NULL && sipd_plan_show_unsolicited_mwi (self->previous, flow, notify));
+}
+
 /* A line whose settings did not change keeps its flow and registration. */
 void
 sipd_line_apply_config (SipdLine *self, KlConfig *config)

@@ -61,6 +61,9 @@ gboolean sipd_line_is_quiet (SipdLine *self);
  * sipd_line_apply_config() starts the line again. */
 void sipd_line_detach (SipdLine *self);
 gboolean sipd_line_handle_notify (SipdLine *self, SipdFlow *flow, SipdMessage *notify);
+/* TRUE when the line's server sent it, over the line's own flow, and the
+ * line shows it. */
+gboolean sipd_line_show_unsolicited_mwi (SipdLine *self, SipdFlow *flow, SipdMessage *notify);
 
 void sipd_line_network_lost (SipdLine *self);
 void sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon);

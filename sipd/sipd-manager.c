@@ -91,7 +91,15 @@ on_invite (guint line, SipdFlow *flow, SipdMessage *request, gpointer user_data)
   kl_sip_line1_emit_incoming_call (sipd_line_get_iface (self->lines[line - 1]), from, call_id, path);
 }
 
-static const SipdInboundHandlers inbound_handlers = { find_line, on_notify, on_message, on_invite };
+static gboolean
+on_unsolicited_mwi (guint line, SipdFlow *flow, SipdMessage *request, gpointer user_data)
+{
+  SipdManager *self = user_data;
+
+  return sipd_line_show_unsolicited_mwi (self->lines[line - 1], flow, request);
+}
+
+static const SipdInboundHandlers inbound_handlers = { find_line, on_notify, on_message, on_invite, on_unsolicited_mwi };
 
 static void
 on_request (SipdStack *stack, SipdFlow *flow, SipdMessage *request, gpointer user_data)

@@ -217,6 +217,17 @@ sipd_plan_handle_notify (SipdPlan *self, SipdFlow *flow, SipdMessage *notify)
   return self->events != NULL && sipd_events_handle_notify (self->events, flow, notify);
 }
 
+/* An unsolicited MWI NOTIFY counts only over the flow this plan registered
+ * or subscribed over: its registrar or proxy, or the outbound proxy to them. */
+gboolean
+sipd_plan_show_unsolicited_mwi (SipdPlan *self, SipdFlow *flow, SipdMessage *notify)
+{
+  if (self->events == NULL || flow == NULL ||
+      (flow != sipd_flow_keeper_get_flow (self->keeper) && flow != sipd_events_get_flow (self->events)))
+    return FALSE;
+  return sipd_events_show_unsolicited_mwi (self->events, notify);
+}
+
 SipdRegistration *
 sipd_plan_steal_registration (SipdPlan *self)
 {

@@ -56,6 +56,7 @@ SipdFlowKeeper *sipd_plan_get_keeper (SipdPlan *self);
 SipdRegistration *sipd_plan_get_registration (SipdPlan *self);
 gboolean sipd_plan_is_registered (SipdPlan *self);
 gboolean sipd_plan_handle_notify (SipdPlan *self, SipdFlow *flow, SipdMessage *notify);
+gboolean sipd_plan_show_unsolicited_mwi (SipdPlan *self, SipdFlow *flow, SipdMessage *notify);
 
 /* For the leftovers, once the line has left the plan: what it holds at its
  * servers. The plan does nothing more after this. */

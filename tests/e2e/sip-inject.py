@@ -5,6 +5,7 @@ the final response. Stdlib only; meant to be called from test shell scripts.
   sip-inject.py SERVER_IP[:PORT] mwi     USER DOMAIN [NEW OLD]   # PUBLISH message-summary
   sip-inject.py SERVER_IP[:PORT] blf     USER DOMAIN STATE       # PUBLISH dialog (confirmed|early|terminated)
   sip-inject.py SERVER_IP[:PORT] message USER DOMAIN [TEXT]      # MESSAGE to the AOR
+  sip-inject.py SERVER_IP[:PORT] notify  USER DOMAIN [NEW OLD]   # unsolicited message-summary NOTIFY
   sip-inject.py SERVER_IP[:PORT] options USER DOMAIN             # OPTIONS to the AOR
   sip-inject.py SERVER_IP[:PORT] options "" SERVER_IP            # OPTIONS to Kamailio itself
   sip-inject.py SERVER_IP[:PORT] invite  USER DOMAIN             # INVITE, waits for final, ACK/BYE or CANCEL
@@ -96,6 +97,13 @@ def main():
                 'state="full" entity="%s">\r\n'
                 '<dialog id="%s" direction="recipient"><state>%s</state></dialog>\r\n'
                 '</dialog-info>\r\n' % (aor, rnd(), state))
+    elif what == "notify":
+        # RFC 3842 5.2: what a voicemail server sends with no SUBSCRIBE
+        new, old = (args + ["1", "0"])[:2] if len(args) < 2 else args[:2]
+        method, ctype = "NOTIFY", "application/simple-message-summary"
+        extra = ["Event: message-summary", "Subscription-State: active"]
+        body = ("Messages-Waiting: %s\r\nMessage-Account: %s\r\n"
+                "Voice-Message: %s/%s (0/0)\r\n" % ("yes" if int(new) > 0 else "no", aor, new, old))
     elif what == "message":
         method, ctype = "MESSAGE", "text/plain"
         body = args[0] if args else "hello from sip-inject"

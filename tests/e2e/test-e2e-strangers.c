@@ -6,7 +6,8 @@
  *   200 OK reach nothing on D-Bus (no IncomingCall, no MessageReceived,
  *   MessagesWaiting stays false, Manager1.Calls stays empty, the line stays
  *   registered), get no answer, and raise Manager1.RejectedRequests by exactly
- *   their number; the same INVITE through Kamailio rings, so what made the
+ *   their number; the same INVITE through Kamailio rings and the same
+ *   NOTIFY through Kamailio lights the voicemail lamp, so what made the
  *   difference is who sent it;
  * - a flood of 100,000 OPTIONS and INVITEs leaves sipd's private memory
  *   within 1 MiB of what it was, the line registered on the same flow, and
@@ -95,6 +96,12 @@ on_message_received (KlSipLine1 *line, const char *from, const char *content_typ
 
   g_test_message ("MessageReceived from %s: %s", from, body);
   f->messages++;
+}
+
+static gboolean
+messages_waiting (gpointer data)
+{
+  return kl_sip_line1_get_messages_waiting (((Fixture *) data)->line);
 }
 
 static gboolean
@@ -519,6 +526,8 @@ test_strangers_datagrams_reach_nothing_and_the_same_invite_through_the_server_ri
                                                                                      gconstpointer data)
 {
   const char *invite_args[] = { "invite", "1001", SERVER, NULL };
+  const char *notify_args[] = { "notify", "1001", SERVER, "2", "0", NULL };
+  g_autofree char *notify_out = NULL;
   g_auto (Flow) flow = { 0 };
   g_autofree char *sdp_body = g_strdup_printf (sdp, STRANGER, STRANGER);
   g_autofree char *invite = NULL;
@@ -597,6 +606,12 @@ test_strangers_datagrams_reach_nothing_and_the_same_invite_through_the_server_ri
   g_assert_true (kl_test_wait_until (got_call, f, WAIT_MS));
   g_assert_cmpuint (f->incoming_calls, ==, 1);
   g_assert_cmpuint (g_strv_length ((GStrv) kl_sip_manager1_get_calls (f->manager)), ==, 1);
+  g_assert_cmpuint (rejected (f), ==, before + 4);
+
+  /* and the same unsolicited NOTIFY, from the line's server, lights the lamp */
+  kl_test_kamailio_inject (f->kamailio, notify_args, &notify_out);
+  g_test_message ("injector: %s", notify_out);
+  g_assert_true (kl_test_wait_until (messages_waiting, f, WAIT_MS));
   g_assert_cmpuint (rejected (f), ==, before + 4);
 }
 

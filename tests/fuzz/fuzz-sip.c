@@ -48,7 +48,13 @@ invite (guint line, SipdFlow *from, SipdMessage *request, gpointer user_data)
   sipd_inbound_respond (stack, from, request, 486, "Busy Here", "fuzz");
 }
 
-static const SipdInboundHandlers handlers = { find_line, notify, message, invite };
+static gboolean
+unsolicited_mwi (guint line, SipdFlow *from, SipdMessage *request, gpointer user_data)
+{
+  return TRUE;
+}
+
+static const SipdInboundHandlers handlers = { find_line, notify, message, invite, unsolicited_mwi };
 
 static void
 on_request (SipdStack *s, SipdFlow *f, SipdMessage *request, gpointer user_data)
