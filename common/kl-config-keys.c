@@ -168,7 +168,8 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "Required for TLS." },
   [KL_CONFIG_KEY_TLS_ROOT_AND_INTERMEDIATE_CERTIFICATES] = {
     "sips root and intermediate certificates", KL_CONFIG_TYPE_PATH, GLOBAL, "", 0, 0, NULL,
-    "PEM file of the chain sent with the local certificate." },
+    "PEM file of the intermediate CA certificates sent after the local "
+    "certificate, for servers that know only the root." },
   [KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE] = {
     "sips local certificate", KL_CONFIG_TYPE_PATH, GLOBAL, "", 0, 0, NULL,
     "PEM client certificate offered to servers that ask for one." },
@@ -183,6 +184,11 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "1.3 only, with forward secrecy (no static RSA key exchange) and no CBC or "
     "SHA-1 ciphers. A string GnuTLS refuses makes TLS unusable, with the reason "
     "in each TLS line's LastError." },
+  [KL_CONFIG_KEY_TLS_REVOCATION_LIST] = {
+    "sips certificate revocation list", KL_CONFIG_TYPE_PATH, GLOBAL, "", 0, 0, NULL,
+    "PEM file of certificate revocation lists (CRLs) of the trusted CAs; a "
+    "server whose certificate is revoked there is refused. Read again on "
+    "Reload when the file changed." },
 };
 
 const KlConfigKeyInfo *

@@ -3,6 +3,7 @@
 
 #include "sipd-manager.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "kl-build-config.h"
@@ -210,13 +211,26 @@ on_line_changed (guint line, gpointer user_data)
 
 /* The stack: made from the global keys; made again when they change */
 
+/* The TLS keys, and when each file was last changed: a CRL or certificate
+ * replaced under the same name counts as a change at Reload. */
 static char *
 tls_files_of (KlConfig *config)
 {
-  return g_strjoin ("\n", kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES),
-                    kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE),
-                    kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY),
-                    kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIORITY), NULL);
+  const KlConfigKey files[] = {
+    KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES, KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE, KL_CONFIG_KEY_TLS_PRIVATE_KEY,
+    KL_CONFIG_KEY_TLS_ROOT_AND_INTERMEDIATE_CERTIFICATES, KL_CONFIG_KEY_TLS_REVOCATION_LIST,
+  };
+  GString *text = g_string_new (kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIORITY));
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    const char *path = kl_config_get_string (config, 0, files[i]);
+    GStatBuf info = { 0 };
+
+    if (*path != '\0')
+      (void) g_stat (path, &info);
+    g_string_append_printf (text, "\n%s %" G_GINT64_FORMAT, path, (gint64) info.st_mtime);
+  }
+  return g_string_free (text, FALSE);
 }
 
 static void

@@ -23,19 +23,66 @@ check (int code, const char *what, GError **error)
   return FALSE;
 }
 
+static gboolean
+is_set (const char *path)
+{
+  return path != NULL && *path != '\0';
+}
+
+/* The phone's certificate, then the intermediate CAs, as one chain. */
+static gboolean
+load_certificate (SipdTls *self, const SipdTlsFiles *files, GError **error)
+{
+  g_autofree char *certificate = NULL;
+  g_autofree char *intermediate = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *chain = NULL;
+  gsize key_length;
+  gnutls_datum_t chain_datum, key_datum;
+
+  if (!is_set (files->intermediate))
+    return check (gnutls_certificate_set_x509_key_file (self->credentials, files->certificate, files->key,
+                                                        GNUTLS_X509_FMT_PEM),
+                  files->certificate, error);
+  if (!g_file_get_contents (files->certificate, &certificate, NULL, error) ||
+      !g_file_get_contents (files->intermediate, &intermediate, NULL, error) ||
+      !g_file_get_contents (files->key, &key, &key_length, error))
+    return FALSE;
+  chain = g_strconcat (certificate, "\n", intermediate, NULL);
+  chain_datum = (gnutls_datum_t) { (unsigned char *) chain, (unsigned int) strlen (chain) };
+  key_datum = (gnutls_datum_t) { (unsigned char *) key, (unsigned int) key_length };
+  if (!check (gnutls_certificate_set_x509_key_mem (self->credentials, &chain_datum, &key_datum, GNUTLS_X509_FMT_PEM),
+              files->certificate, error))
+    return FALSE;
+  memset (key, 0, key_length);
+  return TRUE;
+}
+
+static gboolean
+load_crl (SipdTls *self, const char *crl_file, GError **error)
+{
+  int loaded = gnutls_certificate_set_x509_crl_file (self->credentials, crl_file, GNUTLS_X509_FMT_PEM);
+
+  if (!check (loaded, crl_file, error))
+    return FALSE;
+  if (loaded == 0) {
+    g_set_error (error, SIPD_ERROR, SIPD_ERROR_TLS, "%s: no revocation list in the file", crl_file);
+    return FALSE;
+  }
+  g_debug ("%d revocation list%s from %s", loaded, loaded == 1 ? "" : "s", crl_file);
+  return TRUE;
+}
+
 SipdTls *
-sipd_tls_new (const char *trust_file,
-              const char *certificate_file,
-              const char *key_file,
-              const char *priority,
-              GError **error)
+sipd_tls_new (const SipdTlsFiles *files, const char *priority, GError **error)
 {
   g_autoptr (SipdTls) self = g_new0 (SipdTls, 1);
+  const char *trust_file = files->trust;
   const char *bad = NULL;
   int loaded;
   int code;
 
-  g_return_val_if_fail (trust_file != NULL && *trust_file != '\0', NULL);
+  g_return_val_if_fail (is_set (trust_file), NULL);
 
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   code = gnutls_priority_init2 (&self->priority, priority, &bad, 0);
@@ -53,10 +100,9 @@ sipd_tls_new (const char *trust_file,
     g_set_error (error, SIPD_ERROR, SIPD_ERROR_TLS, "%s: no certificate in the file", trust_file);
     return NULL;
   }
-  if (certificate_file != NULL && *certificate_file != '\0' &&
-      !check (gnutls_certificate_set_x509_key_file (self->credentials, certificate_file, key_file,
-                                                    GNUTLS_X509_FMT_PEM),
-              certificate_file, error))
+  if (is_set (files->certificate) && !load_certificate (self, files, error))
+    return NULL;
+  if (is_set (files->crl) && !load_crl (self, files->crl, error))
     return NULL;
   g_debug ("trusting %d certificate%s from %s", loaded, loaded == 1 ? "" : "s", trust_file);
   return g_steal_pointer (&self);
@@ -65,10 +111,15 @@ sipd_tls_new (const char *trust_file,
 SipdTls *
 sipd_tls_new_from_config (KlConfig *config, GError **error)
 {
-  return sipd_tls_new (kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES),
-                       kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE),
-                       kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY),
-                       kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIORITY), error);
+  const SipdTlsFiles files = {
+    .trust = kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_TRUSTED_CERTIFICATES),
+    .certificate = kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE),
+    .key = kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIVATE_KEY),
+    .intermediate = kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_ROOT_AND_INTERMEDIATE_CERTIFICATES),
+    .crl = kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_REVOCATION_LIST),
+  };
+
+  return sipd_tls_new (&files, kl_config_get_string (config, 0, KL_CONFIG_KEY_TLS_PRIORITY), error);
 }
 
 void

@@ -9,14 +9,18 @@
  * - a certificate for another host name than the address sipd connects to;
  * - a certificate of an issuer sipd does not trust;
  * - an expired certificate, and one not yet valid;
- * - a server that demands a client certificate, when sipd has none;
+ * - a certificate the CA's revocation list revokes ("sips certificate
+ *   revocation list");
+ * - a server that demands a client certificate, when sipd has none, or has
+ *   one of an intermediate CA the server does not know and not its chain;
  * - a "sips tls priority" GnuTLS refuses (the error names the key).
  * Before sipd tries, a client that does not make the check in question
  * (gnutls-cli) completes a handshake with the same server, so that what is
  * proven is sipd's refusal, not a broken server. And sipd does get through
  * where it should: to the TLS 1.0 server once "sips tls priority" allows TLS
  * 1.0, and to the server that demands a client certificate once "sips local
- * certificate" and "sips private key" name one the server trusts.
+ * certificate" and "sips private key" name one the server trusts, or one of
+ * an intermediate CA sent with "sips root and intermediate certificates".
  * (gnutls-serv cannot bind one address, so s_server plays the server.) */
 #include <string.h>
 
@@ -30,6 +34,7 @@
 #define OTHER_HOST kl_test_e2e_address (9) /* in the certificate for another host */
 #define MAC "00085D0A0B0C"
 #define CLIENT_CN "keepline test phone"
+#define CHAINED_CLIENT_CN "keepline chained phone"
 #define WAIT_MS 10000
 #define START_MS 5000
 #define CLIENT_MS 5000
@@ -86,6 +91,25 @@ make_certificate (const char *name, const char *issuer, const char *text)
   g_assert_no_error (error);
   certtool (generate_key);
   certtool (issuer ? signed_by : self_signed);
+}
+
+/* NAME.pem: the test CA's revocation list, revoking REVOKED.pem. */
+static void
+make_crl (const char *name, const char *revoked)
+{
+  g_autofree char *pem = g_strdup_printf ("%s/%s.pem", certdir, name);
+  g_autofree char *template = g_strdup_printf ("%s/%s.tmpl", certdir, name);
+  g_autofree char *revoked_pem = g_strdup_printf ("%s/%s.pem", certdir, revoked);
+  g_autofree char *ca_pem = g_strdup_printf ("%s/ca.pem", certdir);
+  g_autofree char *ca_key = g_strdup_printf ("%s/ca.key", certdir);
+  g_autoptr (GError) error = NULL;
+  const char *generate[] = { "certtool", "--generate-crl", "--load-ca-privkey", ca_key,
+                             "--load-ca-certificate", ca_pem, "--load-certificate", revoked_pem,
+                             "--template", template, "--outfile", pem, NULL };
+
+  g_file_set_contents (template, "crl_next_update = 30\ncrl_number = 1\n", -1, &error);
+  g_assert_no_error (error);
+  certtool (generate);
 }
 
 /* A server certificate for sip.keepline.test and 127.0.N.2 signed by the test
@@ -145,6 +169,18 @@ make_certificates (void)
                                     "tls_www_client\n"
                                     "signing_key\n"
                                     "expiration_days = 30\n");
+  /* the phone's own, from an intermediate CA the server does not know */
+  make_certificate ("intermediate", "ca", "cn = \"keepline test intermediate CA\"\n"
+                                          "ca\n"
+                                          "cert_signing_key\n"
+                                          "expiration_days = 30\n");
+  make_certificate ("chained-client", "intermediate", "cn = \"" CHAINED_CLIENT_CN "\"\n"
+                                                      "tls_www_client\n"
+                                                      "signing_key\n"
+                                                      "expiration_days = 30\n");
+  /* right name and issuer, revoked by the CA's CRL */
+  make_certificate ("revoked", "ca", stranger);
+  make_crl ("crl", "revoked");
 }
 
 static char *
@@ -401,6 +437,7 @@ typedef struct {
   const char *path;
   const char *certificate; /* of the server, in certdir */
   const char *reason;      /* in LastError */
+  gboolean with_crl;       /* "sips certificate revocation list" names crl.pem */
 } CertificateCase;
 
 static const CertificateCase certificate_cases[] = {
@@ -408,6 +445,7 @@ static const CertificateCase certificate_cases[] = {
   { "/e2e/tls/certificate-of-an-unknown-issuer-is-refused", "unknown-issuer", "issuer is unknown" },
   { "/e2e/tls/expired-certificate-is-refused", "expired", "uses expired certificate" },
   { "/e2e/tls/certificate-not-yet-valid-is-refused", "not-yet-valid", "uses not yet valid certificate" },
+  { "/e2e/tls/revoked-certificate-is-refused", "revoked", "revoked", TRUE },
 };
 
 static void
@@ -417,10 +455,13 @@ test_certificate_is_refused (Fixture *f, gconstpointer data)
   const char *insecure[] = { "--insecure", NULL };
   const char *error;
 
+  g_autofree char *crl = cert_path ("crl.pem");
+  g_autofree char *extra = g_strdup_printf ("sips certificate revocation list: %s\n", crl);
+
   start_server (f, c->certificate, NULL);
   g_assert_true (client_connects (f, insecure));
 
-  write_config (f, NULL);
+  write_config (f, c->with_crl ? extra : NULL);
   start_sipd (f);
   error = refusal (f);
   g_assert_nonnull (strstr (error, "TLS"));
@@ -496,6 +537,68 @@ test_server_demanding_a_client_certificate_accepts_the_configured_one (Fixture *
   g_assert_nonnull (g_subprocess_get_identifier (f->sipd));
 }
 
+/* A server that knows only the root: the phone sends its certificate with
+ * "sips root and intermediate certificates" after it. The CRL is configured
+ * too, and revokes another certificate, not the server's. */
+static void
+start_server_demanding_a_client_certificate_of_the_root (Fixture *f)
+{
+  g_autofree char *ca = cert_path ("ca.pem");
+  const char *server[] = { "-Verify", "2", "-verify_return_error", "-CAfile", ca, NULL };
+
+  start_server (f, "server", server);
+}
+
+static char *
+chained_client_config (gboolean with_chain)
+{
+  g_autofree char *pem = cert_path ("chained-client.pem");
+  g_autofree char *key = cert_path ("chained-client.key");
+  g_autofree char *intermediate = cert_path ("intermediate.pem");
+  g_autofree char *crl = cert_path ("crl.pem");
+
+  return g_strdup_printf ("sips local certificate: %s\n"
+                          "sips private key: %s\n"
+                          "sips certificate revocation list: %s\n"
+                          "%s%s%s",
+                          pem, key, crl, with_chain ? "sips root and intermediate certificates: " : "",
+                          with_chain ? intermediate : "", with_chain ? "\n" : "");
+}
+
+static gboolean
+server_accepted_chained_sipd (gpointer data)
+{
+  g_autofree char *since = server_log_since_sipd (data);
+  return strstr (since, ESTABLISHED) != NULL && strstr (since, "Peer certificate: CN = " CHAINED_CLIENT_CN) != NULL;
+}
+
+static void
+test_client_certificate_of_an_intermediate_ca_goes_with_its_chain (Fixture *f, gconstpointer data)
+{
+  g_autofree char *extra = chained_client_config (TRUE);
+
+  start_server_demanding_a_client_certificate_of_the_root (f);
+  write_config (f, extra);
+  start_sipd (f);
+  g_assert_true (kl_test_wait_until (server_accepted_chained_sipd, f, WAIT_MS));
+  g_assert_true (kl_test_wait_until (first_flow_active, f->line, WAIT_MS));
+  g_assert_null (strstr (kl_sip_line1_get_last_error (f->line), "TLS"));
+}
+
+static void
+test_client_certificate_of_an_intermediate_ca_without_its_chain_is_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree char *extra = chained_client_config (FALSE);
+  const char *error;
+
+  start_server_demanding_a_client_certificate_of_the_root (f);
+  write_config (f, extra);
+  start_sipd (f);
+  error = refusal (f);
+  g_assert_nonnull (strstr (error, "TLS"));
+  assert_no_handshake_with_sipd (f);
+}
+
 /* Configuration */
 
 static void
@@ -532,6 +635,12 @@ main (int argc, char **argv)
                    fixture_teardown);
   kl_test_e2e_add ("/e2e/tls/server-demanding-a-client-certificate-accepts-the-configured-one", Fixture, NULL,
                    fixture_setup, test_server_demanding_a_client_certificate_accepts_the_configured_one,
+                   fixture_teardown);
+  kl_test_e2e_add ("/e2e/tls/client-certificate-of-an-intermediate-ca-goes-with-its-chain", Fixture, NULL,
+                   fixture_setup, test_client_certificate_of_an_intermediate_ca_goes_with_its_chain,
+                   fixture_teardown);
+  kl_test_e2e_add ("/e2e/tls/client-certificate-of-an-intermediate-ca-without-its-chain-is-refused", Fixture,
+                   NULL, fixture_setup, test_client_certificate_of_an_intermediate_ca_without_its_chain_is_refused,
                    fixture_teardown);
   kl_test_e2e_add ("/e2e/tls/priority-gnutls-refuses-is-named-in-the-error", Fixture, NULL, fixture_setup,
                    test_priority_gnutls_refuses_is_named_in_the_error, fixture_teardown);
