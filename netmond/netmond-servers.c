@@ -207,6 +207,13 @@ netmond_servers_set_watched (NetmondServers *self,
   g_autofree char *old_watcher = NULL;
   GPtrArray *started = g_ptr_array_new ();
 
+  if (!g_hash_table_contains (self->watched, watcher) &&
+      g_hash_table_size (self->watched) >= NETMOND_SERVERS_MAX_WATCHERS) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "netmond has at most %u watchers",
+                 NETMOND_SERVERS_MAX_WATCHERS);
+    g_ptr_array_unref (started);
+    return FALSE;
+  }
   if (g_hash_table_size (self->servers) + count_new (self, ids, n_ids) > NETMOND_SERVERS_MAX) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "netmond watches at most %u servers", NETMOND_SERVERS_MAX);
     g_ptr_array_unref (started);

@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 #define NETMOND_SERVERS_RETRY_MIN_S 5
 #define NETMOND_SERVERS_RETRY_MAX_S 300
 #define NETMOND_SERVERS_MAX 64
+/* sipd is the one watcher a phone has; an administrator's tool or two may
+ * watch beside it, and the bus policy lets no one else call WatchServers */
+#define NETMOND_SERVERS_MAX_WATCHERS 8
 
 typedef enum {
   NETMOND_SERVER_STATE_RESOLVING, /* no answer yet */
@@ -55,8 +58,9 @@ typedef struct {
 } NetmondServerId;
 
 /* A watcher's whole set of servers, replacing the set it gave before. FALSE
- * with G_IO_ERROR_NO_SPACE when more than NETMOND_SERVERS_MAX servers would
- * be watched; nothing changes then. */
+ * with G_IO_ERROR_NO_SPACE when more than NETMOND_SERVERS_MAX servers, or
+ * NETMOND_SERVERS_MAX_WATCHERS watchers, would be watched; nothing changes
+ * then. */
 gboolean netmond_servers_set_watched (NetmondServers *self,
                                       const char *watcher,
                                       const NetmondServerId *ids,

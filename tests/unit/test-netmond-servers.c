@@ -270,6 +270,22 @@ test_too_many_servers_are_refused_and_nothing_changes (Fixture *f, gconstpointer
   g_assert_false (netmond_servers_has_watcher (f->servers, ":1.7"));
 }
 
+static void
+test_too_many_watchers_are_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < NETMOND_SERVERS_MAX_WATCHERS; i++) {
+    g_autofree char *watcher = g_strdup_printf (":1.%u", 100 + i);
+    g_assert_true (netmond_servers_set_watched (f->servers, watcher, NULL, 0, NULL));
+  }
+  g_assert_false (netmond_servers_set_watched (f->servers, ":1.99", NULL, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_false (netmond_servers_has_watcher (f->servers, ":1.99"));
+  /* one already watching may change its set */
+  g_assert_true (netmond_servers_set_watched (f->servers, ":1.100", NULL, 0, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -290,6 +306,7 @@ main (int argc, char **argv)
        test_resolve_of_a_server_never_resolved_reports_the_error);
   ADD ("a-new-set-drops-what-no-watcher-wants", test_a_new_set_drops_what_no_watcher_wants);
   ADD ("too-many-servers-are-refused-and-nothing-changes", test_too_many_servers_are_refused_and_nothing_changes);
+  ADD ("too-many-watchers-are-refused", test_too_many_watchers_are_refused);
 #undef ADD
   return g_test_run ();
 }
