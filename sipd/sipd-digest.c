@@ -3,6 +3,7 @@
 
 #include "sipd-digest.h"
 
+#include <nettle/sha2.h>
 #include <string.h>
 
 void
@@ -13,11 +14,49 @@ sipd_digest_challenge_clear (SipdDigestChallenge *challenge)
   g_clear_pointer (&challenge->opaque, g_free);
 }
 
-static char *
-hash_hex (SipdDigestAlgorithm algorithm, const char *text)
+const char *
+sipd_digest_algorithm_to_string (SipdDigestAlgorithm algorithm)
 {
-  GChecksumType type = algorithm == SIPD_DIGEST_SHA256 ? G_CHECKSUM_SHA256 : G_CHECKSUM_MD5;
-  return g_compute_checksum_for_string (type, text, -1);
+  switch (algorithm) {
+  case SIPD_DIGEST_MD5:
+    return "MD5";
+  case SIPD_DIGEST_SHA256:
+    return "SHA-256";
+  case SIPD_DIGEST_SHA512_256:
+    return "SHA-512-256";
+  }
+  g_return_val_if_reached ("MD5");
+}
+
+/* SHA-512/256 (FIPS 180-4): SHA-512 with its own initial values, cut to
+ * 256 bits; not SHA-512 cut short, so GChecksum cannot make it. */
+static char *
+sha512_256_hex (const char *text)
+{
+  struct sha512_ctx context;
+  guint8 digest[SHA512_256_DIGEST_SIZE];
+  GString *hex = g_string_sized_new (2 * sizeof digest);
+
+  sha512_256_init (&context);
+  sha512_256_update (&context, strlen (text), (const guint8 *) text);
+  sha512_256_digest (&context, sizeof digest, digest);
+  for (gsize i = 0; i < sizeof digest; i++)
+    g_string_append_printf (hex, "%02x", digest[i]);
+  return g_string_free (hex, FALSE);
+}
+
+char *
+sipd_digest_hash_hex (SipdDigestAlgorithm algorithm, const char *text)
+{
+  switch (algorithm) {
+  case SIPD_DIGEST_MD5:
+    return g_compute_checksum_for_string (G_CHECKSUM_MD5, text, -1);
+  case SIPD_DIGEST_SHA256:
+    return g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  case SIPD_DIGEST_SHA512_256:
+    return sha512_256_hex (text);
+  }
+  g_return_val_if_reached (NULL);
 }
 
 /* Reads one auth-param value: a token or a quoted string with \-escapes. */
@@ -139,6 +178,8 @@ sipd_digest_challenge_parse (const char *header_value, SipdDigestChallenge *ret_
         challenge.algorithm = SIPD_DIGEST_MD5;
       else if (g_ascii_strcasecmp (value, "SHA-256") == 0)
         challenge.algorithm = SIPD_DIGEST_SHA256;
+      else if (g_ascii_strcasecmp (value, "SHA-512-256") == 0)
+        challenge.algorithm = SIPD_DIGEST_SHA512_256;
       else {
         g_autofree char *what = shown (value);
         *ret_reason = g_strdup_printf ("unsupported algorithm '%s'", what);
@@ -170,8 +211,8 @@ sipd_digest_response (SipdDigestAlgorithm algorithm,
 {
   g_autofree char *a1 = g_strdup_printf ("%s:%s:%s", user, realm, password);
   g_autofree char *a2 = g_strdup_printf ("%s:%s", method, uri);
-  g_autofree char *ha1 = hash_hex (algorithm, a1);
-  g_autofree char *ha2 = hash_hex (algorithm, a2);
+  g_autofree char *ha1 = sipd_digest_hash_hex (algorithm, a1);
+  g_autofree char *ha2 = sipd_digest_hash_hex (algorithm, a2);
   g_autofree char *kd = NULL;
 
   if (qop_auth)
@@ -179,7 +220,7 @@ sipd_digest_response (SipdDigestAlgorithm algorithm,
   else
     kd = g_strdup_printf ("%s:%s:%s", ha1, nonce, ha2);
   explicit_bzero (a1, strlen (a1));
-  return hash_hex (algorithm, kd);
+  return sipd_digest_hash_hex (algorithm, kd);
 }
 
 /* name="value", with " and \ escaped as RFC 3261 quoted-strings require */
@@ -216,8 +257,7 @@ sipd_digest_authorization (const SipdDigestChallenge *challenge,
   append_quoted (g_string_append (header, ", "), "nonce", challenge->nonce);
   append_quoted (g_string_append (header, ", "), "uri", uri);
   append_quoted (g_string_append (header, ", "), "response", response);
-  g_string_append_printf (header, ", algorithm=%s",
-                          challenge->algorithm == SIPD_DIGEST_SHA256 ? "SHA-256" : "MD5");
+  g_string_append_printf (header, ", algorithm=%s", sipd_digest_algorithm_to_string (challenge->algorithm));
   if (challenge->qop_auth) {
     append_quoted (g_string_append (header, ", "), "cnonce", cnonce);
     g_string_append_printf (header, ", qop=auth, nc=%s", nc);

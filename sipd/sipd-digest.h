@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* HTTP digest authentication for SIP (RFC 3261 §22, RFC 7616, RFC 8760): MD5 and
- * SHA-256, with and without qop=auth. */
+/* HTTP digest authentication for SIP (RFC 3261 §22, RFC 7616, RFC 8760): MD5,
+ * SHA-256 and SHA-512-256, with and without qop=auth. */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
+/* weakest first: a server offering several is answered with the last */
 typedef enum {
   SIPD_DIGEST_MD5,
   SIPD_DIGEST_SHA256,
+  SIPD_DIGEST_SHA512_256,
 } SipdDigestAlgorithm;
 
 typedef struct {
@@ -22,6 +24,8 @@ typedef struct {
 } SipdDigestChallenge;
 
 void sipd_digest_challenge_clear (SipdDigestChallenge *challenge);
+const char *sipd_digest_algorithm_to_string (SipdDigestAlgorithm algorithm);
+char *sipd_digest_hash_hex (SipdDigestAlgorithm algorithm, const char *text);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SipdDigestChallenge, sipd_digest_challenge_clear)
 
 gboolean sipd_digest_challenge_parse (const char *header_value,

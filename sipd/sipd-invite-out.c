@@ -48,8 +48,7 @@ struct _SipdInviteOut {
   SipdMessage *request; /* the INVITE sent last */
   char *branch;
   char *route;
-  SipdAuth www_auth;
-  SipdAuth proxy_auth;
+  SipdAuth auth;
   guint attempts;
   guint redirects;
   guint reroutes;
@@ -114,8 +113,7 @@ sipd_invite_out_free (SipdInviteOut *self)
   drop_transaction (self);
   kl_timer_free (self->provisional_timer);
   kl_timer_free (self->path_timer);
-  sipd_auth_clear (&self->www_auth);
-  sipd_auth_clear (&self->proxy_auth);
+  sipd_auth_clear (&self->auth);
   explicit_bzero (self->password, strlen (self->password));
   g_free (self->password);
   g_free (self->target);
@@ -197,8 +195,7 @@ build_invite (SipdInviteOut *self, const char *aor)
   sipd_builder_add (builder, "Allow", ALLOW);
   if (self->outbound)
     sipd_builder_add (builder, "Supported", "outbound");
-  sipd_auth_add_credentials (&self->www_auth, builder, self->auth_user, self->password, "INVITE", self->target);
-  sipd_auth_add_credentials (&self->proxy_auth, builder, self->auth_user, self->password, "INVITE", self->target);
+  sipd_auth_add_credentials (&self->auth, builder, self->auth_user, self->password, "INVITE", self->target);
   sipd_builder_add (builder, "User-Agent", "%s", self->user_agent);
   return sipd_builder_finish (builder, "application/sdp", self->sdp);
 }
@@ -353,8 +350,7 @@ follow_redirect (SipdInviteOut *self, SipdMessage *response)
   g_clear_pointer (&self->target_user, g_free);
   self->target = sipd_message_print_uri (response, contact->m_url);
   g_message ("call %s: redirected to %s", self->call_id, self->target);
-  sipd_auth_clear (&self->www_auth);
-  sipd_auth_clear (&self->proxy_auth);
+  sipd_auth_clear (&self->auth);
   self->cseq++;
   send_invite (self);
   return TRUE;
@@ -383,7 +379,7 @@ take_final (SipdInviteOut *self, SipdMessage *response)
     return;
   }
   if ((status == 401 || status == 407) &&
-      sipd_auth_take_challenge (status == 401 ? &self->www_auth : &self->proxy_auth, response)) {
+      sipd_auth_take_challenge (&self->auth, response) == SIPD_AUTH_ANSWER) {
     self->cseq++;
     send_invite (self);
     return;
@@ -405,7 +401,7 @@ take_final (SipdInviteOut *self, SipdMessage *response)
       return;
     }
   }
-  words = (status == 401 || status == 407) ? g_strdup_printf ("authentication failed (%u)", status)
+  words = (status == 401 || status == 407) ? g_strdup_printf ("%s (%u)", sipd_auth_get_failure (&self->auth), status)
                                            : final_words (status, reason);
   fail (self, status, words);
 }
@@ -508,8 +504,7 @@ unanswered (SipdInviteOut *self, const char *reason, Unanswered kind)
   self->reroutes++;
   g_clear_pointer (&self->avoid, sipd_flow_unref);
   self->avoid = sipd_flow_ref (self->flow);
-  sipd_auth_clear (&self->www_auth);
-  sipd_auth_clear (&self->proxy_auth);
+  sipd_auth_clear (&self->auth);
   g_message ("call %s: %s; sending it through the line's next servers", self->call_id, self->unanswered);
   self->callbacks.rerouted (self, self->unanswered, self->user_data);
   send_invite (self);

@@ -23,8 +23,7 @@ typedef struct {
   char *auth_user;
   char *password;
   char *user_agent;
-  SipdAuth www_auth;
-  SipdAuth proxy_auth;
+  SipdAuth auth;
   SipdMessageOutFunc func;
   gpointer user_data;
 } MessageOut;
@@ -33,8 +32,7 @@ static void
 message_out_free (MessageOut *self)
 {
   sipd_flow_unref (self->flow);
-  sipd_auth_clear (&self->www_auth);
-  sipd_auth_clear (&self->proxy_auth);
+  sipd_auth_clear (&self->auth);
   explicit_bzero (self->password, strlen (self->password));
   g_free (self->password);
   g_free (self->auth_user);
@@ -64,7 +62,7 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
   }
   status = sipd_message_get_status (response);
   if ((status == 401 || status == 407) &&
-      sipd_auth_take_challenge (status == 401 ? &self->www_auth : &self->proxy_auth, response)) {
+      sipd_auth_take_challenge (&self->auth, response) == SIPD_AUTH_ANSWER) {
     send_message (self);
     return;
   }
@@ -89,8 +87,7 @@ send_message (MessageOut *self)
   sipd_builder_add (builder, "CSeq", "%u MESSAGE", ++self->cseq);
   if (self->route != NULL)
     sipd_builder_add (builder, "Route", "%s", self->route);
-  sipd_auth_add_credentials (&self->www_auth, builder, self->auth_user, self->password, "MESSAGE", self->target);
-  sipd_auth_add_credentials (&self->proxy_auth, builder, self->auth_user, self->password, "MESSAGE", self->target);
+  sipd_auth_add_credentials (&self->auth, builder, self->auth_user, self->password, "MESSAGE", self->target);
   sipd_builder_add (builder, "User-Agent", "%s", self->user_agent);
   request = sipd_builder_finish (builder, "text/plain; charset=UTF-8", self->text);
   sipd_stack_send_request (self->stack, self->flow, "MESSAGE", branch, request, on_response, self);

@@ -331,9 +331,15 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
   status = sipd_message_get_status (response);
   reason = g_strdup_printf ("%u %s", status, sipd_message_get_reason (response));
 
-  if ((status == 401 || status == 407) && sipd_auth_take_challenge (&self->auth, response)) {
-    send_register (self);
-    return;
+  if (status == 401 || status == 407) {
+    SipdAuthVerdict verdict = sipd_auth_take_challenge (&self->auth, response);
+    if (verdict == SIPD_AUTH_ANSWER) {
+      send_register (self);
+      return;
+    }
+    g_free (reason);
+    reason = g_strdup_printf ("%u %s: %s", status, sipd_message_get_reason (response),
+                              sipd_auth_get_failure (&self->auth));
   }
   if (status == 423 && sipd_message_get_sip (response)->sip_min_expires != NULL &&
       self->interval_rounds++ < MAX_INTERVAL_ROUNDS) {
@@ -343,6 +349,8 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
     return;
   }
 
+  if (status >= 200 && status < 300)
+    sipd_auth_take_info (&self->auth, response);
   if (self->removing) {
     if (status >= 200 && status < 300)
       self->granted_expires_s = 0;
@@ -355,10 +363,6 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
   }
   {
     const sip_retry_after_t *retry_after = sipd_message_get_sip (response)->sip_retry_after;
-    if (status == 401 || status == 407) {
-      g_free (reason);
-      reason = g_strdup_printf ("%u %s: authentication failed", status, sipd_message_get_reason (response));
-    }
     fail (self, status, reason, retry_after ? (guint) retry_after->af_delta : 0);
   }
 }
@@ -381,7 +385,7 @@ on_refresh_due (gpointer user_data)
   SipdRegistration *self = user_data;
 
   g_debug ("%s: refreshing the registration at %s", self->aor, self->registrar_uri);
-  self->auth.rounds = 0;
+  sipd_auth_new_request (&self->auth);
   self->interval_rounds = 0;
   self->asked_expires_s = self->expires_s;
   send_register (self);
@@ -401,7 +405,7 @@ sipd_registration_register (SipdRegistration *self, SipdFlow *flow)
   g_free (self->contact);
   self->contact = sipd_stack_contact_uri (self->stack, self->flow, self->user, self->want_outbound);
   self->removing = FALSE;
-  self->auth.rounds = 0;
+  sipd_auth_new_request (&self->auth);
   self->interval_rounds = 0;
   self->asked_expires_s = self->expires_s;
   kl_timer_stop (self->refresh_timer);
@@ -421,7 +425,7 @@ sipd_registration_unregister (SipdRegistration *self)
     return;
   }
   self->removing = TRUE;
-  self->auth.rounds = 0;
+  sipd_auth_new_request (&self->auth);
   set_state (self, SIPD_REGISTRATION_STATE_UNREGISTERING);
   send_register (self);
 }
@@ -441,7 +445,7 @@ sipd_registration_unregister_over (SipdRegistration *self, SipdFlow *flow, const
   self->flow = sipd_flow_ref (flow);
   kl_timer_stop (self->refresh_timer);
   self->removing = TRUE;
-  self->auth.rounds = 0;
+  sipd_auth_new_request (&self->auth);
   set_state (self, SIPD_REGISTRATION_STATE_UNREGISTERING);
   send_register (self);
   return TRUE;

@@ -106,7 +106,7 @@ on_refresh_due (gpointer user_data)
 {
   SipdSubscription *self = user_data;
 
-  self->auth.rounds = 0;
+  sipd_auth_new_request (&self->auth);
   send_subscribe (self);
 }
 
@@ -290,9 +290,14 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
   status = sipd_message_get_status (response);
   sip = sipd_message_get_sip (response);
   reason = g_strdup_printf ("%u %s", status, sipd_message_get_reason (response));
-  if ((status == 401 || status == 407) && sipd_auth_take_challenge (&self->auth, response)) {
-    send_subscribe (self);
-    return;
+  if (status == 401 || status == 407) {
+    if (sipd_auth_take_challenge (&self->auth, response) == SIPD_AUTH_ANSWER) {
+      send_subscribe (self);
+      return;
+    }
+    g_free (reason);
+    reason = g_strdup_printf ("%u %s: %s", status, sipd_message_get_reason (response),
+                              sipd_auth_get_failure (&self->auth));
   }
   if (self->unsubscribing) {
     set_state (self, SIPD_SUBSCRIPTION_STATE_IDLE);
@@ -301,6 +306,7 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
   if (status >= 200 && status < 300) {
     guint granted = sip->sip_expires ? (guint) sip->sip_expires->ex_delta : self->expires_s;
 
+    sipd_auth_take_info (&self->auth, response);
     if (self->route_set == NULL)
       self->route_set = route_set_of (response);
     learn_dialog (self, response, sip->sip_to->a_tag);
@@ -463,7 +469,7 @@ sipd_subscription_unsubscribe (SipdSubscription *self)
     return;
   }
   self->unsubscribing = TRUE;
-  self->auth.rounds = 0;
+  sipd_auth_new_request (&self->auth);
   send_subscribe (self);
 }
 
@@ -518,7 +524,7 @@ sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow, const char *
   kl_timer_stop (self->refresh_timer);
   kl_timer_stop (self->retry_timer);
   self->unsubscribing = TRUE;
-  self->auth.rounds = 0;
+  sipd_auth_new_request (&self->auth);
   send_subscribe (self);
   return TRUE;
 }

@@ -6,7 +6,7 @@ KL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian 12 packages: to build, to run the daemons, and to test them.
 KL_BUILD_PACKAGES=(
   meson ninja-build pkg-config gcc libc6-dev
-  libglib2.0-dev libglib2.0-bin libsofia-sip-ua-dev libgnutls28-dev
+  libglib2.0-dev libglib2.0-bin libsofia-sip-ua-dev libgnutls28-dev nettle-dev
 )
 KL_RUN_PACKAGES=(dbus-daemon dbus-bin systemd util-linux)
 # a real registrar, certificates and tools for the demo and the end-to-end tests;

@@ -101,7 +101,7 @@ test_bad_challenges_are_refused_with_a_reason (void)
     { "Basic realm=\"r\"", "not a Digest challenge" },
     { "Digest realm=\"r\"", "challenge without realm or nonce" },
     { "Digest realm=\"r\", nonce=\"n", "unterminated quoted value of 'nonce'" },
-    { "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512-256", "unsupported algorithm 'SHA-512-256'" },
+    { "Digest realm=\"r\", nonce=\"n\", algorithm=MD5-sess", "unsupported algorithm 'MD5-sess'" },
     { "Digest realm", "malformed parameter at 'realm'" },
     { "Digest realm=\"r\r\nVia: x\", nonce=\"n\"", "control character in the value of 'realm'" },
     { "Digest realm=\"r\", nonce=\"n\", algorithm=\"\xff\xfe\"", "unsupported algorithm '\xef\xbf\xbd\xef\xbf\xbd'" },
@@ -115,46 +115,11 @@ test_bad_challenges_are_refused_with_a_reason (void)
   }
 }
 
-static SipdMessage *
-challenge (const char *extra)
-{
-  g_autofree char *text = g_strdup_printf ("SIP/2.0 401 Unauthorized\r\n"
-                                           "Via: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKa\r\n"
-                                           "From: <sip:1001@keepline.test>;tag=a\r\n"
-                                           "To: <sip:1001@keepline.test>;tag=b\r\n"
-                                           "Call-ID: c\r\n"
-                                           "CSeq: 1 REGISTER\r\n"
-                                           "WWW-Authenticate: Digest realm=\"keepline.test\", nonce=\"n\"%s\r\n"
-                                           "Content-Length: 0\r\n\r\n",
-                                           extra);
-
-  return sipd_message_parse ((const guint8 *) text, strlen (text), NULL);
-}
-
-/* Fresh credentials challenged again are wrong; a stale nonce is believed,
- * but not for ever. */
-static void
-test_challenges_answered_are_bounded (void)
-{
-  g_autoptr (SipdMessage) plain = challenge ("");
-  g_autoptr (SipdMessage) stale = challenge (", stale=true");
-  SipdAuth auth = { 0 };
-  guint answered = 0;
-
-  g_assert_true (sipd_auth_take_challenge (&auth, plain));
-  g_assert_false (sipd_auth_take_challenge (&auth, plain));
-  while (answered < 100 && sipd_auth_take_challenge (&auth, stale))
-    answered++;
-  g_assert_cmpuint (answered, ==, SIPD_AUTH_MAX_STALE_ROUNDS);
-  sipd_auth_clear (&auth);
-}
-
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sipd/digest/rfc2617-md5-qop-auth-example", test_rfc2617_md5_qop_auth_example);
-  g_test_add_func ("/sipd/digest/challenges-answered-are-bounded", test_challenges_answered_are_bounded);
   g_test_add_func ("/sipd/digest/rfc7616-sha256-example", test_rfc7616_sha256_example);
   g_test_add_func ("/sipd/digest/rfc7616-md5-example", test_rfc7616_md5_example);
   g_test_add_func ("/sipd/digest/challenge-parses-quoted-and-token-values",

@@ -147,12 +147,13 @@ header (SipdMessage *message, const char *name)
   return printed ? printed : "";
 }
 
-/* The Authorization line of the last request the registrar received, as sent. */
+/* The NAME line of the last request the registrar received, as sent. */
 static char *
-sent_authorization (Fixture *f)
+sent_line (Fixture *f, const char *name)
 {
   const char *text = g_object_get_data (G_OBJECT (f->registrar), "last");
-  const char *start = strstr (text, "\r\nAuthorization: ");
+  g_autofree char *prefix = g_strdup_printf ("\r\n%s: ", name);
+  const char *start = strstr (text, prefix);
 
   if (start == NULL)
     return g_strdup ("");
@@ -186,7 +187,7 @@ test_register_carries_the_outbound_contact (Fixture *f, gconstpointer data)
   g_assert_cmpstr (header (request, "Supported"), ==, "outbound, path");
   g_assert_cmpstr (header (request, "Expires"), ==, "3600");
   {
-    g_autofree char *authorization = sent_authorization (f);
+    g_autofree char *authorization = sent_line (f, "Authorization");
     g_assert_cmpstr (authorization, ==, "");
   }
   g_assert_nonnull (sipd_message_get_sip (request)->sip_via->v_rport);
@@ -208,7 +209,7 @@ test_challenge_is_answered_with_sha256_and_200_registers (Fixture *f, gconstpoin
                     "WWW-Authenticate: Digest realm=\"keepline.test\", nonce=\"n1\", algorithm=MD5, qop=\"auth\"\r\n"
                     "WWW-Authenticate: Digest realm=\"keepline.test\", nonce=\"n2\", algorithm=SHA-256, qop=\"auth\"\r\n");
   second = registrar_receive (f, &from);
-  authorization = sent_authorization (f);
+  authorization = sent_line (f, "Authorization");
   g_assert_nonnull (strstr (authorization, "algorithm=SHA-256"));
   g_assert_nonnull (strstr (authorization, "nonce=\"n2\""));
   g_assert_nonnull (strstr (authorization, "nc=00000001"));
@@ -244,7 +245,7 @@ test_refresh_goes_15_s_before_expiry_with_the_cached_nonce (Fixture *f, gconstpo
   g_assert_false (registrar_has_request (f));
   kl_clock_advance (f->clock, 1);
   refresh = registrar_receive (f, &from);
-  authorization = sent_authorization (f);
+  authorization = sent_line (f, "Authorization");
   g_assert_nonnull (strstr (authorization, "nonce=\"n1\""));
   g_assert_nonnull (strstr (authorization, "nc=00000002"));
   g_assert_cmpstr (header (refresh, "Expires"), ==, "3600");
@@ -307,7 +308,41 @@ test_refused_credentials_fail_instead_of_looping (Fixture *f, gconstpointer data
   registrar_answer (f, from_again, second, 401, "Unauthorized", challenge);
   g_assert_false (registrar_has_request (f));
   g_assert_cmpint (sipd_registration_get_state (f->registration), ==, SIPD_REGISTRATION_STATE_FAILED);
-  g_assert_cmpstr (sipd_registration_get_failure (f->registration), ==, "401 Unauthorized: authentication failed");
+  g_assert_cmpstr (sipd_registration_get_failure (f->registration), ==,
+                   "401 Unauthorized: authentication failed: realm \"keepline.test\" refused the credentials");
+}
+
+/* An outbound proxy that challenges (407) in front of a registrar that
+ * challenges (401): both sets of credentials go in the third REGISTER. */
+static void
+test_a_proxy_and_a_registrar_challenging_in_turn_register (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketAddress) from = NULL;
+  g_autoptr (SipdMessage) first = NULL;
+  g_autoptr (SipdMessage) second = NULL;
+  g_autoptr (SipdMessage) third = NULL;
+  g_autofree char *proxy_line = NULL;
+  g_autofree char *registrar_line = NULL;
+
+  sipd_registration_register (f->registration, f->flow);
+  first = registrar_receive (f, &from);
+  registrar_answer (f, from, first, 407, "Proxy Authentication Required",
+                    "Proxy-Authenticate: Digest realm=\"proxy.test\", nonce=\"p\", qop=\"auth\"\r\n");
+  second = registrar_receive (f, &from);
+  proxy_line = sent_line (f, "Proxy-Authorization");
+  g_assert_nonnull (strstr (proxy_line, "realm=\"proxy.test\""));
+  registrar_answer (f, from, second, 401, "Unauthorized",
+                    "WWW-Authenticate: Digest realm=\"keepline.test\", nonce=\"r\", qop=\"auth\"\r\n");
+  third = registrar_receive (f, &from);
+  g_free (proxy_line);
+  proxy_line = sent_line (f, "Proxy-Authorization");
+  registrar_line = sent_line (f, "Authorization");
+  g_assert_nonnull (strstr (proxy_line, "realm=\"proxy.test\""));
+  g_assert_nonnull (strstr (registrar_line, "realm=\"keepline.test\""));
+  registrar_answer (f, from, third, 200, "OK",
+                    "Contact: <sip:1001@127.0.0.1;ob>;expires=3600;+sip.instance=\"<" INSTANCE ">\";reg-id=1\r\n"
+                    "Require: outbound\r\n");
+  g_assert_cmpint (sipd_registration_get_state (f->registration), ==, SIPD_REGISTRATION_STATE_REGISTERED);
 }
 
 static void
@@ -340,6 +375,8 @@ main (int argc, char **argv)
   ADD ("/sipd/registration/423-asks-again-with-min-expires", test_423_asks_again_with_min_expires);
   ADD ("/sipd/registration/rejection-fails-with-status-and-reason", test_rejection_fails_with_status_and_reason);
   ADD ("/sipd/registration/503-reports-its-retry-after", test_503_reports_its_retry_after);
+  ADD ("/sipd/registration/a-proxy-and-a-registrar-challenging-in-turn-register",
+       test_a_proxy_and_a_registrar_challenging_in_turn_register);
   ADD ("/sipd/registration/refused-credentials-fail-instead-of-looping",
        test_refused_credentials_fail_instead_of_looping);
   ADD ("/sipd/registration/unanswered-register-fails-the-flow-after-the-transaction-timer",
