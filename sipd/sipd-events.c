@@ -214,6 +214,15 @@ sipd_events_free (SipdEvents *self)
   g_free (self);
 }
 
+/* The Route of new subscriptions: the outbound proxy's, and the registrar's
+ * Service-Route (RFC 3608). */
+void
+sipd_events_set_route (SipdEvents *self, const char *route)
+{
+  for (guint i = 0; i < self->entries->len; i++)
+    sipd_subscription_set_route (((Entry *) g_ptr_array_index (self->entries, i))->subscription, route);
+}
+
 /* New subscriptions (new dialogs) over the flow the line just registered on. */
 void
 sipd_events_subscribe (SipdEvents *self, SipdFlow *flow)

@@ -19,6 +19,7 @@ SipdEvents *sipd_events_new (SipdStack *stack,
 void sipd_events_free (SipdEvents *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdEvents, sipd_events_free)
 
+void sipd_events_set_route (SipdEvents *self, const char *route);
 void sipd_events_subscribe (SipdEvents *self, SipdFlow *flow);
 void sipd_events_stop (SipdEvents *self);
 void sipd_events_unsubscribe (SipdEvents *self);

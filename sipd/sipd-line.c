@@ -530,7 +530,7 @@ sipd_line_get_request_path (SipdLine *self, SipdFlow *avoid, SipdLinePath *ret_p
           !usable (sipd_plan_get_keeper (plans[i]), avoid, suspect_too))
         continue;
       ret_path->flow = sipd_flow_keeper_get_flow (sipd_plan_get_keeper (plans[i]));
-      ret_path->route = sipd_plan_get_servers (plans[i])->route;
+      ret_path->route = sipd_plan_get_route (plans[i]);
       ret_path->aor = sipd_plan_get_servers (plans[i])->aor;
       return TRUE;
     }
@@ -538,7 +538,7 @@ sipd_line_get_request_path (SipdLine *self, SipdFlow *avoid, SipdLinePath *ret_p
         usable (self->standby, avoid, suspect_too)) {
       SipdRegistration *registration = sipd_flow_keeper_get_registration (self->standby);
       ret_path->flow = sipd_flow_keeper_get_flow (self->standby);
-      ret_path->route = sipd_registration_get_route (registration);
+      ret_path->route = sipd_registration_get_preloaded_route (registration);
       ret_path->aor = sipd_registration_get_aor (registration);
       return TRUE;
     }

@@ -24,8 +24,10 @@ follow_keeper (SipdPlan *self)
   if (self->events == NULL)
     return;
   if (sipd_flow_keeper_is_up (self->keeper)) {
-    if (!self->held && flow != NULL && subscribed != flow)
+    if (!self->held && flow != NULL && subscribed != flow) {
+      sipd_events_set_route (self->events, sipd_plan_get_route (self));
       sipd_events_subscribe (self->events, flow);
+    }
   } else if (subscribed != NULL && sipd_flow_get_state (subscribed) != SIPD_FLOW_STATE_ACTIVE) {
     sipd_events_stop (self->events);
   }
@@ -203,6 +205,16 @@ SipdRegistration *
 sipd_plan_get_registration (SipdPlan *self)
 {
   return sipd_flow_keeper_get_registration (self->keeper);
+}
+
+/* The Route of requests outside a dialog: the outbound proxy's, then the
+ * registrar's Service-Route once it gave one. */
+const char *
+sipd_plan_get_route (SipdPlan *self)
+{
+  SipdRegistration *registration = sipd_plan_get_registration (self);
+
+  return registration ? sipd_registration_get_preloaded_route (registration) : self->servers->route;
 }
 
 gboolean

@@ -55,6 +55,7 @@ const SipdFailoverChoice *sipd_plan_get_choice (SipdPlan *self);
 SipdFlowKeeper *sipd_plan_get_keeper (SipdPlan *self);
 SipdRegistration *sipd_plan_get_registration (SipdPlan *self);
 gboolean sipd_plan_is_registered (SipdPlan *self);
+const char *sipd_plan_get_route (SipdPlan *self);
 gboolean sipd_plan_handle_notify (SipdPlan *self, SipdFlow *flow, SipdMessage *notify);
 gboolean sipd_plan_show_unsolicited_mwi (SipdPlan *self, SipdFlow *flow, SipdMessage *notify);
 

@@ -56,6 +56,7 @@ struct _SipdRegistration {
   guint flow_timer_s;
   guint granted_expires_s;
   char *service_route;
+  char *preloaded_route; /* route, then service_route: for requests outside a dialog */
   char *path;
 };
 
@@ -150,6 +151,7 @@ sipd_registration_free (SipdRegistration *self)
   g_free (self->contact);
   g_free (self->failure);
   g_free (self->service_route);
+  g_free (self->preloaded_route);
   g_free (self->path);
   g_free (self);
 }
@@ -295,6 +297,10 @@ accept_2xx (SipdRegistration *self, SipdMessage *response)
   self->flow_timer_s = flow_timer ? (guint) strtoul (flow_timer, NULL, 10) : 0;
   g_free (self->service_route);
   self->service_route = join_route_set (response, sip->sip_service_route);
+  g_free (self->preloaded_route);
+  self->preloaded_route = self->route && self->service_route
+                              ? g_strconcat (self->route, ", ", self->service_route, NULL)
+                              : g_strdup (self->service_route ? self->service_route : self->route);
   g_free (self->path);
   self->path = join_route_set (response, sip->sip_path);
   g_clear_pointer (&self->failure, g_free);
@@ -513,6 +519,14 @@ const char *
 sipd_registration_get_service_route (SipdRegistration *self)
 {
   return self->service_route;
+}
+
+/* RFC 3608: the outbound proxy's Route, then the Service-Route of the last
+ * 200; the outbound proxy's alone before one came. */
+const char *
+sipd_registration_get_preloaded_route (SipdRegistration *self)
+{
+  return self->preloaded_route ? self->preloaded_route : self->route;
 }
 
 const char *

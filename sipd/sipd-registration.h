@@ -60,6 +60,7 @@ guint sipd_registration_get_flow_timer (SipdRegistration *self);
 guint sipd_registration_get_expires (SipdRegistration *self);
 const char *sipd_registration_get_service_route (SipdRegistration *self);
 const char *sipd_registration_get_path (SipdRegistration *self);
+const char *sipd_registration_get_preloaded_route (SipdRegistration *self);
 const char *sipd_registration_get_contact (SipdRegistration *self);
 const char *sipd_registration_get_route (SipdRegistration *self);
 const char *sipd_registration_get_aor (SipdRegistration *self);

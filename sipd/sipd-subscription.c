@@ -434,6 +434,15 @@ sipd_subscription_handle_notify (SipdSubscription *self, SipdFlow *flow, SipdMes
   return TRUE;
 }
 
+void
+sipd_subscription_set_route (SipdSubscription *self, const char *route)
+{
+  if (g_strcmp0 (self->route, route) == 0)
+    return;
+  g_free (self->route);
+  self->route = g_strdup (route);
+}
+
 /* Lifetime */
 
 /* Starts a new subscription (a new dialog) over the flow, which must be active. */

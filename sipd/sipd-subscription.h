@@ -47,6 +47,8 @@ SipdSubscription *sipd_subscription_new (SipdStack *stack,
 void sipd_subscription_free (SipdSubscription *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdSubscription, sipd_subscription_free)
 
+/* The Route of the SUBSCRIBE that starts the next dialog. */
+void sipd_subscription_set_route (SipdSubscription *self, const char *route);
 void sipd_subscription_subscribe (SipdSubscription *self, SipdFlow *flow);
 void sipd_subscription_unsubscribe (SipdSubscription *self);
 gboolean sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow, const char *gone_host, const char *route);

@@ -38,6 +38,9 @@ struct _TestServer {
   GHashTable *requests; /* method → count */
   TestResponseFunc response_func;
   gpointer response_data;
+  TestResponseFunc request_func;
+  gpointer request_data;
+  char *service_route; /* given in every 200 to REGISTER, or NULL */
 };
 
 typedef struct {
@@ -282,6 +285,8 @@ handle_register (Peer *peer, SipdMessage *request)
   }
   if (outbound)
     g_string_append_printf (headers, "Require: outbound\r\nFlow-Timer: %u\r\n", FLOW_TIMER_S);
+  if (registrar->service_route != NULL)
+    g_string_append_printf (headers, "Service-Route: %s\r\n", registrar->service_route);
   respond (peer, request, 200, "OK", "registrar", headers->str, NULL, NULL);
 }
 
@@ -431,6 +436,8 @@ handle_message (Peer *peer, const guint8 *data, gsize length)
     peer->server->response_func (message, peer->server->response_data);
   if (message == NULL || !sipd_message_is_request (message))
     return; /* the phone's answers to NOTIFY, and to what a test sent */
+  if (peer->server->request_func != NULL)
+    peer->server->request_func (message, peer->server->request_data);
   method = sipd_message_get_method (message);
   count_request (peer->server, method);
   if (g_str_equal (method, "REGISTER"))
@@ -642,6 +649,7 @@ server_free (TestServer *server)
   g_ptr_array_unref (server->connections);
   g_hash_table_unref (server->requests);
   g_free (server->address);
+  g_free (server->service_route);
   g_free (server);
 }
 
@@ -719,6 +727,20 @@ test_server_set_response_hook (TestServer *server, TestResponseFunc func, gpoint
 {
   server->response_func = func;
   server->response_data = user_data;
+}
+
+void
+test_server_set_request_hook (TestServer *server, TestResponseFunc func, gpointer user_data)
+{
+  server->request_func = func;
+  server->request_data = user_data;
+}
+
+void
+test_server_set_service_route (TestServer *server, const char *route)
+{
+  g_free (server->service_route);
+  server->service_route = g_strdup (route);
 }
 
 gboolean

@@ -46,6 +46,10 @@ void test_server_set_outbound (TestServer *server, gboolean outbound);
 /* What the phone answers to requests a test sends it. */
 typedef void (*TestResponseFunc) (SipdMessage *response, gpointer user_data);
 void test_server_set_response_hook (TestServer *server, TestResponseFunc func, gpointer user_data);
+/* every request the server receives from the phone, before it answers */
+void test_server_set_request_hook (TestServer *server, TestResponseFunc func, gpointer user_data);
+/* the registrar gives this Service-Route (RFC 3608) in its 200s */
+void test_server_set_service_route (TestServer *server, const char *route);
 /* Sends a request to the phone over the TCP connection that user's binding
  * came over directly (no edge proxy); FALSE when there is none. */
 gboolean test_server_send_to_phone (TestServer *server, const char *user, GBytes *message);

@@ -32,6 +32,7 @@ typedef struct {
   TestFault fault;
   gboolean dual_flow;
   guint invite_reply; /* the next hop answers INVITE with this instead of failing */
+  gboolean service_route; /* the registrars give one, and the line subscribes to MWI */
 } Case;
 
 typedef struct {
@@ -45,7 +46,24 @@ typedef struct {
   KlSipManager1 *manager;
   SipdCalls *calls;
   KlSipCall1 *call;
+  GHashTable *routes; /* method -> the Route of the last such request a server received */
 } Fixture;
+
+#define SERVICE_ROUTE "<sip:orig@" PRIMARY ";lr>"
+
+static void
+on_request (SipdMessage *request, gpointer user_data)
+{
+  Fixture *f = user_data;
+  sip_t *sip = sipd_message_get_sip (request);
+  GString *route = g_string_new (NULL);
+
+  for (const sip_route_t *r = sip->sip_route; r != NULL; r = r->r_next) {
+    g_autofree char *text = sipd_message_print_header (request, r);
+    g_string_append_printf (route, "%s%s", route->len ? ", " : "", text);
+  }
+  g_hash_table_replace (f->routes, g_strdup (sipd_message_get_method (request)), g_string_free (route, FALSE));
+}
 
 static void
 on_line_changed (guint line, gpointer user_data)
@@ -72,12 +90,19 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->c = data;
   f->clock = kl_clock_new_fake (11);
   f->world = test_world_new (f->clock);
-  for (guint i = 0; i < G_N_ELEMENTS (addresses); i++)
+  f->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < G_N_ELEMENTS (addresses); i++) {
     f->servers[i] = test_world_add_server (f->world, addresses[i]);
+    test_server_set_request_hook (f->servers[i], on_request, f);
+    if (f->c->service_route)
+      test_server_set_service_route (f->servers[i], SERVICE_ROUTE);
+  }
   kl_test_row_append_servers (text, f->c->row, &servers, FALSE);
   g_string_append_printf (text, "sip line1 user name: 1001\nsip line1 password: secret1001\n"
                                 "sip outbound keep alive timer: 10\nsip outbound dual flow: %d\n",
                           f->c->dual_flow);
+  if (f->c->service_route)
+    g_string_append (text, "sip line1 explicit mwi subscription: 1\n");
   test_phone_init (&f->phone, f->clock, text->str);
   g_string_free (text, TRUE);
   f->phone.context.line_changed = on_line_changed;
@@ -104,6 +129,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   test_phone_clear (&f->phone);
   test_world_free (f->world);
   kl_clock_unref (f->clock);
+  g_hash_table_unref (f->routes);
 }
 
 static TestServer *
@@ -225,6 +251,22 @@ test_proxy_and_registrar_challenges_are_both_answered (Fixture *f, gconstpointer
   g_assert_cmpuint (test_server_count_requests (hop, "INVITE"), ==, 3);
 }
 
+/* RFC 3608: requests outside a dialog go through the outbound proxy and
+ * then the registrar's Service-Route. */
+static void
+test_service_route_is_the_preloaded_route (Fixture *f, gconstpointer data)
+{
+  const char *expected = "<sip:" EDGE ":5060;transport=tcp;lr>, " SERVICE_ROUTE;
+
+  test_world_wait (f->world, 1000); /* the MWI subscription */
+  g_assert_cmpstr (g_hash_table_lookup (f->routes, "SUBSCRIBE"), ==, expected);
+  dial_and_wait (f);
+  g_assert_cmpstr (kl_sip_call1_get_state (f->call), ==, "active");
+  g_assert_cmpstr (g_hash_table_lookup (f->routes, "INVITE"), ==, expected);
+  /* the REGISTER itself never carries it */
+  g_assert_null (strstr (g_hash_table_lookup (f->routes, "REGISTER"), "orig@"));
+}
+
 static void
 test_call_without_backup_ends_and_says_why (Fixture *f, gconstpointer data)
 {
@@ -238,7 +280,7 @@ int
 main (int argc, char **argv)
 {
   static const TestFault faults[] = { TEST_FAULT_RESET, TEST_FAULT_FIN, TEST_FAULT_HUNG };
-  static Case cases[KL_TEST_N_ROWS * (1 + G_N_ELEMENTS (faults)) + 4];
+  static Case cases[KL_TEST_N_ROWS * (1 + G_N_ELEMENTS (faults)) + 5];
   guint n = 0;
 
   g_test_init (&argc, &argv, NULL);
@@ -268,6 +310,9 @@ main (int argc, char **argv)
               test_second_forked_answer_is_ended, fixture_teardown);
   g_test_add ("/sipd/call-routing/proxy-and-registrar-challenges-are-both-answered", Fixture, &cases[n++],
               fixture_setup, test_proxy_and_registrar_challenges_are_both_answered, fixture_teardown);
+  cases[n] = (Case) { &kl_test_rows[4], TEST_FAULT_NONE, FALSE, 0, TRUE };
+  g_test_add ("/sipd/call-routing/service-route-is-the-preloaded-route", Fixture, &cases[n++], fixture_setup,
+              test_service_route_is_the_preloaded_route, fixture_teardown);
   cases[n] = (Case) { &no_backup, TEST_FAULT_NONE, FALSE, 0 };
   g_test_add ("/sipd/call-routing/no-backup/reset", Fixture, &cases[n++], fixture_setup,
               test_call_without_backup_ends_and_says_why, fixture_teardown);
