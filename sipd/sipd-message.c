@@ -193,6 +193,24 @@ sipd_message_describe (SipdMessage *self)
                           sipd_message_get_method (self));
 }
 
+/* "420 Bad Extension: the server does not support outbound": a final
+ * response as LastError shows it, naming the extension of a 420 or 421. */
+char *
+sipd_message_describe_refusal (SipdMessage *self)
+{
+  guint status = sipd_message_get_status (self);
+  const msg_list_t *list = status == 420 ? self->sip->sip_unsupported
+                           : status == 421 ? self->sip->sip_require
+                                           : NULL;
+  g_autofree char *names = NULL;
+
+  if (list == NULL || list->k_items == NULL)
+    return g_strdup_printf ("%u %s", status, sipd_message_get_reason (self));
+  names = sipd_message_print_header (self, list);
+  return g_strdup_printf ("%u %s: the server %s %s", status, sipd_message_get_reason (self),
+                          status == 420 ? "does not support" : "requires", names);
+}
+
 /* Building */
 
 SipdBuilder *

@@ -29,6 +29,7 @@ char *sipd_message_print_header (SipdMessage *self, const void *header);
 char *sipd_message_print_uri (SipdMessage *self, const url_t *url);
 GBytes *sipd_message_get_body (SipdMessage *self);
 char *sipd_message_describe (SipdMessage *self);
+char *sipd_message_describe_refusal (SipdMessage *self);
 
 /* Building */
 

@@ -335,7 +335,7 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
   }
 
   status = sipd_message_get_status (response);
-  reason = g_strdup_printf ("%u %s", status, sipd_message_get_reason (response));
+  reason = sipd_message_describe_refusal (response);
 
   if (status == 401 || status == 407) {
     SipdAuthVerdict verdict = sipd_auth_take_challenge (&self->auth, response);
@@ -346,6 +346,16 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
     g_free (reason);
     reason = g_strdup_printf ("%u %s: %s", status, sipd_message_get_reason (response),
                               sipd_auth_get_failure (&self->auth));
+  }
+  if (status == 439 && self->reg_id > 0) {
+    /* RFC 5626 §4.2.1: the first hop lacks outbound; register without it */
+    g_message ("%s: %s; registering without outbound", self->aor, reason);
+    self->reg_id = 0;
+    self->want_outbound = FALSE;
+    g_free (self->contact);
+    self->contact = sipd_stack_contact_uri (self->stack, self->flow, self->user, FALSE);
+    send_register (self);
+    return;
   }
   if (status == 423 && sipd_message_get_sip (response)->sip_min_expires != NULL &&
       self->interval_rounds++ < MAX_INTERVAL_ROUNDS) {

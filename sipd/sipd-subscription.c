@@ -10,6 +10,10 @@
 #include "sipd-timing.h"
 
 #define REFRESH_MARGIN_S 15
+/* 423 Interval Too Brief: the notifier's Min-Expires is believed this many
+ * times per SUBSCRIBE, and up to a week, past which nothing would refresh */
+#define MAX_INTERVAL_ROUNDS 2
+#define MAX_EXPIRES_S (7 * 24 * 3600)
 
 struct _SipdSubscription {
   SipdStack *stack;
@@ -26,6 +30,7 @@ struct _SipdSubscription {
   char *route;
   gboolean outbound;
   guint expires_s;
+  guint interval_rounds; /* 423s answered for the SUBSCRIBE under way */
   guint retry_s;
   guint timeout_retry_s;
   char *user_agent;
@@ -107,6 +112,7 @@ on_refresh_due (gpointer user_data)
   SipdSubscription *self = user_data;
 
   sipd_auth_new_request (&self->auth);
+  self->interval_rounds = 0;
   send_subscribe (self);
 }
 
@@ -289,7 +295,15 @@ on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpoin
 
   status = sipd_message_get_status (response);
   sip = sipd_message_get_sip (response);
-  reason = g_strdup_printf ("%u %s", status, sipd_message_get_reason (response));
+  reason = sipd_message_describe_refusal (response);
+  if (status == 423 && sip->sip_min_expires != NULL && sip->sip_min_expires->me_delta > self->expires_s &&
+      sip->sip_min_expires->me_delta <= MAX_EXPIRES_S && !self->unsubscribing &&
+      self->interval_rounds++ < MAX_INTERVAL_ROUNDS) {
+    /* RFC 6665 §4.1.2.1: the notifier wants longer subscriptions */
+    self->expires_s = (guint) sip->sip_min_expires->me_delta;
+    send_subscribe (self);
+    return;
+  }
   if (status == 401 || status == 407) {
     if (sipd_auth_take_challenge (&self->auth, response) == SIPD_AUTH_ANSWER) {
       send_subscribe (self);
@@ -462,6 +476,7 @@ sipd_subscription_subscribe (SipdSubscription *self, SipdFlow *flow)
   g_free (self->contact);
   self->contact = contact_uri (self);
   self->unsubscribing = FALSE;
+  self->interval_rounds = 0;
   set_state (self, SIPD_SUBSCRIPTION_STATE_PENDING);
   send_subscribe (self);
 }
@@ -479,6 +494,7 @@ sipd_subscription_unsubscribe (SipdSubscription *self)
   }
   self->unsubscribing = TRUE;
   sipd_auth_new_request (&self->auth);
+  self->interval_rounds = 0;
   send_subscribe (self);
 }
 
@@ -534,6 +550,7 @@ sipd_subscription_end_over (SipdSubscription *self, SipdFlow *flow, const char *
   kl_timer_stop (self->retry_timer);
   self->unsubscribing = TRUE;
   sipd_auth_new_request (&self->auth);
+  self->interval_rounds = 0;
   send_subscribe (self);
   return TRUE;
 }

@@ -84,18 +84,32 @@ receive (GSocket *socket)
   return got > 0 ? g_strndup (buffer, (gsize) got) : NULL;
 }
 
-static const char *
+/* The NAME line of TEXT ("Via: …"); the test fails without one. */
+static char *
 header_line (const char *text, const char *name)
 {
-  static char *found;
   g_auto (GStrv) lines = g_strsplit (text, "\r\n", -1);
 
-  g_clear_pointer (&found, g_free);
   for (guint i = 1; lines[i] && *lines[i]; i++)
     if (g_ascii_strncasecmp (lines[i], name, strlen (name)) == 0 && lines[i][strlen (name)] == ':')
-      found = g_strdup (lines[i]);
-  g_assert_nonnull (found);
-  return found;
+      return g_strdup (lines[i]);
+  g_error ("no %s in:\n%s", name, text);
+}
+
+/* A response to REQUEST: STATUS_LINE ("200 OK"), its transaction's headers,
+ * a To tag, then EXTRA header lines. */
+static char *
+response_to (const char *request, const char *status_line, const char *extra)
+{
+  g_autofree char *via = header_line (request, "Via");
+  g_autofree char *from = header_line (request, "From");
+  g_autofree char *to = header_line (request, "To");
+  g_autofree char *call_id = header_line (request, "Call-ID");
+  g_autofree char *cseq = header_line (request, "CSeq");
+
+  return g_strdup_printf ("SIP/2.0 %s\r\n%s\r\n%s\r\n%s;tag=notifier\r\n%s\r\n%s\r\n%s"
+                          "Content-Length: 0\r\n\r\n",
+                          status_line, via, from, to, call_id, cseq, extra);
 }
 
 static void
@@ -147,11 +161,7 @@ subscribed_setup (Subscribed *f, gconstpointer data)
   f->subscribe = receive (f->notifier);
   g_assert_nonnull (f->subscribe);
   g_assert_true (g_str_has_prefix (f->subscribe, "SUBSCRIBE "));
-  ok = g_strdup_printf ("SIP/2.0 200 OK\r\n%s\r\n%s\r\n%s;tag=notifier\r\n%s\r\n%s\r\n"
-                        "Expires: 3600\r\nContact: <sip:mwi@keepline.test>\r\nContent-Length: 0\r\n\r\n",
-                        header_line (f->subscribe, "Via"), header_line (f->subscribe, "From"),
-                        header_line (f->subscribe, "To"), header_line (f->subscribe, "Call-ID"),
-                        header_line (f->subscribe, "CSeq"));
+  ok = response_to (f->subscribe, "200 OK", "Expires: 3600\r\nContact: <sip:mwi@keepline.test>\r\n");
   send_text (f->notifier, f->flow, ok);
 }
 
@@ -175,8 +185,11 @@ subscribed_teardown (Subscribed *f, gconstpointer data)
 static char *
 notify_text (Subscribed *f, guint cseq, const char *content_type, const char *body)
 {
-  g_autofree char *from = g_strdup (header_line (f->subscribe, "From") + strlen ("From:"));
-  g_autofree char *to = g_strdup (header_line (f->subscribe, "To") + strlen ("To:"));
+  g_autofree char *from_line = header_line (f->subscribe, "From");
+  g_autofree char *to_line = header_line (f->subscribe, "To");
+  g_autofree char *call_id = header_line (f->subscribe, "Call-ID");
+  const char *from = from_line + strlen ("From:");
+  const char *to = to_line + strlen ("To:");
 
   return g_strdup_printf ("NOTIFY sip:1001@127.0.0.1 SIP/2.0\r\n"
                           "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-notify-%u\r\n"
@@ -184,7 +197,7 @@ notify_text (Subscribed *f, guint cseq, const char *content_type, const char *bo
                           "Contact: <sip:mwi@keepline.test>\r\n"
                           "Event: message-summary\r\nSubscription-State: active;expires=3600\r\n"
                           "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
-                          cseq, to, from, header_line (f->subscribe, "Call-ID"), cseq, content_type, strlen (body),
+                          cseq, to, from, call_id, cseq, content_type, strlen (body),
                           body);
 }
 
@@ -195,12 +208,14 @@ test_a_notify_of_another_type_gets_415_and_changes_nothing (Subscribed *f, gcons
   g_autofree char *right = notify_text (f, 2, "application/simple-message-summary", MWI_BODY);
   g_autofree char *answer = NULL;
   g_autofree char *second = NULL;
+  g_autofree char *accept = NULL;
 
   send_text (f->notifier, f->flow, wrong);
   answer = receive (f->notifier);
   g_assert_nonnull (answer);
   g_assert_true (g_str_has_prefix (answer, "SIP/2.0 415 "));
-  g_assert_cmpstr (header_line (answer, "Accept"), ==, "Accept: application/simple-message-summary");
+  accept = header_line (answer, "Accept");
+  g_assert_cmpstr (accept, ==, "Accept: application/simple-message-summary");
   g_assert_false (kl_sip_line1_get_messages_waiting (f->iface));
 
   send_text (f->notifier, f->flow, right);
@@ -220,6 +235,27 @@ test_a_notify_over_another_flow_is_ignored (Subscribed *f, gconstpointer data)
   answer = receive (f->other);
   g_assert_null (answer);
   g_assert_false (kl_sip_line1_get_messages_waiting (f->iface));
+}
+
+/* RFC 6665 §4.1.2.1: a 423 with Min-Expires asks for a longer subscription */
+static void
+test_a_423_subscribes_again_for_min_expires (Subscribed *f, gconstpointer data)
+{
+  g_autofree char *subscribe = NULL;
+  g_autofree char *too_brief = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *expires = NULL;
+
+  sipd_events_subscribe (f->events, f->other_flow); /* a new dialog, to the other server */
+  subscribe = receive (f->other);
+  g_assert_nonnull (subscribe);
+  too_brief = response_to (subscribe, "423 Interval Too Brief", "Min-Expires: 172800\r\n");
+  send_text (f->other, f->other_flow, too_brief);
+  again = receive (f->other);
+  g_assert_nonnull (again);
+  g_assert_true (g_str_has_prefix (again, "SUBSCRIBE "));
+  expires = header_line (again, "Expires");
+  g_assert_cmpstr (expires, ==, "Expires: 172800");
 }
 
 /* Unsolicited */
@@ -389,6 +425,8 @@ main (int argc, char **argv)
               subscribed_setup, test_a_notify_of_another_type_gets_415_and_changes_nothing, subscribed_teardown);
   g_test_add ("/sipd/events-in/a-notify-over-another-flow-is-ignored", Subscribed, NULL, subscribed_setup,
               test_a_notify_over_another_flow_is_ignored, subscribed_teardown);
+  g_test_add ("/sipd/events-in/a-423-subscribes-again-for-min-expires", Subscribed, NULL, subscribed_setup,
+              test_a_423_subscribes_again_for_min_expires, subscribed_teardown);
   g_test_add ("/sipd/events-in/unsolicited-mwi-from-the-lines-server-is-shown", Unsolicited, NULL,
               unsolicited_setup, test_unsolicited_mwi_from_the_lines_server_is_shown, unsolicited_teardown);
   g_test_add ("/sipd/events-in/unsolicited-mwi-over-another-lines-flow-gets-481", Unsolicited, NULL,

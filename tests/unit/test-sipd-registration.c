@@ -345,6 +345,43 @@ test_a_proxy_and_a_registrar_challenging_in_turn_register (Fixture *f, gconstpoi
   g_assert_cmpint (sipd_registration_get_state (f->registration), ==, SIPD_REGISTRATION_STATE_REGISTERED);
 }
 
+/* RFC 5626 §4.2.1: a first hop without outbound answers 439; the phone
+ * registers again without reg-id and ;ob, and the registration holds. */
+static void
+test_439_registers_again_without_outbound (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketAddress) from = NULL;
+  g_autoptr (SipdMessage) first = NULL;
+  g_autoptr (SipdMessage) second = NULL;
+
+  sipd_registration_register (f->registration, f->flow);
+  first = registrar_receive (f, &from);
+  g_assert_nonnull (strstr (header (first, "Contact"), "reg-id=1"));
+  registrar_answer (f, from, first, 439, "First Hop Lacks Outbound Support", NULL);
+  second = registrar_receive (f, &from);
+  g_assert_null (strstr (header (second, "Contact"), "reg-id"));
+  g_assert_null (strstr (header (second, "Contact"), ";ob"));
+  g_assert_null (strstr (header (second, "Supported"), "outbound"));
+  registrar_answer (f, from, second, 200, "OK", "Contact: <sip:1001@127.0.0.1>;expires=3600\r\n");
+  g_assert_cmpint (sipd_registration_get_state (f->registration), ==, SIPD_REGISTRATION_STATE_REGISTERED);
+  g_assert_false (sipd_registration_get_outbound (f->registration));
+}
+
+/* 420 and 421 name the extension in the failure, as LastError shows it. */
+static void
+test_420_names_the_extension_the_server_lacks (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketAddress) from = NULL;
+  g_autoptr (SipdMessage) first = NULL;
+
+  sipd_registration_register (f->registration, f->flow);
+  first = registrar_receive (f, &from);
+  registrar_answer (f, from, first, 420, "Bad Extension", "Unsupported: outbound\r\n");
+  g_assert_cmpint (sipd_registration_get_state (f->registration), ==, SIPD_REGISTRATION_STATE_FAILED);
+  g_assert_cmpstr (sipd_registration_get_failure (f->registration), ==,
+                   "420 Bad Extension: the server does not support outbound");
+}
+
 static void
 test_unanswered_register_fails_the_flow_after_the_transaction_timer (Fixture *f, gconstpointer data)
 {
@@ -377,6 +414,9 @@ main (int argc, char **argv)
   ADD ("/sipd/registration/503-reports-its-retry-after", test_503_reports_its_retry_after);
   ADD ("/sipd/registration/a-proxy-and-a-registrar-challenging-in-turn-register",
        test_a_proxy_and_a_registrar_challenging_in_turn_register);
+  ADD ("/sipd/registration/439-registers-again-without-outbound", test_439_registers_again_without_outbound);
+  ADD ("/sipd/registration/420-names-the-extension-the-server-lacks",
+       test_420_names_the_extension_the_server_lacks);
   ADD ("/sipd/registration/refused-credentials-fail-instead-of-looping",
        test_refused_credentials_fail_instead_of_looping);
   ADD ("/sipd/registration/unanswered-register-fails-the-flow-after-the-transaction-timer",
