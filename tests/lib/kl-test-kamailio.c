@@ -45,9 +45,10 @@ launch (KlTestKamailio *self)
   g_autofree char *out = NULL;
   int status;
   const char *script[] = { kl_test_source_path ("tests/e2e/kamailio/start-instance.sh"), self->addr, self->rundir,
-                           self->certdir, "5060", "5060", "5061", flow_timer_text, self->domain, NULL };
+                           self->certdir, "5060", "5060", "5061", flow_timer_text, self->domain,
+                           self->defines ? self->defines : "", NULL };
   const char *in_netns[] = { "ip", "netns", "exec", self->netns, script[0], script[1], script[2], script[3],
-                             script[4], script[5], script[6], script[7], script[8], NULL };
+                             script[4], script[5], script[6], script[7], script[8], script[9], NULL };
 
   out = kl_test_run (self->netns ? in_netns : script, &status);
   g_assert_cmpint (status, ==, 0);
@@ -60,6 +61,26 @@ KlTestKamailio *
 kl_test_kamailio_start (const char *addr, const char *certdir, guint flow_timer)
 {
   return kl_test_kamailio_start_full (NULL, addr, NULL, certdir, flow_timer);
+}
+
+/* Another kind of server than the default edge and registrar: DEFINES are
+ * those of kamailio.cfg.in, space-separated ("PLAIN", "EDGE_AUTH", …). */
+KlTestKamailio *
+kl_test_kamailio_start_as (const char *addr, const char *certdir, guint flow_timer, const char *defines)
+{
+  g_autoptr (GError) error = NULL;
+  KlTestKamailio *self = g_new0 (KlTestKamailio, 1);
+
+  self->addr = g_strdup (addr);
+  self->domain = g_strdup (addr);
+  self->certdir = g_strdup (certdir);
+  self->flow_timer = flow_timer;
+  self->defines = g_strdup (defines);
+  self->rundir = g_dir_make_tmp ("kl-test-kamailio-XXXXXX", &error);
+  g_assert_no_error (error);
+  kl_test_kamailio_black_hole (self, FALSE);
+  launch (self);
+  return self;
 }
 
 /* In a network namespace of the test's (NULL: the test's own), for the SIP
@@ -199,6 +220,7 @@ kl_test_kamailio_free (KlTestKamailio *self)
   g_free (self->addr);
   g_free (self->rundir);
   g_free (self->certdir);
+  g_free (self->defines);
   g_free (self);
 }
 

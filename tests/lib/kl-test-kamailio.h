@@ -17,6 +17,7 @@ typedef struct {
   char *rundir;
   char *certdir;
   guint flow_timer;
+  char *defines; /* of kamailio.cfg.in, or NULL */
   int pid;
 } KlTestKamailio;
 
@@ -27,6 +28,8 @@ KlTestKamailio *kl_test_kamailio_start_full (const char *netns,
                                              const char *domain,
                                              const char *certdir,
                                              guint flow_timer);
+KlTestKamailio *kl_test_kamailio_start_as (const char *addr, const char *certdir, guint flow_timer,
+                                           const char *defines);
 void kl_test_kamailio_stop (KlTestKamailio *self);
 void kl_test_kamailio_free (KlTestKamailio *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlTestKamailio, kl_test_kamailio_free)

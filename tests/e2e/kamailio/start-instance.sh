@@ -1,22 +1,27 @@
 #!/bin/sh
 # Starts one Kamailio for an end-to-end test and prints its PID once it answers.
-#   start-instance.sh ADDR RUNDIR CERTDIR [UDP_PORT TCP_PORT TLS_PORT FLOW_TIMER DOMAIN]
+#   start-instance.sh ADDR RUNDIR CERTDIR [UDP_PORT TCP_PORT TLS_PORT FLOW_TIMER DOMAIN DEFINES]
 # Renders kamailio.cfg.in and tls.cfg.in into RUNDIR with fresh db_text tables,
 # checks the configuration, starts Kamailio in its own process group (so that
 # stop-instance.sh can take the whole group down) and waits until both its RPC
 # socket and SIP over UDP answer. The AOR domain and realm are DOMAIN, ADDR
-# itself unless given.
+# itself unless given. DEFINES, space-separated, are #!define'd at the top of
+# the configuration: the kind of server a test wants (see kamailio.cfg.in).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 addr=$1 rundir=$2 certdir=$3
 udp_port=${4:-5060} tcp_port=${5:-5060} tls_port=${6:-5061} flow_timer=${7:-30} domain=${8:-$addr}
+defines=""
+for name in ${9:-}; do
+  defines="$defines#!define $name\\n"
+done
 
 rm -rf "$rundir/db"
 mkdir -p "$rundir/db"
 cp "$here"/db/* "$rundir/db/"
 sed -e "s|@ADDR@|$addr|g" -e "s|@UDP_PORT@|$udp_port|g" -e "s|@TCP_PORT@|$tcp_port|g" \
     -e "s|@TLS_PORT@|$tls_port|g" -e "s|@RUNDIR@|$rundir|g" -e "s|@FLOW_TIMER@|$flow_timer|g" \
-    -e "s|@DOMAIN@|$domain|g" "$here/kamailio.cfg.in" > "$rundir/kamailio.cfg"
+    -e "s|@DOMAIN@|$domain|g" -e "s|^@DEFINES@\$|$defines|" "$here/kamailio.cfg.in" > "$rundir/kamailio.cfg"
 sed -e "s|@CERT@|$certdir/server.pem|g" -e "s|@KEY@|$certdir/server.key|g" \
     -e "s|@CA@|$certdir/ca.pem|g" "$here/tls.cfg.in" > "$rundir/tls.cfg"
 if ! kamailio -c -f "$rundir/kamailio.cfg" > "$rundir/check.log" 2>&1; then

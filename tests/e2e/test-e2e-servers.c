@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sipd against the set-ups phones meet besides one Kamailio that is edge,
+ * registrar and presence server at once (kamailio.cfg.in's DEFINES):
+ * - an outbound proxy on 127.0.N.6 that challenges every request (407, its
+ *   own realm) in front of the registrar on 127.0.N.2, which challenges
+ *   REGISTER (401) and other requests (407) in a realm of its own: the line
+ *   registers, the registrar holds its binding, and a MESSAGE that both
+ *   challenge reaches the far end's answer, not "authentication failed";
+ * - a registrar that returns Service-Route and refuses, as a real S-CSCF
+ *   would, a SUBSCRIBE that does not carry it: the line's voicemail
+ *   subscription is active at the registrar. */
+#include <string.h>
+
+#include "kl-dbus.h"
+#include "kl-test-bus.h"
+#include "kl-test-e2e.h"
+#include "kl-test-kamailio.h"
+
+#define REGISTRAR kl_test_e2e_address (2)
+#define EDGE kl_test_e2e_address (6)
+#define SIP_NAME "org.keepline.Sip"
+#define WAIT_MS 10000
+
+static char *certdir;
+
+typedef struct {
+  KlTestKamailio *registrar;
+  KlTestKamailio *edge;
+  KlTestBus *bus;
+  char *config_dir;
+  GSubprocess *sipd;
+  KlSipLine1 *line;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->bus = kl_test_bus_new ();
+  f->config_dir = kl_test_config_dir_new ();
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->line);
+  kl_test_daemon_stop (&f->sipd);
+  kl_test_config_dir_remove (f->config_dir);
+  g_free (f->config_dir);
+  kl_test_bus_free (f->bus);
+  g_clear_pointer (&f->edge, kl_test_kamailio_free);
+  g_clear_pointer (&f->registrar, kl_test_kamailio_free);
+}
+
+static gboolean
+line_registered (gpointer data)
+{
+  return g_strcmp0 (kl_sip_line1_get_state (data), "registered") == 0;
+}
+
+/* sipd with line 1 (user 1001) over TCP, the servers of EXTRA */
+static void
+start_sipd (Fixture *f, const char *extra)
+{
+  g_autofree char *text = g_strdup_printf ("sip local port: 0\n"
+                                           "sip transport protocol: 2\n"
+                                           "sip timer scale percent: 10\n"
+                                           "sip line1 user name: 1001\n"
+                                           "sip line1 password: secret1001\n"
+                                           "%s",
+                                           extra);
+  g_autoptr (GError) error = NULL;
+
+  kl_test_config_write (f->config_dir, "local.cfg", text);
+  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
+  g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
+  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
+                                         "/org/keepline/Sip/Line/1", NULL, &error);
+  g_assert_no_error (error);
+  if (!kl_test_wait_until (line_registered, f->line, WAIT_MS))
+    g_error ("line 1 is %s, not registered: %s", kl_sip_line1_get_state (f->line),
+             kl_sip_line1_get_last_error (f->line));
+}
+
+/* Two hops that challenge */
+
+static void
+test_an_edge_and_a_registrar_challenging_in_turn (Fixture *f, gconstpointer data)
+{
+  g_autofree char *servers = g_strdup_printf ("sip outbound support: 1\n"
+                                              "sip outbound proxy: %s\nsip outbound proxy port: 5060\n"
+                                              "sip proxy ip: %s\nsip proxy port: 5060\n",
+                                              EDGE, REGISTRAR);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *result = NULL;
+  g_autofree char *bindings = NULL;
+
+  f->registrar = kl_test_kamailio_start (REGISTRAR, certdir, 30);
+  f->edge = kl_test_kamailio_start_as (EDGE, certdir, 30, "EDGE_AUTH");
+  start_sipd (f, servers);
+  bindings = kl_test_kamailio_bindings (f->registrar, "1001");
+  g_test_message ("the registrar's bindings of 1001:\n%s", bindings);
+  g_assert_cmpuint (kl_test_kamailio_count_bindings (f->registrar, "1001"), ==, 1);
+
+  /* the edge's 407, then the registrar's own 407 for a MESSAGE: 1002 has no
+   * binding, so the registrar's answer past both challenges is 404 or 480 */
+  g_assert_true (kl_sip_line1_call_send_message_sync (f->line, "1002", "two realms", &result, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("MESSAGE: %s", result);
+  g_assert_true (g_str_has_prefix (result, "404") || g_str_has_prefix (result, "480"));
+  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+}
+
+/* Service-Route */
+
+static gboolean
+mwi_subscription_active (gpointer data)
+{
+  Fixture *f = data;
+  g_autofree char *subscriptions = kl_test_kamailio_subscriptions (f->registrar);
+
+  return strstr (subscriptions, "message-summary") != NULL;
+}
+
+static gboolean
+mwi_subscription_shown_active (gpointer data)
+{
+  GVariant *subscriptions = kl_sip_line1_get_subscriptions (data);
+  GVariantIter iter;
+  const char *event, *resource, *state, *proxy;
+
+  if (subscriptions == NULL)
+    return FALSE;
+  g_variant_iter_init (&iter, subscriptions);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s)", &event, &resource, &state, &proxy))
+    if (g_str_equal (event, "message-summary") && g_str_equal (state, "active"))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_a_registrar_with_service_route (Fixture *f, gconstpointer data)
+{
+  g_autofree char *servers = g_strdup_printf ("sip outbound support: 1\n"
+                                              "sip proxy ip: %s\nsip proxy port: 5060\n"
+                                              "sip line1 explicit mwi subscription: 1\n",
+                                              REGISTRAR);
+
+  f->registrar = kl_test_kamailio_start_as (REGISTRAR, certdir, 30, "SERVICE_ROUTE");
+  start_sipd (f, servers);
+  if (!kl_test_wait_until (mwi_subscription_shown_active, f->line, WAIT_MS))
+    g_error ("the MWI subscription is not active: %s",
+             g_variant_print (kl_sip_line1_get_subscriptions (f->line), FALSE));
+  g_assert_true (kl_test_wait_until (mwi_subscription_active, f, WAIT_MS));
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  kl_test_e2e_init (&argc, &argv);
+  certdir = kl_test_certificates_new ();
+  kl_test_e2e_add ("/e2e/servers/an-edge-and-a-registrar-challenging-in-turn", Fixture, NULL, fixture_setup,
+                   test_an_edge_and_a_registrar_challenging_in_turn, fixture_teardown);
+  kl_test_e2e_add ("/e2e/servers/a-registrar-with-service-route", Fixture, NULL, fixture_setup,
+                   test_a_registrar_with_service_route, fixture_teardown);
+  status = g_test_run ();
+  kl_test_config_dir_remove (certdir);
+  g_free (certdir);
+  return status;
+}
