@@ -4,161 +4,152 @@
 #include "uid-service.h"
 
 #include "kl-dbus.h"
+#include "uid-model.h"
 #include "uid-screen.h"
+#include "uid-tty.h"
+
+/* A reject from the screen says the person is busy (RFC 3261 §21.4.24). */
+#define REJECT_STATUS 486
 
 struct _UidService {
   KlUi1 *iface;
   GDBusConnection *connection;
-  GCancellable *cancellable;
-  GDBusObjectManager *sip;  /* NULL until created */
-  KlNetMon1 *netmon;        /* NULL until created */
+  UidModel *model;
+  UidTty *tty;      /* with --tty */
+  guint tick;       /* each second while a call is counted on the screen */
 };
 
+static void refresh (UidService *self);
+
 static gboolean
-sip_is_running (UidService *self)
+on_tick (gpointer user_data)
 {
-  g_autofree char *owner = NULL;
-
-  if (self->sip == NULL)
-    return FALSE;
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (self->sip));
-  return owner != NULL;
+  refresh (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
-static const char *
-network_state (UidService *self)
+/* The duration of an answered call moves on the screen once a second. */
+static void
+follow_durations (UidService *self, const UidScreenModel *screen)
 {
-  g_autofree char *owner = NULL;
+  gboolean counting = FALSE;
 
-  if (self->netmon == NULL)
-    return "unknown";
-  owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (self->netmon));
-  if (owner == NULL || kl_net_mon1_get_online (self->netmon) == NULL)
-    return "unknown";
-  return kl_net_mon1_get_online (self->netmon);
-}
-
-static gint
-compare_line_index (gconstpointer a, gconstpointer b)
-{
-  const UidLineInfo *x = a;
-  const UidLineInfo *y = b;
-
-  return (gint) x->index - (gint) y->index;
-}
-
-static GArray *
-collect_lines (UidService *self)
-{
-  g_autoptr (GArray) lines = g_array_new (FALSE, TRUE, sizeof (UidLineInfo));
-  GList *objects;
-
-  if (!sip_is_running (self))
-    return g_steal_pointer (&lines);
-  objects = g_dbus_object_manager_get_objects (self->sip);
-  for (GList *l = objects; l; l = l->next) {
-    g_autoptr (KlSipLine1) proxy = kl_object_get_sip_line1 (KL_OBJECT (l->data));
-    UidLineInfo info;
-
-    if (proxy == NULL || g_strcmp0 (kl_sip_line1_get_state (proxy), "disabled") == 0)
-      continue;
-    info = (UidLineInfo) {
-      .index = kl_sip_line1_get_index (proxy),
-      /* The proxies stay alive in the object manager while the screen is built. */
-      .aor = kl_sip_line1_get_aor (proxy),
-      .screen_name = kl_sip_line1_get_screen_name (proxy),
-      .state = kl_sip_line1_get_state (proxy),
-      .on_backup = kl_sip_line1_get_on_backup (proxy),
-    };
-    g_array_append_val (lines, info);
-  }
-  g_list_free_full (objects, g_object_unref);
-  g_array_sort (lines, compare_line_index);
-  return g_steal_pointer (&lines);
+  for (guint i = 0; i < screen->n_calls; i++)
+    counting |= g_strcmp0 (screen->calls[i].state, "active") == 0 || g_strcmp0 (screen->calls[i].state, "held") == 0;
+  if (counting && self->tick == 0)
+    self->tick = g_timeout_add_seconds (1, on_tick, self);
+  else if (!counting && self->tick != 0)
+    g_clear_handle_id (&self->tick, g_source_remove);
 }
 
 static void
 refresh (UidService *self)
 {
-  g_autoptr (GArray) lines = collect_lines (self);
-  g_autoptr (GPtrArray) screen = g_ptr_array_new_with_free_func (g_free);
-  GVariantBuilder rows;
-  gboolean sip_service = sip_is_running (self);
-  const char *network = network_state (self);
+  g_autoptr (UidSnapshot) snapshot = uid_model_snapshot (self->model);
+  const UidScreenModel *screen = &snapshot->screen;
+  g_autoptr (GPtrArray) rows = uid_screen_render (screen);
+  g_autoptr (GPtrArray) texts = g_ptr_array_new ();
+  GVariantBuilder lines;
 
-  g_variant_builder_init (&rows, G_VARIANT_TYPE ("a(usss)"));
-  g_ptr_array_add (screen, g_strdup (uid_screen_network_words (sip_service, network)));
-  for (guint i = 0; i < lines->len; i++) {
-    const UidLineInfo *line = &g_array_index (lines, UidLineInfo, i);
+  g_variant_builder_init (&lines, G_VARIANT_TYPE ("a(usss)"));
+  for (guint i = 0; i < screen->n_lines; i++) {
+    const UidLineInfo *line = &screen->lines[i];
     g_autofree char *label = uid_screen_label (line);
     const char *where = "";
 
     if (g_strcmp0 (line->state, "registered") == 0)
       where = line->on_backup ? "backup" : "primary";
-    g_ptr_array_add (screen, uid_screen_line_row (line));
-    g_variant_builder_add (&rows, "(usss)", line->index, label,
-                           uid_screen_status_words (line->state), where);
+    g_variant_builder_add (&lines, "(usss)", line->index, label, uid_screen_status_words (line->state), where);
   }
-  g_ptr_array_add (screen, NULL);
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (texts, ((UidRow *) g_ptr_array_index (rows, i))->text);
+  g_ptr_array_add (texts, NULL);
 
-  kl_ui1_set_screen (self->iface, (const char *const *) screen->pdata);
-  kl_ui1_set_lines (self->iface, g_variant_builder_end (&rows));
-  kl_ui1_set_network (self->iface, network);
-  kl_ui1_set_sip_service (self->iface, sip_service);
+  kl_ui1_set_screen (self->iface, (const char *const *) texts->pdata);
+  kl_ui1_set_lines (self->iface, g_variant_builder_end (&lines));
+  kl_ui1_set_network (self->iface, screen->network);
+  kl_ui1_set_sip_service (self->iface, screen->sip_service);
+  if (self->tty != NULL)
+    uid_tty_draw (self->tty, rows);
+  follow_durations (self, screen);
 }
 
 static void
-on_changed (gpointer user_data)
+on_model_changed (gpointer user_data)
 {
   refresh (user_data);
 }
 
-static void
-on_sip_manager_ready (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  UidService *self = user_data;
-  g_autoptr (GError) error = NULL;
-  GDBusObjectManager *manager = kl_object_manager_client_new_finish (result, &error);
+/* Soft keys */
 
-  if (manager == NULL) {
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      g_warning ("cannot watch sipd: %s", error->message);
-    return;
-  }
-  self->sip = manager;
-  g_signal_connect_swapped (manager, "notify::name-owner", G_CALLBACK (on_changed), self);
-  g_signal_connect_swapped (manager, "object-added", G_CALLBACK (on_changed), self);
-  g_signal_connect_swapped (manager, "object-removed", G_CALLBACK (on_changed), self);
-  g_signal_connect_swapped (manager, "interface-proxy-properties-changed", G_CALLBACK (on_changed),
-                            self);
-  refresh (self);
+/* The answer of a phone whose media engine is not keepline's: audio (PCMU)
+ * on port 4000 of the line's local address; a vendor's media engine gives
+ * its own. */
+static char *
+answer_sdp (UidService *self, guint line)
+{
+  g_autofree char *address = uid_model_dup_line_address (self->model, line);
+  const char *host = address ? address : "127.0.0.1";
+
+  return g_strdup_printf ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+                          "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+                          host, host);
 }
 
 static void
-on_netmon_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+on_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+
+  if (reply == NULL)
+    g_message ("the soft key's call failed: %s", error->message);
+}
+
+static void
+on_key (char key, gpointer user_data)
 {
   UidService *self = user_data;
-  g_autoptr (GError) error = NULL;
-  KlNetMon1 *proxy = kl_net_mon1_proxy_new_finish (result, &error);
+  g_autoptr (UidSnapshot) snapshot = uid_model_snapshot (self->model);
+  g_autoptr (KlSipCall1) call = NULL;
+  g_autofree char *sdp = NULL;
+  gint index;
+  UidKeyAction action = uid_screen_key_action (&snapshot->screen, key, &index);
 
-  if (proxy == NULL) {
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      g_warning ("cannot watch netmond: %s", error->message);
+  if (action == UID_KEY_NONE)
     return;
+  call = uid_model_get_call (self->model, g_ptr_array_index (snapshot->paths, index));
+  if (call == NULL)
+    return;
+  switch (action) {
+  case UID_KEY_ANSWER:
+    sdp = answer_sdp (self, g_array_index (snapshot->calls, UidCallInfo, index).line);
+    g_dbus_proxy_call (G_DBUS_PROXY (call), "Answer", g_variant_new ("(s)", sdp), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                       on_call_done, NULL);
+    break;
+  case UID_KEY_REJECT:
+    g_dbus_proxy_call (G_DBUS_PROXY (call), "Reject", g_variant_new ("(u)", REJECT_STATUS), G_DBUS_CALL_FLAGS_NONE,
+                       -1, NULL, on_call_done, NULL);
+    break;
+  case UID_KEY_HANG_UP:
+    g_dbus_proxy_call (G_DBUS_PROXY (call), "Hangup", NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_call_done, NULL);
+    break;
+  case UID_KEY_NONE:
+    break;
   }
-  self->netmon = proxy;
-  g_signal_connect_swapped (proxy, "notify::g-name-owner", G_CALLBACK (on_changed), self);
-  g_signal_connect_swapped (proxy, "g-properties-changed", G_CALLBACK (on_changed), self);
-  refresh (self);
 }
+
+/* Lifetime */
 
 UidService *
-uid_service_new (void)
+uid_service_new (gboolean tty)
 {
   UidService *self = g_new0 (UidService, 1);
 
   self->iface = kl_ui1_skeleton_new ();
-  self->cancellable = g_cancellable_new ();
+  self->model = uid_model_new (on_model_changed, self);
+  if (tty)
+    self->tty = uid_tty_new (0, 1, on_key, self);
   kl_ui1_set_network (self->iface, "unknown");
   kl_ui1_set_lines (self->iface, g_variant_new_array (G_VARIANT_TYPE ("(usss)"), NULL, 0));
   refresh (self);
@@ -169,7 +160,9 @@ void
 uid_service_free (UidService *self)
 {
   uid_service_unexport (self);
-  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->tick, g_source_remove);
+  g_clear_pointer (&self->tty, uid_tty_free);
+  g_clear_pointer (&self->model, uid_model_free);
   g_clear_object (&self->iface);
   g_free (self);
 }
@@ -181,29 +174,16 @@ uid_service_export (UidService *self, GDBusConnection *connection, GError **erro
                                          UID_SERVICE_PATH, error))
     return FALSE;
   self->connection = g_object_ref (connection);
-
-  kl_object_manager_client_new (connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                "org.keepline.Sip", "/org/keepline/Sip", self->cancellable,
-                                on_sip_manager_ready, self);
-  kl_net_mon1_proxy_new (connection, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, "org.keepline.NetMon",
-                         "/org/keepline/NetMon", self->cancellable, on_netmon_ready, self);
+  uid_model_watch (self->model, connection);
   return TRUE;
 }
 
 /* Stops watching sipd and netmond too, before the daemon closes its bus
- * connection: an object manager that still follows sipd would subscribe to
- * its signals again when sipd comes or goes during the shutdown, and GDBus
- * cannot send that AddMatch once the connection is closed. */
+ * connection (see uid_model_stop()). */
 void
 uid_service_unexport (UidService *self)
 {
-  g_cancellable_cancel (self->cancellable);
-  if (self->sip != NULL)
-    g_signal_handlers_disconnect_by_data (self->sip, self);
-  if (self->netmon != NULL)
-    g_signal_handlers_disconnect_by_data (self->netmon, self);
-  g_clear_object (&self->sip);
-  g_clear_object (&self->netmon);
+  uid_model_stop (self->model);
   if (self->connection == NULL)
     return;
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));

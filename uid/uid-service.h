@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* uid's D-Bus object: the screen, rebuilt whenever sipd or netmond change. */
+/* uid's D-Bus object: the screen, rebuilt whenever sipd or netmond change;
+ * with a terminal (uid --tty), drawn there too, its soft keys answering,
+ * rejecting and hanging up calls through sipd. */
 #pragma once
 
 #include <gio/gio.h>
@@ -10,7 +12,7 @@ G_BEGIN_DECLS
 
 typedef struct _UidService UidService;
 
-UidService *uid_service_new (void);
+UidService *uid_service_new (gboolean tty);
 void uid_service_free (UidService *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UidService, uid_service_free)
 
