@@ -25,8 +25,14 @@ run (int argc, char **argv)
   g_auto (KlDaemonOptions) options = { 0 };
   g_autoptr (GOptionContext) context = g_option_context_new ("- keepline phone screen service");
   g_autoptr (UidService) service = NULL;
+  gboolean tty = FALSE;
+  const GOptionEntry entries[] = {
+    { "tty", 0, 0, G_OPTION_ARG_NONE, &tty, "Draw the screen on this terminal; keys 1-3 are its soft keys", NULL },
+    { NULL },
+  };
 
   setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
   kl_daemon_options_add_to (&options, context);
   if (!kl_daemon_options_parse (&options, context, &argc, &argv))
     return 2;
@@ -35,7 +41,7 @@ run (int argc, char **argv)
     return 0;
   }
 
-  service = uid_service_new ();
+  service = uid_service_new (tty);
   const KlDaemonHooks hooks = {
     .bus_name = "org.keepline.Ui",
     .bus_acquired = on_bus_acquired,
