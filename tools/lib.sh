@@ -19,7 +19,7 @@ KL_SERVER_PACKAGES=(
 # baresip is the far-end phone of the call tests (with --no-install-recommends
 # only baresip-core, no GUI), sip-tester is sipp for the peers a phone cannot play,
 # openssl's s_server the TLS server of test-e2e-tls (gnutls-serv binds every address)
-KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables baresip sip-tester openssl "${KL_SERVER_PACKAGES[@]}")
+KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables baresip sip-tester openssl tmux "${KL_SERVER_PACKAGES[@]}")
 
 kl_say() {
   printf '\n=== %s\n' "$*"
