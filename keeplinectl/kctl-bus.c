@@ -68,7 +68,7 @@ kctl_get_all (Kctl *ctl, const char *name, const char *path, const char *iface, 
   return reply ? g_variant_get_child_value (reply, 0) : NULL;
 }
 
-static int
+static int G_GNUC_PRINTF (2, 0)
 vfail (KctlExit code, const char *format, va_list args)
 {
   g_autofree char *text = g_strdup_vprintf (format, args);
