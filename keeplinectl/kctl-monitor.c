@@ -94,17 +94,23 @@ print_event (Monitor *monitor, const char *name, const char *path, const char *i
 static void
 on_owner_changed (Monitor *monitor, GVariant *parameters)
 {
-  const char *name, *old_owner, *new_owner;
+  const char *changed, *old_owner, *new_owner;
+  const char *name = NULL; /* ours, not the message's: the table keeps it */
+  g_autoptr (GVariant) owner = NULL;
 
-  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
-  if (!g_strv_contains (names, name))
+  g_variant_get (parameters, "(&s&s&s)", &changed, &old_owner, &new_owner);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (names[i], changed))
+      name = names[i];
+  if (name == NULL)
     return;
+  owner = g_variant_ref_sink (g_variant_new ("(s)", *new_owner ? new_owner : old_owner));
+  print_event (monitor, name, "/org/freedesktop/DBus", "org.freedesktop.DBus", *new_owner ? "started" : "stopped",
+               owner);
   if (*old_owner)
     g_hash_table_remove (monitor->owners, old_owner);
   if (*new_owner)
     g_hash_table_insert (monitor->owners, g_strdup (new_owner), (gpointer) name);
-  print_event (monitor, name, "/org/freedesktop/DBus", "org.freedesktop.DBus", *new_owner ? "started" : "stopped",
-               g_variant_new ("(s)", *new_owner ? new_owner : old_owner));
 }
 
 static void
