@@ -8,14 +8,13 @@
 
 /* keeplinectl does no media: without --sdp it offers audio that is inactive,
  * enough to test the signalling of a call. */
-static const char placeholder_sdp[] =
-  "v=0\r\n"
-  "o=keeplinectl 1 1 IN IP4 0.0.0.0\r\n"
-  "s=keeplinectl\r\n"
-  "c=IN IP4 0.0.0.0\r\n"
-  "t=0 0\r\n"
-  "m=audio 9 RTP/AVP 0\r\n"
-  "a=inactive\r\n";
+static const char placeholder_sdp[] = "v=0\r\n"
+                                      "o=keeplinectl 1 1 IN IP4 0.0.0.0\r\n"
+                                      "s=keeplinectl\r\n"
+                                      "c=IN IP4 0.0.0.0\r\n"
+                                      "t=0 0\r\n"
+                                      "m=audio 9 RTP/AVP 0\r\n"
+                                      "a=inactive\r\n";
 
 /* Removes "--NAME VALUE" or "--NAME=VALUE" from argv; *ret_value stays as it
  * is when the option is absent. */
@@ -96,12 +95,13 @@ kctl_dial (Kctl *ctl, int argc, char **argv)
     return ret;
   if (argc != 3)
     return kctl_usage_error ("dial: give a line and whom to call, e.g. 'dial 1 1002'");
-  if ((ret = kctl_parse_line (argv[1], &index)) != KCTL_EXIT_OK || (ret = read_sdp (sdp_file, &sdp)) != KCTL_EXIT_OK)
+  if ((ret = kctl_parse_line (argv[1], &index)) != KCTL_EXIT_OK
+      || (ret = read_sdp (sdp_file, &sdp)) != KCTL_EXIT_OK)
     return ret;
   path = kctl_line_path (index);
   what = g_strdup_printf ("dial %s from line %u", argv[2], index);
-  ret = call_method (ctl, what, KCTL_SIP, path, KCTL_LINE_IFACE, "Dial", g_variant_new ("(ss)", argv[2], sdp),
-                     "(o)", &reply);
+  ret = call_method (ctl, what, KCTL_SIP, path, KCTL_LINE_IFACE, "Dial",
+                     g_variant_new ("(ss)", argv[2], sdp), "(o)", &reply);
   if (ret != KCTL_EXIT_OK)
     return ret;
   g_variant_get (reply, "(&o)", &call);
@@ -121,7 +121,8 @@ typedef gboolean (*CallFilter) (GVariant *call);
 static gboolean
 rings_here (GVariant *call)
 {
-  return g_str_equal (kctl_str (call, "Direction"), "incoming") && g_str_equal (kctl_str (call, "State"), "ringing");
+  return g_str_equal (kctl_str (call, "Direction"), "incoming")
+         && g_str_equal (kctl_str (call, "State"), "ringing");
 }
 
 static gboolean
@@ -144,9 +145,12 @@ pick_call (Kctl *ctl, const char *arg, CallFilter filter, const char *none, char
 
   if (ret != KCTL_EXIT_OK)
     return ret;
-  if (arg != NULL && !kctl_parse_number (g_str_has_prefix (arg, KCTL_SIP_PATH "/Call/") ? strrchr (arg, '/') + 1 : arg,
-                                         1, G_MAXUINT, &id))
-    return kctl_usage_error ("'%s' is not a call: give its number, as 'keeplinectl calls' shows", arg);
+  if (arg != NULL
+      && !kctl_parse_number (g_str_has_prefix (arg, KCTL_SIP_PATH "/Call/") ? strrchr (arg, '/') + 1
+                                                                            : arg,
+                             1, G_MAXUINT, &id))
+    return kctl_usage_error ("'%s' is not a call: give its number, as 'keeplinectl calls' shows",
+                             arg);
   sip = kctl_sip_read (ctl, &error);
   if (sip == NULL)
     return kctl_fail ("reading sipd's calls", error);
@@ -184,11 +188,11 @@ kctl_answer (Kctl *ctl, int argc, char **argv)
     return ret;
   if (argc > 2)
     return kctl_usage_error ("answer: at most one call");
-  if ((ret = read_sdp (sdp_file, &sdp)) != KCTL_EXIT_OK ||
-      (ret = pick_call (ctl, argv[1], rings_here, "no call rings", &path)) != KCTL_EXIT_OK)
+  if ((ret = read_sdp (sdp_file, &sdp)) != KCTL_EXIT_OK
+      || (ret = pick_call (ctl, argv[1], rings_here, "no call rings", &path)) != KCTL_EXIT_OK)
     return ret;
-  return call_method (ctl, "answer", KCTL_SIP, path, KCTL_CALL_IFACE, "Answer", g_variant_new ("(s)", sdp), NULL,
-                      NULL);
+  return call_method (ctl, "answer", KCTL_SIP, path, KCTL_CALL_IFACE, "Answer",
+                      g_variant_new ("(s)", sdp), NULL, NULL);
 }
 
 int
@@ -233,7 +237,8 @@ kctl_reload (Kctl *ctl, int argc, char **argv)
     return kctl_usage_error ("reload: unexpected argument '%s'", argv[1]);
   if ((ret = kctl_need (ctl, KCTL_SIP)) != KCTL_EXIT_OK)
     return ret;
-  reply = kctl_call (ctl, KCTL_SIP, KCTL_SIP_PATH, KCTL_MANAGER_IFACE, "Reload", NULL, NULL, &error);
+  reply
+      = kctl_call (ctl, KCTL_SIP, KCTL_SIP_PATH, KCTL_MANAGER_IFACE, "Reload", NULL, NULL, &error);
   if (reply != NULL)
     return KCTL_EXIT_OK;
   remote = g_dbus_error_get_remote_error (error);

@@ -31,8 +31,9 @@ gboolean
 kctl_has_owner (Kctl *ctl, const char *name)
 {
   g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-    ctl->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
-    g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, NULL);
+      ctl->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "NameHasOwner", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+      CALL_TIMEOUT_MS, NULL, NULL);
   gboolean has_owner = FALSE;
 
   if (reply != NULL)
@@ -62,14 +63,13 @@ kctl_call (Kctl *ctl, const char *name, const char *path, const char *iface, con
 GVariant *
 kctl_get_all (Kctl *ctl, const char *name, const char *path, const char *iface, GError **error)
 {
-  g_autoptr (GVariant) reply = kctl_call (ctl, name, path, "org.freedesktop.DBus.Properties", "GetAll",
-                                          g_variant_new ("(s)", iface), "(a{sv})", error);
+  g_autoptr (GVariant) reply = kctl_call (ctl, name, path, "org.freedesktop.DBus.Properties",
+                                          "GetAll", g_variant_new ("(s)", iface), "(a{sv})", error);
 
   return reply ? g_variant_get_child_value (reply, 0) : NULL;
 }
 
-static int G_GNUC_PRINTF (2, 0)
-vfail (KctlExit code, const char *format, va_list args)
+static int G_GNUC_PRINTF (2, 0) vfail (KctlExit code, const char *format, va_list args)
 {
   g_autofree char *text = g_strdup_vprintf (format, args);
 
@@ -117,17 +117,17 @@ kctl_fail (const char *what, const GError *error)
   if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED)) {
     code = KCTL_EXIT_DENIED;
     message = "permission denied: only root and the group keepline may do this";
-  } else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
-             g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER)) {
+  } else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
+             || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER)) {
     code = KCTL_EXIT_NOT_RUNNING;
     message = "the daemon is not running";
-  } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-             g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_FILE_NOT_FOUND) ||
-             g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_SERVER) ||
-             g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED)) {
+  } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
+             || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_FILE_NOT_FOUND)
+             || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_SERVER)
+             || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED)) {
     code = KCTL_EXIT_NOT_RUNNING;
-  } else if (g_strcmp0 (remote, "org.keepline.NetMon.Error.NotFound") == 0 ||
-             g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT)) {
+  } else if (g_strcmp0 (remote, "org.keepline.NetMon.Error.NotFound") == 0
+             || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT)) {
     code = KCTL_EXIT_NOT_FOUND;
   }
   /* one line: what follows a newline (more errors of a reload) the caller prints */

@@ -10,7 +10,7 @@ append_string (GString *out, const char *text)
 {
   g_string_append_c (out, '"');
   for (const char *p = text; *p; p++) {
-    guchar c = (guchar) *p;
+    guchar c = (guchar)*p;
 
     switch (c) {
     case '"':
@@ -32,7 +32,7 @@ append_string (GString *out, const char *text)
       if (c < 0x20)
         g_string_append_printf (out, "\\u%04x", c);
       else
-        g_string_append_c (out, (char) c); /* D-Bus strings are valid UTF-8 */
+        g_string_append_c (out, (char)c); /* D-Bus strings are valid UTF-8 */
     }
   }
   g_string_append_c (out, '"');
@@ -43,8 +43,10 @@ is_object (GVariant *value)
 {
   const GVariantType *type = g_variant_get_type (value);
 
-  return g_variant_type_is_array (type) && g_variant_type_is_dict_entry (g_variant_type_element (type)) &&
-         g_variant_type_equal (g_variant_type_key (g_variant_type_element (type)), G_VARIANT_TYPE_STRING);
+  return g_variant_type_is_array (type)
+         && g_variant_type_is_dict_entry (g_variant_type_element (type))
+         && g_variant_type_equal (g_variant_type_key (g_variant_type_element (type)),
+                                  G_VARIANT_TYPE_STRING);
 }
 
 static void

@@ -28,7 +28,8 @@ now_text (gboolean iso)
 }
 
 static void
-print_json (const char *name, const char *path, const char *iface, const char *member, GVariant *parameters)
+print_json (const char *name, const char *path, const char *iface, const char *member,
+            GVariant *parameters)
 {
   g_autofree char *time = now_text (TRUE);
   GVariantBuilder event;
@@ -70,8 +71,8 @@ properties_text (GVariant *parameters)
 }
 
 static void
-print_event (Monitor *monitor, const char *name, const char *path, const char *iface, const char *member,
-             GVariant *parameters)
+print_event (Monitor *monitor, const char *name, const char *path, const char *iface,
+             const char *member, GVariant *parameters)
 {
   g_autofree char *time = NULL;
   g_autofree char *what = NULL;
@@ -80,7 +81,8 @@ print_event (Monitor *monitor, const char *name, const char *path, const char *i
     print_json (name, path, iface, member, parameters);
   } else {
     time = now_text (FALSE);
-    if (g_str_equal (member, "PropertiesChanged") && g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sa{sv}as)")))
+    if (g_str_equal (member, "PropertiesChanged")
+        && g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sa{sv}as)")))
       what = properties_text (parameters);
     else {
       g_autofree char *arguments = g_variant_print (parameters, FALSE);
@@ -105,17 +107,17 @@ on_owner_changed (Monitor *monitor, GVariant *parameters)
   if (name == NULL)
     return;
   owner = g_variant_ref_sink (g_variant_new ("(s)", *new_owner ? new_owner : old_owner));
-  print_event (monitor, name, "/org/freedesktop/DBus", "org.freedesktop.DBus", *new_owner ? "started" : "stopped",
-               owner);
+  print_event (monitor, name, "/org/freedesktop/DBus", "org.freedesktop.DBus",
+               *new_owner ? "started" : "stopped", owner);
   if (*old_owner)
     g_hash_table_remove (monitor->owners, old_owner);
   if (*new_owner)
-    g_hash_table_insert (monitor->owners, g_strdup (new_owner), (gpointer) name);
+    g_hash_table_insert (monitor->owners, g_strdup (new_owner), (gpointer)name);
 }
 
 static void
-on_signal (GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *member,
-           GVariant *parameters, gpointer user_data)
+on_signal (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+           const char *member, GVariant *parameters, gpointer user_data)
 {
   Monitor *monitor = user_data;
   const char *name;
@@ -132,15 +134,15 @@ on_signal (GDBusConnection *bus, const char *sender, const char *path, const cha
 static void
 learn_owner (Monitor *monitor, const char *name)
 {
-  g_autoptr (GVariant) reply = kctl_call (monitor->ctl, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                          "org.freedesktop.DBus", "GetNameOwner", g_variant_new ("(s)", name),
-                                          "(s)", NULL);
+  g_autoptr (GVariant) reply = kctl_call (monitor->ctl, "org.freedesktop.DBus",
+                                          "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                          "GetNameOwner", g_variant_new ("(s)", name), "(s)", NULL);
   const char *owner;
 
   if (reply == NULL)
     return; /* not running now; NameOwnerChanged says when it starts */
   g_variant_get (reply, "(&s)", &owner);
-  g_hash_table_insert (monitor->owners, g_strdup (owner), (gpointer) name);
+  g_hash_table_insert (monitor->owners, g_strdup (owner), (gpointer)name);
 }
 
 static gboolean
@@ -176,8 +178,8 @@ kctl_monitor (Kctl *ctl, int argc, char **argv)
   closed = g_signal_connect (ctl->bus, "closed", G_CALLBACK (on_closed), &monitor);
   /* every signal, sorted by sender here: a subscription per well-known name
    * would match, in GDBus, every sender at once */
-  subscription = g_dbus_connection_signal_subscribe (ctl->bus, NULL, NULL, NULL, NULL, NULL,
-                                                     G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &monitor, NULL);
+  subscription = g_dbus_connection_signal_subscribe (
+      ctl->bus, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &monitor, NULL);
   /* the bus handles AddMatch before these calls: nothing is missed from here on */
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     learn_owner (&monitor, names[i]);

@@ -81,14 +81,14 @@ print_line_summary (GVariant *line)
   if (!g_str_equal (state, phase))
     g_print (" (%s)", phase);
   g_print ("%s\n", where (line));
-  g_print ("  address   %s (%s%s)\n", kctl_or_none (kctl_str (line, "Aor")), kctl_str (line, "Transport"),
-           kctl_bool (line, "Outbound") ? ", outbound" : "");
+  g_print ("  address   %s (%s%s)\n", kctl_or_none (kctl_str (line, "Aor")),
+           kctl_str (line, "Transport"), kctl_bool (line, "Outbound") ? ", outbound" : "");
   g_print ("  servers   registrar %s, proxy %s\n", kctl_or_none (kctl_str (line, "Registrar")),
            kctl_or_none (kctl_str (line, "Proxy")));
   print_flows_of (line, "  flow      ");
   if (failovers > 0)
-    g_print ("  failover  %u times, back %u times; last: %s\n", failovers, kctl_uint (line, "Failbacks"),
-             kctl_str (line, "LastFailover"));
+    g_print ("  failover  %u times, back %u times; last: %s\n", failovers,
+             kctl_uint (line, "Failbacks"), kctl_str (line, "LastFailover"));
   if (*kctl_str (line, "LastError"))
     g_print ("  error     %s\n", kctl_str (line, "LastError"));
 }
@@ -101,7 +101,7 @@ print_sipd (GVariant *manager)
   guint scale = kctl_uint (manager, "TimerScalePercent");
 
   g_variant_lookup (manager, "ConfigFiles", "^a&s", &files);
-  joined = files ? g_strjoinv (", ", (char **) files) : g_strdup ("");
+  joined = files ? g_strjoinv (", ", (char **)files) : g_strdup ("");
   g_print ("sipd %s, configuration %s (%s)\n", kctl_str (manager, "Version"),
            kctl_str (manager, "ConfigDirectory"), *joined ? joined : "no file");
   if (scale != 100)
@@ -177,7 +177,8 @@ kctl_status (Kctl *ctl, int argc, char **argv)
 static void
 print_subscriptions (GVariant *line)
 {
-  g_autoptr (GVariant) subscriptions = g_variant_lookup_value (line, "Subscriptions", G_VARIANT_TYPE ("a(ssss)"));
+  g_autoptr (GVariant) subscriptions
+      = g_variant_lookup_value (line, "Subscriptions", G_VARIANT_TYPE ("a(ssss)"));
   GVariantIter iter;
   const char *event, *uri, *state, *proxy;
 
@@ -209,7 +210,8 @@ print_line_detail (GVariant *line)
 
   g_variant_lookup (line, "VoiceMessages", "(uu)", &new_messages, &old_messages);
   g_print ("line %u\n", kctl_uint (line, "Index"));
-  g_print ("  state          %s (phase %s)%s\n", kctl_str (line, "State"), kctl_str (line, "Phase"), where (line));
+  g_print ("  state          %s (phase %s)%s\n", kctl_str (line, "State"), kctl_str (line, "Phase"),
+           where (line));
   g_print ("  screen name    %s\n", kctl_or_none (kctl_str (line, "ScreenName")));
   g_print ("  display name   %s\n", kctl_or_none (kctl_str (line, "DisplayName")));
   g_print ("  address        %s\n", kctl_or_none (kctl_str (line, "Aor")));
@@ -223,7 +225,8 @@ print_line_detail (GVariant *line)
   g_print ("  voicemail      %u new, %u old%s\n", new_messages, old_messages,
            kctl_bool (line, "MessagesWaiting") ? ", messages waiting" : "");
   print_blf (line);
-  g_print ("  failovers      %u, failbacks %u\n", kctl_uint (line, "Failovers"), kctl_uint (line, "Failbacks"));
+  g_print ("  failovers      %u, failbacks %u\n", kctl_uint (line, "Failovers"),
+           kctl_uint (line, "Failbacks"));
   g_print ("  last failover  %s\n", kctl_or_none (kctl_str (line, "LastFailover")));
   g_print ("  last error     %s\n", kctl_or_none (kctl_str (line, "LastError")));
 }
@@ -238,7 +241,8 @@ kctl_line (Kctl *ctl, int argc, char **argv)
 
   if (argc != 2)
     return kctl_usage_error ("line: give one line number, 1 to 9");
-  if ((ret = kctl_parse_line (argv[1], &index)) != KCTL_EXIT_OK || (ret = read_sip (ctl, &sip)) != KCTL_EXIT_OK)
+  if ((ret = kctl_parse_line (argv[1], &index)) != KCTL_EXIT_OK
+      || (ret = read_sip (ctl, &sip)) != KCTL_EXIT_OK)
     return ret;
   line = kctl_sip_line (sip, index);
   if (line == NULL)
@@ -268,7 +272,8 @@ all_flows (KctlSip *sip)
       GVariant *value;
 
       g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
-      g_variant_builder_add (&entry, "{sv}", "line", g_variant_new_uint32 (kctl_uint (line, "Index")));
+      g_variant_builder_add (&entry, "{sv}", "line",
+                             g_variant_new_uint32 (kctl_uint (line, "Index")));
       g_variant_iter_init (&iter, flow);
       while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
         g_variant_builder_add (&entry, "{sv}", key, value);
@@ -307,7 +312,8 @@ kctl_flows (Kctl *ctl, int argc, char **argv)
 static void
 print_watched (GVariant *server, GVariant *probes)
 {
-  g_autoptr (GVariant) targets = g_variant_lookup_value (server, "targets", G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr (GVariant) targets
+      = g_variant_lookup_value (server, "targets", G_VARIANT_TYPE ("aa{sv}"));
   guint16 port = 0;
   guint ttl = 0;
 
@@ -336,8 +342,9 @@ print_watched (GVariant *server, GVariant *probes)
       guint16 probe_port = 0;
 
       g_variant_lookup (probe, "port", "q", &probe_port);
-      if (probe_port != target_port || !g_str_equal (kctl_str (probe, "address"), kctl_str (target, "address")) ||
-          !g_str_equal (kctl_str (probe, "transport"), kctl_str (server, "transport")))
+      if (probe_port != target_port
+          || !g_str_equal (kctl_str (probe, "address"), kctl_str (target, "address"))
+          || !g_str_equal (kctl_str (probe, "transport"), kctl_str (server, "transport")))
         continue;
       g_print ("  %s: %s", kctl_str (probe, "state"), kctl_str (probe, "reason"));
       if (kctl_int (probe, "rtt-ms") >= 0)
@@ -369,7 +376,8 @@ kctl_servers (Kctl *ctl, int argc, char **argv)
     g_variant_builder_add (&all, "{sv}", "lines", kctl_array_of (sip->lines));
     g_variant_builder_add (&all, "{sv}", "watched",
                            g_variant_new_maybe (G_VARIANT_TYPE ("aa{sv}"), watched));
-    g_variant_builder_add (&all, "{sv}", "probes", g_variant_new_maybe (G_VARIANT_TYPE ("aa{sv}"), probes));
+    g_variant_builder_add (&all, "{sv}", "probes",
+                           g_variant_new_maybe (G_VARIANT_TYPE ("aa{sv}"), probes));
     kctl_json_print (g_variant_builder_end (&all));
     return KCTL_EXIT_OK;
   }
@@ -377,8 +385,9 @@ kctl_servers (Kctl *ctl, int argc, char **argv)
     GVariant *line = g_ptr_array_index (sip->lines, i);
     if (g_str_equal (kctl_str (line, "State"), "disabled"))
       continue;
-    g_print ("line %u  %s  registrar %s, proxy %s%s\n", kctl_uint (line, "Index"), kctl_str (line, "Transport"),
-             kctl_or_none (kctl_str (line, "Registrar")), kctl_or_none (kctl_str (line, "Proxy")),
+    g_print ("line %u  %s  registrar %s, proxy %s%s\n", kctl_uint (line, "Index"),
+             kctl_str (line, "Transport"), kctl_or_none (kctl_str (line, "Registrar")),
+             kctl_or_none (kctl_str (line, "Proxy")),
              kctl_bool (line, "OnBackup") ? "  ON BACKUP" : "");
   }
   if (watched == NULL) {

@@ -32,7 +32,8 @@ parse (int argc, char **argv, const char **ret_name, const char **ret_transport,
   }
   if (positional == 0)
     return kctl_usage_error ("resolve: give a name, e.g. 'resolve pbx.example.com tcp'");
-  if (!g_str_equal (transport, "udp") && !g_str_equal (transport, "tcp") && !g_str_equal (transport, "tls"))
+  if (!g_str_equal (transport, "udp") && !g_str_equal (transport, "tcp")
+      && !g_str_equal (transport, "tls"))
     return kctl_usage_error ("resolve: the transport is udp, tcp or tls, not '%s'", transport);
   *ret_name = name;
   *ret_transport = transport;
@@ -41,7 +42,8 @@ parse (int argc, char **argv, const char **ret_name, const char **ret_transport,
 }
 
 static void
-print_json (const char *host, guint port, const char *transport, GVariant *targets, guint ttl, const char *path)
+print_json (const char *host, guint port, const char *transport, GVariant *targets, guint ttl,
+            const char *path)
 {
   GVariantBuilder result, list;
   GVariantIter iter;
@@ -59,7 +61,7 @@ print_json (const char *host, guint port, const char *transport, GVariant *targe
   }
   g_variant_builder_init (&result, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&result, "{sv}", "host", g_variant_new_string (host));
-  g_variant_builder_add (&result, "{sv}", "port", g_variant_new_uint16 ((guint16) port));
+  g_variant_builder_add (&result, "{sv}", "port", g_variant_new_uint16 ((guint16)port));
   g_variant_builder_add (&result, "{sv}", "transport", g_variant_new_string (transport));
   g_variant_builder_add (&result, "{sv}", "targets", g_variant_builder_end (&list));
   g_variant_builder_add (&result, "{sv}", "ttl-s", g_variant_new_uint32 (ttl));
@@ -83,10 +85,11 @@ kctl_resolve (Kctl *ctl, int argc, char **argv)
   guint port = 0, ttl;
   int ret;
 
-  if ((ret = parse (argc, argv, &name, &transport, &port)) != KCTL_EXIT_OK || (ret = kctl_need (ctl, KCTL_NETMON)) != KCTL_EXIT_OK)
+  if ((ret = parse (argc, argv, &name, &transport, &port)) != KCTL_EXIT_OK
+      || (ret = kctl_need (ctl, KCTL_NETMON)) != KCTL_EXIT_OK)
     return ret;
   reply = kctl_call (ctl, KCTL_NETMON, KCTL_NETMON_PATH, KCTL_NETMON_IFACE, "Resolve",
-                     g_variant_new ("(sqs)", name, (guint16) port, transport), "(a(sq)us)", &error);
+                     g_variant_new ("(sqs)", name, (guint16)port, transport), "(a(sq)us)", &error);
   if (reply == NULL) {
     what = g_strdup_printf ("resolve %s (%s)", name, transport);
     return kctl_fail (what, error);

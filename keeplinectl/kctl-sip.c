@@ -14,7 +14,7 @@ kctl_parse_number (const char *text, guint min, guint max, guint *ret_value)
 
   if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
     return FALSE;
-  *ret_value = (guint) value;
+  *ret_value = (guint)value;
   return TRUE;
 }
 
@@ -43,8 +43,8 @@ number_after (const char *path, const char *prefix)
 {
   guint value = 0;
 
-  if (path == NULL || !g_str_has_prefix (path, prefix) ||
-      !kctl_parse_number (path + strlen (prefix), 1, G_MAXUINT, &value))
+  if (path == NULL || !g_str_has_prefix (path, prefix)
+      || !kctl_parse_number (path + strlen (prefix), 1, G_MAXUINT, &value))
     return 0;
   return value;
 }
@@ -67,8 +67,8 @@ lookup_uint (GVariant *dict, const char *key)
 static int
 by_index (gconstpointer a, gconstpointer b)
 {
-  guint ia = lookup_uint (*(GVariant **) a, "Index");
-  guint ib = lookup_uint (*(GVariant **) b, "Index");
+  guint ia = lookup_uint (*(GVariant **)a, "Index");
+  guint ib = lookup_uint (*(GVariant **)b, "Index");
 
   return (ia > ib) - (ia < ib);
 }
@@ -76,8 +76,8 @@ by_index (gconstpointer a, gconstpointer b)
 static int
 by_id (gconstpointer a, gconstpointer b)
 {
-  guint ia = lookup_uint (*(GVariant **) a, "id");
-  guint ib = lookup_uint (*(GVariant **) b, "id");
+  guint ia = lookup_uint (*(GVariant **)a, "id");
+  guint ib = lookup_uint (*(GVariant **)b, "id");
 
   return (ia > ib) - (ia < ib);
 }
@@ -92,7 +92,8 @@ call_entry (const char *path, GVariant *properties)
   GVariant *value;
 
   g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&entry, "{sv}", "id", g_variant_new_uint32 (number_after (path, CALL_PREFIX)));
+  g_variant_builder_add (&entry, "{sv}", "id",
+                         g_variant_new_uint32 (number_after (path, CALL_PREFIX)));
   g_variant_builder_add (&entry, "{sv}", "path", g_variant_new_object_path (path));
   g_variant_iter_init (&iter, properties);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
@@ -112,20 +113,22 @@ kctl_sip_read (Kctl *ctl, GError **error)
   const char *path;
   GVariant *interfaces;
 
-  sip->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  sip->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  sip->lines = g_ptr_array_new_with_free_func ((GDestroyNotify)g_variant_unref);
+  sip->calls = g_ptr_array_new_with_free_func ((GDestroyNotify)g_variant_unref);
   sip->manager = kctl_get_all (ctl, KCTL_SIP, KCTL_SIP_PATH, KCTL_MANAGER_IFACE, error);
   if (sip->manager == NULL)
     return NULL;
-  reply = kctl_call (ctl, KCTL_SIP, KCTL_SIP_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-                     NULL, "(a{oa{sa{sv}}})", error);
+  reply = kctl_call (ctl, KCTL_SIP, KCTL_SIP_PATH, "org.freedesktop.DBus.ObjectManager",
+                     "GetManagedObjects", NULL, "(a{oa{sa{sv}}})", error);
   if (reply == NULL)
     return NULL;
   objects = g_variant_get_child_value (reply, 0);
   g_variant_iter_init (&iter, objects);
   while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &interfaces)) {
-    g_autoptr (GVariant) line = g_variant_lookup_value (interfaces, KCTL_LINE_IFACE, G_VARIANT_TYPE_VARDICT);
-    g_autoptr (GVariant) call = g_variant_lookup_value (interfaces, KCTL_CALL_IFACE, G_VARIANT_TYPE_VARDICT);
+    g_autoptr (GVariant) line
+        = g_variant_lookup_value (interfaces, KCTL_LINE_IFACE, G_VARIANT_TYPE_VARDICT);
+    g_autoptr (GVariant) call
+        = g_variant_lookup_value (interfaces, KCTL_CALL_IFACE, G_VARIANT_TYPE_VARDICT);
 
     if (line != NULL)
       g_ptr_array_add (sip->lines, g_steal_pointer (&line));

@@ -66,7 +66,8 @@ kctl_flow_text (GVariant *flow)
   if (rtt_ms >= 0)
     g_string_append_printf (text, ", rtt %d ms", rtt_ms);
   if (failures > 0)
-    g_string_append_printf (text, ", %u failures, last: %s", failures, kctl_str (flow, "last-failure"));
+    g_string_append_printf (text, ", %u failures, last: %s", failures,
+                            kctl_str (flow, "last-failure"));
   return g_string_free (text, FALSE);
 }
 
@@ -74,9 +75,9 @@ static char *
 duration_text (gint64 seconds)
 {
   if (seconds >= 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", seconds / 3600, (int) (seconds / 60 % 60),
-                            (int) (seconds % 60));
-  return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", seconds / 3600,
+                            (int)(seconds / 60 % 60), (int)(seconds % 60));
+  return g_strdup_printf ("%d:%02d", (int)(seconds / 60), (int)(seconds % 60));
 }
 
 /* "call 2  line 1  outgoing  active  sip:1002@pbx  0:42" */
@@ -97,12 +98,13 @@ kctl_call_text (GVariant *call)
   remote = *name ? g_strdup_printf ("\"%s\" <%s>", name, kctl_str (call, "RemoteUri"))
                  : g_strdup (kctl_str (call, "RemoteUri"));
   return g_strdup_printf ("call %u  line %u  %s  %s  %s%s%s", kctl_uint (call, "id"),
-                          kctl_sip_line_index_of_path (kctl_str (call, "Line")), kctl_str (call, "Direction"),
-                          state, remote, when ? "  " : "", when ? when : "");
+                          kctl_sip_line_index_of_path (kctl_str (call, "Line")),
+                          kctl_str (call, "Direction"), state, remote, when ? "  " : "",
+                          when ? when : "");
 }
 
 GVariant *
 kctl_array_of (GPtrArray *dicts)
 {
-  return g_variant_new_array (G_VARIANT_TYPE_VARDICT, (GVariant **) dicts->pdata, dicts->len);
+  return g_variant_new_array (G_VARIANT_TYPE_VARDICT, (GVariant **)dicts->pdata, dicts->len);
 }

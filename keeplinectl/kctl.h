@@ -38,8 +38,10 @@ GDBusConnection *kctl_bus_connect (GError **error);
 int kctl_need (Kctl *ctl, const char *name);
 gboolean kctl_has_owner (Kctl *ctl, const char *name);
 GVariant *kctl_call (Kctl *ctl, const char *name, const char *path, const char *iface,
-                     const char *method, GVariant *parameters, const char *reply_type, GError **error);
-GVariant *kctl_get_all (Kctl *ctl, const char *name, const char *path, const char *iface, GError **error);
+                     const char *method, GVariant *parameters, const char *reply_type,
+                     GError **error);
+GVariant *kctl_get_all (Kctl *ctl, const char *name, const char *path, const char *iface,
+                        GError **error);
 int kctl_fail (const char *what, const GError *error);
 int kctl_usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
 int kctl_fail_with (KctlExit code, const char *format, ...) G_GNUC_PRINTF (2, 3);
@@ -50,9 +52,9 @@ void kctl_json_print (GVariant *value);
 
 /* kctl-sip.c: sipd's objects as plain dictionaries */
 typedef struct {
-  GVariant *manager;  /* a{sv}: Manager1's properties */
-  GPtrArray *lines;   /* a{sv} each: Line1's properties, by Index */
-  GPtrArray *calls;   /* a{sv} each: Call1's properties with "id" and "path" */
+  GVariant *manager; /* a{sv}: Manager1's properties */
+  GPtrArray *lines;  /* a{sv} each: Line1's properties, by Index */
+  GPtrArray *calls;  /* a{sv} each: Call1's properties with "id" and "path" */
 } KctlSip;
 
 KctlSip *kctl_sip_read (Kctl *ctl, GError **error);

@@ -90,15 +90,16 @@ main (int argc, char **argv)
   if (rest->len == 1)
     return kctl_usage_error ("no command given");
   if (g_str_has_prefix (g_ptr_array_index (rest, 0), "-"))
-    return kctl_usage_error ("unknown option '%s'", (char *) g_ptr_array_index (rest, 0));
+    return kctl_usage_error ("unknown option '%s'", (char *)g_ptr_array_index (rest, 0));
   command = find_command (g_ptr_array_index (rest, 0));
   if (command == NULL)
-    return kctl_usage_error ("unknown command '%s'", (char *) g_ptr_array_index (rest, 0));
+    return kctl_usage_error ("unknown command '%s'", (char *)g_ptr_array_index (rest, 0));
 
   ctl.bus = kctl_bus_connect (&error);
   if (ctl.bus == NULL)
-    return kctl_fail_with (KCTL_EXIT_NOT_RUNNING, "cannot reach the system bus: %s", error->message);
-  ret = command->run (&ctl, (int) rest->len - 1, (char **) rest->pdata);
+    return kctl_fail_with (KCTL_EXIT_NOT_RUNNING, "cannot reach the system bus: %s",
+                           error->message);
+  ret = command->run (&ctl, (int)rest->len - 1, (char **)rest->pdata);
   g_dbus_connection_flush_sync (ctl.bus, NULL, NULL);
   g_object_unref (ctl.bus);
   return ret;
