@@ -4,23 +4,22 @@
 #include <signal.h>
 #include <string.h>
 
-#include "kl-test-bus.h"
+#include "kl-test-keeplinectl.h"
 
 #define SIP_NAME "org.keepline.Sip"
 #define NETMON_NAME "org.keepline.NetMon"
 
 /* Nothing listens at 127.0.15.2:5999 or 127.0.15.3:5999: the lines keep trying. */
-static const char config[] =
-  "sip local port: 0\n"
-  "sip proxy ip: 127.0.15.2\n"
-  "sip proxy port: 5999\n"
-  "sip backup proxy ip: 127.0.15.3\n"
-  "sip backup proxy port: 5999\n"
-  "sip line1 user name: 1001\n"
-  "sip line1 screen name: Alice\n"
-  "sip line1 password: topsecret\n"
-  "sip line2 user name: 1002\n"
-  "sip line2 transport protocol: 2\n";
+static const char config[] = "sip local port: 0\n"
+                             "sip proxy ip: 127.0.15.2\n"
+                             "sip proxy port: 5999\n"
+                             "sip backup proxy ip: 127.0.15.3\n"
+                             "sip backup proxy port: 5999\n"
+                             "sip line1 user name: 1001\n"
+                             "sip line1 screen name: Alice\n"
+                             "sip line1 password: topsecret\n"
+                             "sip line2 user name: 1002\n"
+                             "sip line2 transport protocol: 2\n";
 
 typedef struct {
   KlTestBus *bus;
@@ -28,20 +27,6 @@ typedef struct {
   GSubprocess *sipd;
   GSubprocess *netmond;
 } Fixture;
-
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_clear_pointer (&run->out, g_free);
-  g_clear_pointer (&run->err, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -65,47 +50,25 @@ fixture_teardown (Fixture *f, gconstpointer data)
   kl_test_bus_free (f->bus);
 }
 
-/* keeplinectl ARGS… (NULL-terminated), optionally as the user nobody. */
-static void
-run_as (Fixture *f, Run *ret_run, gboolean nobody, const char *first, va_list args)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-
-  if (nobody) {
-    const char *setpriv[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups" };
-    for (guint i = 0; i < G_N_ELEMENTS (setpriv); i++)
-      g_ptr_array_add (argv, (char *) setpriv[i]);
-  }
-  g_ptr_array_add (argv, (char *) kl_test_build_path ("keeplinectl/keeplinectl"));
-  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  g_ptr_array_add (argv, NULL);
-  process = kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               (const char *const *) argv->pdata);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &ret_run->out, &ret_run->err, &error);
-  g_assert_no_error (error);
-  ret_run->status = kl_test_process_wait (process);
-}
-
 static void G_GNUC_NULL_TERMINATED
-run (Fixture *f, Run *ret_run, const char *first, ...)
+run (Fixture *f, KlTestRun *ret_run, const char *first, ...)
 {
   va_list args;
 
   va_start (args, first);
-  run_as (f, ret_run, FALSE, first, args);
+  kl_test_keeplinectl_va (f->bus, ret_run, NULL, first, args);
   va_end (args);
 }
 
 static void G_GNUC_NULL_TERMINATED
-run_nobody (Fixture *f, Run *ret_run, const char *first, ...)
+run_nobody (Fixture *f, KlTestRun *ret_run, const char *first, ...)
 {
+  const char *const setpriv[]
+      = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", NULL };
   va_list args;
 
   va_start (args, first);
-  run_as (f, ret_run, TRUE, first, args);
+  kl_test_keeplinectl_va (f->bus, ret_run, setpriv, first, args);
   va_end (args);
 }
 
@@ -118,7 +81,7 @@ assert_contains (const char *text, const char *part)
 
 /* An error is one line on stderr, starting with the program's name. */
 static void
-assert_one_line_error (const Run *r, int status, const char *part)
+assert_one_line_error (const KlTestRun *r, int status, const char *part)
 {
   g_assert_cmpint (r->status, ==, status);
   g_assert_true (g_str_has_prefix (r->err, "keeplinectl: "));
@@ -126,29 +89,10 @@ assert_one_line_error (const Run *r, int status, const char *part)
   g_assert_cmpstr (strchr (r->err, '\n') + 1, ==, "");
 }
 
-/* JSON parsed by python3 and CHECK, a Python expression on it (d), true. */
-static void
-assert_json (const char *json, const char *check)
-{
-  g_autofree char *script = g_strdup_printf ("import json, sys\nd = json.load(sys.stdin)\n"
-                                             "assert %s, d\n", check);
-  const char *argv[] = { "python3", "-c", script, NULL };
-  g_autoptr (GSubprocess) python = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-
-  python = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (python, json, NULL, NULL, &err, &error);
-  g_assert_no_error (error);
-  if (kl_test_process_wait (python) != 0)
-    g_error ("JSON check '%s' failed on:\n%s\n%s", check, json, err);
-}
-
 static void
 test_status_shows_lines_servers_network_and_calls (Fixture *f, gconstpointer data)
 {
-  g_auto (Run) r = { 0 };
+  g_auto (KlTestRun) r = { 0 };
 
   run (f, &r, "status", NULL);
   g_assert_cmpint (r.status, ==, 0);
@@ -166,11 +110,11 @@ test_status_shows_lines_servers_network_and_calls (Fixture *f, gconstpointer dat
 static void
 test_line_flows_servers_and_calls_read_the_daemons (Fixture *f, gconstpointer data)
 {
-  g_auto (Run) line = { 0 };
-  g_auto (Run) disabled = { 0 };
-  g_auto (Run) flows = { 0 };
-  g_auto (Run) servers = { 0 };
-  g_auto (Run) calls = { 0 };
+  g_auto (KlTestRun) line = { 0 };
+  g_auto (KlTestRun) disabled = { 0 };
+  g_auto (KlTestRun) flows = { 0 };
+  g_auto (KlTestRun) servers = { 0 };
+  g_auto (KlTestRun) calls = { 0 };
 
   run (f, &line, "line", "1", NULL);
   g_assert_cmpint (line.status, ==, 0);
@@ -196,29 +140,32 @@ static void
 test_every_reading_command_prints_valid_json (Fixture *f, gconstpointer data)
 {
   static const char *const cases[][4] = {
-    { "status", NULL, "d['sipd']['Lines'][0] == '/org/keepline/Sip/Line/1' and "
-                      "d['lines'][0]['ScreenName'] == 'Alice' and len(d['lines']) == 9 and "
-                      "d['netmond']['Online'] in ('none', 'limited', 'full') and d['calls'] == []" },
+    { "status", NULL,
+      "d['sipd']['Lines'][0] == '/org/keepline/Sip/Line/1' and "
+      "d['lines'][0]['ScreenName'] == 'Alice' and len(d['lines']) == 9 and "
+      "d['netmond']['Online'] in ('none', 'limited', 'full') and d['calls'] == []" },
     { "line", "2", "d['Index'] == 2 and d['Transport'] == 'tcp' and isinstance(d['Flows'], list)" },
-    { "flows", NULL, "all('line' in x and 'rtt-ms' in x for x in d) and any(x['line'] == 1 for x in d)" },
-    { "servers", NULL, "len(d['lines']) == 9 and any(s['host'] == '127.0.15.2' for s in d['watched'])" },
+    { "flows", NULL,
+      "all('line' in x and 'rtt-ms' in x for x in d) and any(x['line'] == 1 for x in d)" },
+    { "servers", NULL,
+      "len(d['lines']) == 9 and any(s['host'] == '127.0.15.2' for s in d['watched'])" },
     { "calls", NULL, "d == []" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_auto (Run) r = { 0 };
+    g_auto (KlTestRun) r = { 0 };
     run (f, &r, "--json", cases[i][0], cases[i][1], NULL);
     g_assert_cmpint (r.status, ==, 0);
     g_assert_null (strstr (r.out, "topsecret"));
-    assert_json (r.out, cases[i][2]);
+    kl_test_assert_json (r.out, cases[i][2]);
   }
 }
 
 static void
 test_resolve_asks_netmond (Fixture *f, gconstpointer data)
 {
-  g_auto (Run) text = { 0 };
-  g_auto (Run) json = { 0 };
+  g_auto (KlTestRun) text = { 0 };
+  g_auto (KlTestRun) json = { 0 };
 
   run (f, &text, "resolve", "127.0.15.7", "tcp", "--port", "5070", NULL);
   g_assert_cmpint (text.status, ==, 0);
@@ -226,7 +173,9 @@ test_resolve_asks_netmond (Fixture *f, gconstpointer data)
   assert_contains (text.out, "  127.0.15.7:5070\n");
   run (f, &json, "resolve", "127.0.15.7", "--json", NULL);
   g_assert_cmpint (json.status, ==, 0);
-  assert_json (json.out, "d['targets'] == [{'address': '127.0.15.7', 'port': 5060}] and d['transport'] == 'udp'");
+  kl_test_assert_json (
+      json.out,
+      "d['targets'] == [{'address': '127.0.15.7', 'port': 5060}] and d['transport'] == 'udp'");
 }
 
 static void
@@ -245,7 +194,7 @@ test_usage_errors_exit_2 (Fixture *f, gconstpointer data)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_auto (Run) r = { 0 };
+    g_auto (KlTestRun) r = { 0 };
     run (f, &r, cases[i][0], cases[i][1], cases[i][2], NULL);
     g_assert_cmpint (r.status, ==, 2);
     g_assert_true (g_str_has_prefix (r.err, "keeplinectl: "));
@@ -257,13 +206,13 @@ test_usage_errors_exit_2 (Fixture *f, gconstpointer data)
 static void
 test_refusals_reach_the_user_as_one_line (Fixture *f, gconstpointer data)
 {
-  g_auto (Run) disabled = { 0 };
-  g_auto (Run) dial = { 0 };
-  g_auto (Run) no_call = { 0 };
-  g_auto (Run) nothing_rings = { 0 };
-  g_auto (Run) denied = { 0 };
-  g_auto (Run) read_as_nobody = { 0 };
-  g_auto (Run) registered = { 0 };
+  g_auto (KlTestRun) disabled = { 0 };
+  g_auto (KlTestRun) dial = { 0 };
+  g_auto (KlTestRun) no_call = { 0 };
+  g_auto (KlTestRun) nothing_rings = { 0 };
+  g_auto (KlTestRun) denied = { 0 };
+  g_auto (KlTestRun) read_as_nobody = { 0 };
+  g_auto (KlTestRun) registered = { 0 };
 
   run (f, &disabled, "register", "3", NULL);
   assert_one_line_error (&disabled, 1, "register line 3: line 3 has no user name configured");
@@ -285,8 +234,8 @@ test_refusals_reach_the_user_as_one_line (Fixture *f, gconstpointer data)
 static void
 test_reload_prints_every_error_of_a_bad_configuration (Fixture *f, gconstpointer data)
 {
-  g_auto (Run) bad = { 0 };
-  g_auto (Run) good = { 0 };
+  g_auto (KlTestRun) bad = { 0 };
+  g_auto (KlTestRun) good = { 0 };
 
   kl_test_config_write (f->config_dir, "local.cfg", "sip T1 timer: soon\nsip T2 timer: later\n");
   run (f, &bad, "reload", NULL);
@@ -302,9 +251,9 @@ test_reload_prints_every_error_of_a_bad_configuration (Fixture *f, gconstpointer
 static void
 test_a_daemon_that_is_not_running_exits_3 (Fixture *f, gconstpointer data)
 {
-  g_auto (Run) status = { 0 };
-  g_auto (Run) resolve = { 0 };
-  g_auto (Run) without_netmond = { 0 };
+  g_auto (KlTestRun) status = { 0 };
+  g_auto (KlTestRun) resolve = { 0 };
+  g_auto (KlTestRun) without_netmond = { 0 };
 
   kl_test_daemon_stop (&f->netmond);
   g_assert_true (kl_test_bus_wait_for_name (f->bus, NETMON_NAME, FALSE));
@@ -364,21 +313,26 @@ test_monitor_prints_each_change_time_stamped_until_interrupted (Fixture *f, gcon
   const char *argv[] = { kl_test_build_path ("keeplinectl/keeplinectl"), "monitor", NULL };
   const char *json_argv[] = { argv[0], "monitor", "--json", NULL };
   g_autoptr (GSubprocess) monitor = kl_test_bus_spawn (
-    f->bus, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, argv);
+      f->bus, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, argv);
   g_autoptr (GSubprocess) json = kl_test_bus_spawn (
-    f->bus, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, json_argv);
-  g_autoptr (GDataInputStream) out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
-  g_autoptr (GDataInputStream) err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (monitor));
-  g_autoptr (GDataInputStream) json_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (json));
-  g_autoptr (GDataInputStream) json_err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (json));
+      f->bus, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, json_argv);
+  g_autoptr (GDataInputStream) out
+      = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
+  g_autoptr (GDataInputStream) err
+      = g_data_input_stream_new (g_subprocess_get_stderr_pipe (monitor));
+  g_autoptr (GDataInputStream) json_out
+      = g_data_input_stream_new (g_subprocess_get_stdout_pipe (json));
+  g_autoptr (GDataInputStream) json_err
+      = g_data_input_stream_new (g_subprocess_get_stderr_pipe (json));
   g_autofree char *header = read_line (err);
   g_autofree char *json_header = read_line (json_err);
   g_autofree char *event = NULL;
-  g_auto (Run) reload = { 0 };
+  g_auto (KlTestRun) reload = { 0 };
   gboolean line_seen = FALSE, manager_seen = FALSE;
-  g_autoptr (GRegex) stamped = g_regex_new ("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} org\\.keepline\\.Sip "
-                                            "/org/keepline/Sip/Line/1 org\\.keepline\\.Sip\\.Line1\\.PropertiesChanged",
-                                            0, 0, NULL);
+  g_autoptr (GRegex) stamped
+      = g_regex_new ("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} org\\.keepline\\.Sip "
+                     "/org/keepline/Sip/Line/1 org\\.keepline\\.Sip\\.Line1\\.PropertiesChanged",
+                     0, 0, NULL);
 
   assert_contains (header, "Ctrl-C stops");
   assert_contains (json_header, "Ctrl-C stops");
@@ -391,7 +345,9 @@ test_monitor_prints_each_change_time_stamped_until_interrupted (Fixture *f, gcon
       g_assert_true (g_regex_match (stamped, line, 0, NULL));
       line_seen = TRUE;
     }
-    manager_seen |= strstr (line, "Manager1.PropertiesChanged ConfigFiles=['aastra.cfg', 'local.cfg']") != NULL;
+    manager_seen
+        |= strstr (line, "Manager1.PropertiesChanged ConfigFiles=['aastra.cfg', 'local.cfg']")
+           != NULL;
   }
   for (;;) {
     g_free (event);
@@ -399,8 +355,9 @@ test_monitor_prints_each_change_time_stamped_until_interrupted (Fixture *f, gcon
     if (strstr (event, "\"ScreenName\":\"Bob\"") != NULL)
       break;
   }
-  assert_json (event, "d['sender'] == 'org.keepline.Sip' and d['member'] == 'PropertiesChanged' and "
-                      "d['arguments'][1]['ScreenName'] == 'Bob' and d['time'][:2] == '20'");
+  kl_test_assert_json (
+      event, "d['sender'] == 'org.keepline.Sip' and d['member'] == 'PropertiesChanged' and "
+             "d['arguments'][1]['ScreenName'] == 'Bob' and d['time'][:2] == '20'");
 
   /* a daemon going away is an event too */
   kl_test_daemon_stop (&f->netmond);
@@ -408,7 +365,8 @@ test_monitor_prints_each_change_time_stamped_until_interrupted (Fixture *f, gcon
   /* and coming back; what the new one says is told as its */
   f->netmond = kl_test_bus_spawn_daemon (f->bus, "netmond", f->config_dir);
   read_until (out, "org.keepline.NetMon /org/freedesktop/DBus org.freedesktop.DBus.started");
-  read_until (out, "org.keepline.NetMon /org/keepline/NetMon org.keepline.NetMon1.PropertiesChanged ");
+  read_until (out,
+              "org.keepline.NetMon /org/keepline/NetMon org.keepline.NetMon1.PropertiesChanged ");
 
   g_subprocess_send_signal (monitor, SIGINT);
   g_subprocess_send_signal (json, SIGINT);
@@ -420,13 +378,14 @@ static void
 test_without_a_bus_every_command_exits_3 (void)
 {
   const char *argv[] = { kl_test_build_path ("keeplinectl/keeplinectl"), "status", NULL };
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *err = NULL;
 
-  g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/kl-bus", TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS",
+                                "unix:path=/nonexistent/kl-bus", TRUE);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
@@ -441,19 +400,25 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
-  ADD ("/keeplinectl/status-shows-lines-servers-network-and-calls", test_status_shows_lines_servers_network_and_calls);
-  ADD ("/keeplinectl/line-flows-servers-and-calls-read-the-daemons", test_line_flows_servers_and_calls_read_the_daemons);
-  ADD ("/keeplinectl/every-reading-command-prints-valid-json", test_every_reading_command_prints_valid_json);
+  ADD ("/keeplinectl/status-shows-lines-servers-network-and-calls",
+       test_status_shows_lines_servers_network_and_calls);
+  ADD ("/keeplinectl/line-flows-servers-and-calls-read-the-daemons",
+       test_line_flows_servers_and_calls_read_the_daemons);
+  ADD ("/keeplinectl/every-reading-command-prints-valid-json",
+       test_every_reading_command_prints_valid_json);
   ADD ("/keeplinectl/resolve-asks-netmond", test_resolve_asks_netmond);
   ADD ("/keeplinectl/usage-errors-exit-2", test_usage_errors_exit_2);
-  ADD ("/keeplinectl/refusals-reach-the-user-as-one-line", test_refusals_reach_the_user_as_one_line);
+  ADD ("/keeplinectl/refusals-reach-the-user-as-one-line",
+       test_refusals_reach_the_user_as_one_line);
   ADD ("/keeplinectl/reload-prints-every-error-of-a-bad-configuration",
        test_reload_prints_every_error_of_a_bad_configuration);
-  ADD ("/keeplinectl/a-daemon-that-is-not-running-exits-3", test_a_daemon_that_is_not_running_exits_3);
+  ADD ("/keeplinectl/a-daemon-that-is-not-running-exits-3",
+       test_a_daemon_that_is_not_running_exits_3);
   ADD ("/keeplinectl/monitor-prints-each-change-time-stamped-until-interrupted",
        test_monitor_prints_each_change_time_stamped_until_interrupted);
 #undef ADD
-  g_test_add_func ("/keeplinectl/without-a-bus-every-command-exits-3", test_without_a_bus_every_command_exits_3);
+  g_test_add_func ("/keeplinectl/without-a-bus-every-command-exits-3",
+                   test_without_a_bus_every_command_exits_3);
 
   return g_test_run ();
 }
