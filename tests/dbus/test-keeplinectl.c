@@ -51,16 +51,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
 }
 
 static void G_GNUC_NULL_TERMINATED
-run (Fixture *f, KlTestRun *ret_run, const char *first, ...)
-{
-  va_list args;
-
-  va_start (args, first);
-  kl_test_keeplinectl_va (f->bus, ret_run, NULL, first, args);
-  va_end (args);
-}
-
-static void G_GNUC_NULL_TERMINATED
 run_nobody (Fixture *f, KlTestRun *ret_run, const char *first, ...)
 {
   const char *const setpriv[]
@@ -94,7 +84,7 @@ test_status_shows_lines_servers_network_and_calls (Fixture *f, gconstpointer dat
 {
   g_auto (KlTestRun) r = { 0 };
 
-  run (f, &r, "status", NULL);
+  kl_test_keeplinectl (f->bus, &r, "status", NULL);
   g_assert_cmpint (r.status, ==, 0);
   assert_contains (r.out, "sipd ");
   assert_contains (r.out, "line 1  Alice  registering");
@@ -116,22 +106,22 @@ test_line_flows_servers_and_calls_read_the_daemons (Fixture *f, gconstpointer da
   g_auto (KlTestRun) servers = { 0 };
   g_auto (KlTestRun) calls = { 0 };
 
-  run (f, &line, "line", "1", NULL);
+  kl_test_keeplinectl (f->bus, &line, "line", "1", NULL);
   g_assert_cmpint (line.status, ==, 0);
   assert_contains (line.out, "address        sip:1001@127.0.15.2");
   assert_contains (line.out, "transport      udp");
   g_assert_null (strstr (line.out, "topsecret"));
-  run (f, &disabled, "line", "3", NULL);
+  kl_test_keeplinectl (f->bus, &disabled, "line", "3", NULL);
   g_assert_cmpint (disabled.status, ==, 0);
   assert_contains (disabled.out, "state          disabled");
-  run (f, &flows, "flows", NULL);
+  kl_test_keeplinectl (f->bus, &flows, "flows", NULL);
   g_assert_cmpint (flows.status, ==, 0);
   assert_contains (flows.out, "line 1  reg-id 0 udp ");
-  run (f, &servers, "servers", NULL);
+  kl_test_keeplinectl (f->bus, &servers, "servers", NULL);
   g_assert_cmpint (servers.status, ==, 0);
   assert_contains (servers.out, "servers netmond watches:");
   assert_contains (servers.out, "127.0.15.2:5999/udp");
-  run (f, &calls, "calls", NULL);
+  kl_test_keeplinectl (f->bus, &calls, "calls", NULL);
   g_assert_cmpint (calls.status, ==, 0);
   g_assert_cmpstr (calls.out, ==, "no calls\n");
 }
@@ -154,7 +144,7 @@ test_every_reading_command_prints_valid_json (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_auto (KlTestRun) r = { 0 };
-    run (f, &r, "--json", cases[i][0], cases[i][1], NULL);
+    kl_test_keeplinectl (f->bus, &r, "--json", cases[i][0], cases[i][1], NULL);
     g_assert_cmpint (r.status, ==, 0);
     g_assert_null (strstr (r.out, "topsecret"));
     kl_test_assert_json (r.out, cases[i][2]);
@@ -167,11 +157,11 @@ test_resolve_asks_netmond (Fixture *f, gconstpointer data)
   g_auto (KlTestRun) text = { 0 };
   g_auto (KlTestRun) json = { 0 };
 
-  run (f, &text, "resolve", "127.0.15.7", "tcp", "--port", "5070", NULL);
+  kl_test_keeplinectl (f->bus, &text, "resolve", "127.0.15.7", "tcp", "--port", "5070", NULL);
   g_assert_cmpint (text.status, ==, 0);
   assert_contains (text.out, "127.0.15.7 (tcp): ");
   assert_contains (text.out, "  127.0.15.7:5070\n");
-  run (f, &json, "resolve", "127.0.15.7", "--json", NULL);
+  kl_test_keeplinectl (f->bus, &json, "resolve", "127.0.15.7", "--json", NULL);
   g_assert_cmpint (json.status, ==, 0);
   kl_test_assert_json (
       json.out,
@@ -195,7 +185,7 @@ test_usage_errors_exit_2 (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_auto (KlTestRun) r = { 0 };
-    run (f, &r, cases[i][0], cases[i][1], cases[i][2], NULL);
+    kl_test_keeplinectl (f->bus, &r, cases[i][0], cases[i][1], cases[i][2], NULL);
     g_assert_cmpint (r.status, ==, 2);
     g_assert_true (g_str_has_prefix (r.err, "keeplinectl: "));
     assert_contains (r.err, cases[i][3]);
@@ -214,19 +204,19 @@ test_refusals_reach_the_user_as_one_line (Fixture *f, gconstpointer data)
   g_auto (KlTestRun) read_as_nobody = { 0 };
   g_auto (KlTestRun) registered = { 0 };
 
-  run (f, &disabled, "register", "3", NULL);
+  kl_test_keeplinectl (f->bus, &disabled, "register", "3", NULL);
   assert_one_line_error (&disabled, 1, "register line 3: line 3 has no user name configured");
-  run (f, &dial, "dial", "1", "1002", NULL);
+  kl_test_keeplinectl (f->bus, &dial, "dial", "1", "1002", NULL);
   assert_one_line_error (&dial, 1, "line 1 was never registered");
-  run (f, &no_call, "hangup", "99", NULL);
+  kl_test_keeplinectl (f->bus, &no_call, "hangup", "99", NULL);
   assert_one_line_error (&no_call, 5, "no call 99");
-  run (f, &nothing_rings, "answer", NULL);
+  kl_test_keeplinectl (f->bus, &nothing_rings, "answer", NULL);
   assert_one_line_error (&nothing_rings, 5, "no call rings");
   run_nobody (f, &denied, "register", "1", NULL);
   assert_one_line_error (&denied, 4, "permission denied");
   run_nobody (f, &read_as_nobody, "status", NULL);
   g_assert_cmpint (read_as_nobody.status, ==, 0);
-  run (f, &registered, "register", "1", NULL);
+  kl_test_keeplinectl (f->bus, &registered, "register", "1", NULL);
   g_assert_cmpint (registered.status, ==, 0);
   g_assert_cmpstr (registered.err, ==, "");
 }
@@ -238,13 +228,13 @@ test_reload_prints_every_error_of_a_bad_configuration (Fixture *f, gconstpointer
   g_auto (KlTestRun) good = { 0 };
 
   kl_test_config_write (f->config_dir, "local.cfg", "sip T1 timer: soon\nsip T2 timer: later\n");
-  run (f, &bad, "reload", NULL);
+  kl_test_keeplinectl (f->bus, &bad, "reload", NULL);
   g_assert_cmpint (bad.status, ==, 1);
   assert_contains (bad.err, "keeplinectl: reload refused: ");
   assert_contains (bad.err, "local.cfg:1: error: sip T1 timer:");
   assert_contains (bad.err, "local.cfg:2: error: sip T2 timer:");
   kl_test_config_write (f->config_dir, "local.cfg", "sip line1 screen name: Bob\n");
-  run (f, &good, "reload", NULL);
+  kl_test_keeplinectl (f->bus, &good, "reload", NULL);
   g_assert_cmpint (good.status, ==, 0);
 }
 
@@ -257,15 +247,15 @@ test_a_daemon_that_is_not_running_exits_3 (Fixture *f, gconstpointer data)
 
   kl_test_daemon_stop (&f->netmond);
   g_assert_true (kl_test_bus_wait_for_name (f->bus, NETMON_NAME, FALSE));
-  run (f, &resolve, "resolve", "127.0.15.2", NULL);
+  kl_test_keeplinectl (f->bus, &resolve, "resolve", "127.0.15.2", NULL);
   assert_one_line_error (&resolve, 3, "netmond is not running");
-  run (f, &without_netmond, "status", NULL);
+  kl_test_keeplinectl (f->bus, &without_netmond, "status", NULL);
   g_assert_cmpint (without_netmond.status, ==, 0);
   assert_contains (without_netmond.out, "netmond is not running");
 
   kl_test_daemon_stop (&f->sipd);
   g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, FALSE));
-  run (f, &status, "status", NULL);
+  kl_test_keeplinectl (f->bus, &status, "status", NULL);
   assert_one_line_error (&status, 3, "sipd is not running");
 }
 
@@ -337,7 +327,7 @@ test_monitor_prints_each_change_time_stamped_until_interrupted (Fixture *f, gcon
   assert_contains (header, "Ctrl-C stops");
   assert_contains (json_header, "Ctrl-C stops");
   kl_test_config_write (f->config_dir, "local.cfg", "sip line1 screen name: Bob\n");
-  run (f, &reload, "reload", NULL);
+  kl_test_keeplinectl (f->bus, &reload, "reload", NULL);
   g_assert_cmpint (reload.status, ==, 0);
   while (!line_seen || !manager_seen) {
     g_autofree char *line = read_line (out);

@@ -23,16 +23,6 @@ typedef struct {
   GSubprocess *netmond;
 } Fixture;
 
-static void G_GNUC_NULL_TERMINATED
-run (Fixture *f, KlTestRun *ret_run, const char *first, ...)
-{
-  va_list args;
-
-  va_start (args, first);
-  kl_test_keeplinectl_va (f->bus, ret_run, NULL, first, args);
-  va_end (args);
-}
-
 typedef struct {
   Fixture *f;
   const char *command;
@@ -46,7 +36,7 @@ output_holds (gpointer data)
   OutputWait *wait = data;
   g_auto (KlTestRun) r = { 0 };
 
-  run (wait->f, &r, wait->command, NULL);
+  kl_test_keeplinectl (wait->f->bus, &r, wait->command, NULL);
   for (guint i = 0; wait->parts[i]; i++)
     if (strstr (r.out, wait->parts[i]) == NULL)
       return FALSE;
@@ -60,7 +50,7 @@ wait_for_output (Fixture *f, const char *command, const char *const *parts)
 
   if (!kl_test_wait_until (output_holds, &wait, WAIT_MS)) {
     g_auto (KlTestRun) r = { 0 };
-    run (f, &r, command, NULL);
+    kl_test_keeplinectl (f->bus, &r, command, NULL);
     g_error ("keeplinectl %s never showed '%s':\n%s%s", command, parts[0], r.out, r.err);
   }
 }
@@ -113,19 +103,19 @@ test_status_and_flows_show_registered_lines_with_their_keep_alive (Fixture *f, g
   g_auto (KlTestRun) flows = { 0 };
   g_auto (KlTestRun) servers = { 0 };
 
-  run (f, &status, "status", NULL);
+  kl_test_keeplinectl (f->bus, &status, "status", NULL);
   g_assert_cmpint (status.status, ==, 0);
   g_assert_nonnull (strstr (status.out, registrar));
   g_assert_nonnull (strstr (status.out, "(tcp, outbound)"));
   /* Kamailio's Flow-Timer is 30 s, below RFC 5626's 120 s for TCP */
   g_assert_nonnull (strstr (status.out, "active, keep-alive 30 s"));
   g_assert_nonnull (strstr (status.out, "flow      reg-id 1 tcp "));
-  run (f, &flows, "--json", "flows", NULL);
+  kl_test_keeplinectl (f->bus, &flows, "--json", "flows", NULL);
   g_assert_cmpint (flows.status, ==, 0);
   kl_test_assert_json (flows.out,
                        "len(d) == 2 and all(x['state'] == 'active' and x['keep-alive-s'] == 30 and "
                        "x['reg-id'] == 1 for x in d)");
-  run (f, &servers, "servers", NULL);
+  kl_test_keeplinectl (f->bus, &servers, "servers", NULL);
   g_assert_cmpint (servers.status, ==, 0);
   g_assert_nonnull (strstr (servers.out, "/tcp  resolved"));
 }
@@ -143,21 +133,21 @@ test_a_call_is_placed_answered_and_hung_up_with_keeplinectl (Fixture *f, gconstp
   g_auto (KlTestRun) hangup = { 0 };
   g_auto (KlTestRun) json = { 0 };
 
-  run (f, &dial, "dial", "1", "1002", NULL);
+  kl_test_keeplinectl (f->bus, &dial, "dial", "1", "1002", NULL);
   g_assert_cmpint (dial.status, ==, 0);
   g_assert_cmpstr (dial.out, ==, "/org/keepline/Sip/Call/1\n");
   wait_for_output (f, "calls", ringing);
-  run (f, &answer, "answer", NULL);
+  kl_test_keeplinectl (f->bus, &answer, "answer", NULL);
   g_assert_cmpint (answer.status, ==, 0);
   wait_for_output (f, "calls", active);
 
-  run (f, &which, "hangup", NULL);
+  kl_test_keeplinectl (f->bus, &which, "hangup", NULL);
   g_assert_cmpint (which.status, ==, 2);
   g_assert_nonnull (strstr (which.err, "calls 1 2: name one"));
-  run (f, &hangup, "hangup", "1", NULL);
+  kl_test_keeplinectl (f->bus, &hangup, "hangup", "1", NULL);
   g_assert_cmpint (hangup.status, ==, 0);
   wait_for_output (f, "calls", ended);
-  run (f, &json, "--json", "calls", NULL);
+  kl_test_keeplinectl (f->bus, &json, "--json", "calls", NULL);
   kl_test_assert_json (
       json.out,
       "[c['State'] for c in d] == ['ended', 'ended'] and d[0]['EndReason'] == 'hung up here' "
