@@ -270,8 +270,8 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
     self->network_changed = FALSE;
     set_reason (self, NULL, 0);
     start_keepalive (self);
-    if (set_state (self, SIPD_FLOW_KEEPER_STATE_UP))
-      notify (self, TRUE);
+    /* a refresh may bring another Flow-Timer: Flows shows the interval */
+    notify (self, set_state (self, SIPD_FLOW_KEEPER_STATE_UP));
     break;
   case SIPD_REGISTRATION_STATE_FAILED:
     status = sipd_registration_get_failure_status (registration);
@@ -639,6 +639,7 @@ sipd_flow_keeper_view (SipdFlowKeeper *self, SipdFlowKeeperView *ret_view)
                    : sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
     self->shown_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
     view.rtt_ms = (gint32) self->shown_rtt_ms;
+    view.keepalive_s = sipd_flow_get_keepalive_s (self->flow);
   } else if (self->state == SIPD_FLOW_KEEPER_STATE_DOWN && self->failure_status == 0 &&
              kl_timer_is_active (self->retry_timer)) {
     view.local = g_strdup ("");

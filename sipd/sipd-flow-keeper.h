@@ -71,6 +71,7 @@ typedef struct {
   char *remote; /* host:port; the server as configured while backing off */
   const char *state; /* "connecting", "active", "suspect", "failed" or "backoff" */
   gint32 rtt_ms;
+  guint keepalive_s; /* see sipd_flow_get_keepalive_s() */
   guint failures;
   const char *last_failure;
 } SipdFlowKeeperView;

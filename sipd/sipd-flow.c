@@ -976,6 +976,14 @@ sipd_flow_get_rtt_ms (SipdFlow *self)
   return self->rtt_ms;
 }
 
+guint
+sipd_flow_get_keepalive_s (SipdFlow *self)
+{
+  if (!self->keepalive_on)
+    return 0;
+  return sipd_keepalive_longest_s (sipd_flow_is_stream (self), self->flow_timer_s, self->configured_s);
+}
+
 gboolean
 sipd_flow_is_stream (SipdFlow *self)
 {

@@ -71,6 +71,8 @@ GInetSocketAddress *sipd_flow_get_local (SipdFlow *self);
 const char *sipd_flow_get_server_name (SipdFlow *self);
 const char *sipd_flow_get_failure (SipdFlow *self);
 gint64 sipd_flow_get_rtt_ms (SipdFlow *self);
+/* The longest interval between keep-alives now, 0 when none are sent. */
+guint sipd_flow_get_keepalive_s (SipdFlow *self);
 gboolean sipd_flow_is_stream (SipdFlow *self);
 
 const char *sipd_flow_state_to_string (SipdFlowState state);

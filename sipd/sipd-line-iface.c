@@ -55,6 +55,7 @@ add_flow (GVariantBuilder *flows, guint reg_id, SipdFlowKeeper *keeper)
   g_variant_builder_add (&entry, "{sv}", "remote", g_variant_new_string (view.remote));
   g_variant_builder_add (&entry, "{sv}", "state", g_variant_new_string (view.state));
   g_variant_builder_add (&entry, "{sv}", "rtt-ms", g_variant_new_int32 (view.rtt_ms));
+  g_variant_builder_add (&entry, "{sv}", "keep-alive-s", g_variant_new_uint32 (view.keepalive_s));
   g_variant_builder_add (&entry, "{sv}", "failures", g_variant_new_uint32 (view.failures));
   g_variant_builder_add (&entry, "{sv}", "last-failure", g_variant_new_string (view.last_failure));
   g_variant_builder_add_value (flows, g_variant_builder_end (&entry));

@@ -8,19 +8,25 @@
 gint64
 sipd_keepalive_interval_ms (KlClock *clock, gboolean stream, guint flow_timer_s, guint configured_s)
 {
-  guint base_s;
-
   if (flow_timer_s == 0 && configured_s == 0) {
     return stream ? (gint64) (kl_clock_random (clock, 95.0, 120.0) * 1000)
                   : (gint64) (kl_clock_random (clock, 24.0, 29.0) * 1000);
   }
+  return (gint64) (kl_clock_random (clock, 0.8, 1.0) *
+                   sipd_keepalive_longest_s (stream, flow_timer_s, configured_s) * 1000);
+}
+
+/* The longest interval sipd_keepalive_interval_ms() draws. */
+guint
+sipd_keepalive_longest_s (gboolean stream, guint flow_timer_s, guint configured_s)
+{
+  if (flow_timer_s == 0 && configured_s == 0)
+    return stream ? 120 : 29;
   if (flow_timer_s == 0)
-    base_s = configured_s;
-  else if (configured_s == 0)
-    base_s = flow_timer_s;
-  else
-    base_s = MIN (flow_timer_s, configured_s);
-  return (gint64) (kl_clock_random (clock, 0.8, 1.0) * base_s * 1000);
+    return configured_s;
+  if (configured_s == 0)
+    return flow_timer_s;
+  return MIN (flow_timer_s, configured_s);
 }
 
 /* RFC 5626 §4.5: W = min (max-time, base-time * 2^consecutive-failures). */

@@ -20,6 +20,7 @@ gint64 sipd_keepalive_interval_ms (KlClock *clock,
                                    gboolean stream,
                                    guint flow_timer_s,
                                    guint configured_s);
+guint sipd_keepalive_longest_s (gboolean stream, guint flow_timer_s, guint configured_s);
 
 gint64 sipd_backoff_upper_bound_ms (guint consecutive_failures, gboolean all_flows_failed);
 gint64 sipd_backoff_delay_ms (KlClock *clock,

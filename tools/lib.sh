@@ -7,6 +7,7 @@ KL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KL_BUILD_PACKAGES=(
   meson ninja-build pkg-config gcc libc6-dev
   libglib2.0-dev libglib2.0-bin libsofia-sip-ua-dev libgnutls28-dev nettle-dev
+  libdbus-1-dev # only its dbus-1.pc: where bus policy and activation files go
 )
 KL_RUN_PACKAGES=(dbus-daemon dbus-bin systemd util-linux)
 # a real registrar, certificates and tools for the demo and the end-to-end tests;
@@ -18,8 +19,10 @@ KL_SERVER_PACKAGES=(
 )
 # baresip is the far-end phone of the call tests (with --no-install-recommends
 # only baresip-core, no GUI), sip-tester is sipp for the peers a phone cannot play,
-# openssl's s_server the TLS server of test-e2e-tls (gnutls-serv binds every address)
-KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables baresip sip-tester openssl tmux "${KL_SERVER_PACKAGES[@]}")
+# openssl's s_server the TLS server of test-e2e-tls (gnutls-serv binds every address),
+# man-db and groff-base render the man pages in a test, tmux holds uid --tty's screen
+KL_TEST_PACKAGES=(clang libclang-rt-14-dev nftables baresip sip-tester openssl man-db groff-base tmux
+  "${KL_SERVER_PACKAGES[@]}")
 
 kl_say() {
   printf '\n=== %s\n' "$*"

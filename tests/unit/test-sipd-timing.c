@@ -145,6 +145,18 @@ test_keepalive_is_80_to_100_percent_of_the_smaller_timer (void)
 
 /* RFC 5626 §4.5 */
 
+/* What Flows shows as "keep-alive-s": the longest interval the draw can give. */
+static void
+test_keepalive_longest_is_the_top_of_the_draw (void)
+{
+  g_assert_cmpuint (sipd_keepalive_longest_s (TRUE, 0, 0), ==, 120);
+  g_assert_cmpuint (sipd_keepalive_longest_s (FALSE, 0, 0), ==, 29);
+  g_assert_cmpuint (sipd_keepalive_longest_s (TRUE, 90, 0), ==, 90);
+  g_assert_cmpuint (sipd_keepalive_longest_s (FALSE, 0, 20), ==, 20);
+  g_assert_cmpuint (sipd_keepalive_longest_s (TRUE, 90, 30), ==, 30);
+  g_assert_cmpuint (sipd_keepalive_longest_s (TRUE, 20, 30), ==, 20);
+}
+
 static void
 test_backoff_upper_bound_doubles_from_its_base_up_to_1800_s (void)
 {
@@ -213,6 +225,7 @@ main (int argc, char **argv)
                    test_keepalive_without_flow_timer_or_config_follows_rfc_recommendation);
   g_test_add_func ("/sipd/keepalive/is-80-to-100-percent-of-the-smaller-timer",
                    test_keepalive_is_80_to_100_percent_of_the_smaller_timer);
+  g_test_add_func ("/sipd/keepalive/longest-is-the-top-of-the-draw", test_keepalive_longest_is_the_top_of_the_draw);
   g_test_add_func ("/sipd/backoff/upper-bound-doubles-from-its-base-up-to-1800-s",
                    test_backoff_upper_bound_doubles_from_its_base_up_to_1800_s);
   g_test_add_func ("/sipd/backoff/waits-50-to-100-percent-of-the-bound",
