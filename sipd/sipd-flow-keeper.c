@@ -4,6 +4,7 @@
 #include "sipd-flow-keeper.h"
 
 #include "kl-log.h"
+#include "sipd-target-walk.h"
 #include "sipd-timing.h"
 
 struct _SipdFlowKeeper {
@@ -30,8 +31,7 @@ struct _SipdFlowKeeper {
 
   SipdRegistration *registration; /* NULL for a probe */
   SipdResolverLookup *lookup;
-  KlSipTargets *targets; /* of the server, as last looked up */
-  guint target;          /* the one in use: the next is tried when its flow fails */
+  SipdTargetWalk *targets; /* of the server, as last looked up, and which failed lately */
   SipdFlow *flow;
   guint watch;
   KlTimer *retry_timer;
@@ -167,6 +167,25 @@ flow_active (SipdFlowKeeper *self)
   sipd_flow_keepalive_now (self->flow); /* a probe: one keep-alive answered is enough */
 }
 
+/* RFC 3263 §4.3: the next target of the server, before the line fails over
+ * to a backup server. FALSE when there is none. */
+static gboolean
+try_next_target (SipdFlowKeeper *self, const char *reason)
+{
+  const KlSipTarget *next;
+  g_autofree char *address = NULL;
+
+  if (self->held || !sipd_target_walk_next (self->targets))
+    return FALSE;
+  next = sipd_target_walk_current (self->targets);
+  address = g_inet_address_to_string (next->address);
+  keeper_log (self, G_LOG_LEVEL_MESSAGE, "%s: %s: trying its next target, %s:%u", self->server.host, reason, address,
+              next->port);
+  notify (self, set_state (self, SIPD_FLOW_KEEPER_STATE_CONNECTING));
+  connect_flow (self);
+  return TRUE;
+}
+
 static void
 flow_failed (SipdFlowKeeper *self, const char *reason)
 {
@@ -177,17 +196,11 @@ flow_failed (SipdFlowKeeper *self, const char *reason)
   if (self->registration != NULL)
     sipd_registration_stop (self->registration);
 
-  if (!self->held && self->targets != NULL && self->target + 1 < self->targets->targets->len) {
-    const KlSipTarget *next = g_ptr_array_index (self->targets->targets, ++self->target);
-    g_autofree char *address = g_inet_address_to_string (next->address);
-
-    keeper_log (self, G_LOG_LEVEL_MESSAGE, "flow to %s failed (%s): trying its next target, %s:%u", self->server.host,
-                reason, address, next->port);
-    notify (self, set_state (self, SIPD_FLOW_KEEPER_STATE_CONNECTING));
-    connect_flow (self);
+  if (!self->network_changed)
+    sipd_target_walk_fail (self->targets, 0);
+  if (try_next_target (self, reason))
     return;
-  }
-  self->target = 0;
+  sipd_target_walk_restart (self->targets);
   notify (self, attempt_failed (self, reason));
 }
 
@@ -281,6 +294,12 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
         sipd_flow_fail (self->flow, sipd_registration_get_failure (registration));
       return;
     }
+    if (status == 503 || status == 500 || status == 408) {
+      sipd_target_walk_fail (self->targets, sipd_registration_get_retry_after (registration));
+      if (try_next_target (self, sipd_registration_get_failure (registration)))
+        return;
+      sipd_target_walk_restart (self->targets);
+    }
     set_reason (self, sipd_registration_get_failure (registration), status);
     if (!self->held) {
       delay_s = sipd_registration_get_retry_after (registration);
@@ -305,7 +324,7 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
 static void
 use_target (SipdFlowKeeper *self)
 {
-  const KlSipTarget *target = g_ptr_array_index (self->targets->targets, self->target);
+  const KlSipTarget *target = sipd_target_walk_current (self->targets);
   SipdFlow *flow = sipd_server_get_flow (&self->server, self->stack, self->transport, target);
 
   if (flow == NULL) {
@@ -322,16 +341,6 @@ use_target (SipdFlowKeeper *self)
 }
 
 static void
-keep_targets (SipdFlowKeeper *self, const KlSipTargets *targets)
-{
-  if (self->targets != NULL && kl_sip_targets_equal (self->targets, targets))
-    return;
-  g_clear_pointer (&self->targets, kl_sip_targets_free);
-  self->targets = kl_sip_targets_copy (targets);
-  self->target = 0;
-}
-
-static void
 on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data)
 {
   SipdFlowKeeper *self = user_data;
@@ -340,7 +349,7 @@ on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data
   if (targets == NULL) {
     g_autofree char *reason = NULL;
 
-    if (self->targets == NULL) {
+    if (sipd_target_walk_is_empty (self->targets)) {
       reason = g_strdup_printf ("cannot resolve %s: %s", self->server.host, error);
       notify (self, attempt_failed (self, reason));
       return;
@@ -348,7 +357,7 @@ on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data
     keeper_log (self, G_LOG_LEVEL_MESSAGE, "cannot resolve %s (%s): using its last good targets", self->server.host,
                 error);
   } else {
-    keep_targets (self, targets);
+    sipd_target_walk_set (self->targets, targets);
   }
   use_target (self);
 }
@@ -412,6 +421,7 @@ sipd_flow_keeper_new (SipdStack *stack,
   if (options->registration != NULL)
     self->registration = sipd_registration_new (stack, options->registration, on_registration_changed, self);
   self->retry_timer = kl_timer_new (sipd_stack_get_clock (stack), on_retry_due, self);
+  self->targets = sipd_target_walk_new (sipd_stack_get_clock (stack), options->scale_percent);
   self->watch = sipd_stack_add_flow_watch (stack, on_flow_event, self);
   return self;
 }
@@ -426,7 +436,7 @@ sipd_flow_keeper_free (SipdFlowKeeper *self)
   kl_timer_free (self->retry_timer);
   g_clear_pointer (&self->registration, sipd_registration_free);
   drop_flow (self);
-  g_clear_pointer (&self->targets, kl_sip_targets_free);
+  g_clear_pointer (&self->targets, sipd_target_walk_free);
   g_free (self->server.host);
   g_free (self->name);
   g_free (self->reason);
@@ -554,7 +564,7 @@ sipd_flow_keeper_targets_changed (SipdFlowKeeper *self,
   if (targets->targets->len == 0 || transport != self->transport || port != self->server.port ||
       g_ascii_strcasecmp (host, self->server.host) != 0)
     return FALSE;
-  keep_targets (self, targets);
+  sipd_target_walk_set (self->targets, targets);
   return sipd_flow_keeper_is_up (self) && self->flow != NULL &&
          !flow_goes_to (self->flow, g_ptr_array_index (targets->targets, 0));
 }

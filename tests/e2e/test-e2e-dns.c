@@ -304,6 +304,22 @@ test_the_priority_20_server_takes_over_when_the_first_is_down (Fixture *f, gcons
   wait_for_remote (f, SIP2);
 }
 
+/* RFC 3263 §4.3: a node of the SRV cluster that answers 503 sends the line
+ * to the next target at once, with no backup server configured, instead of
+ * waiting out its Retry-After. */
+static void
+test_a_503_from_the_first_srv_target_moves_to_the_next (Fixture *f, gconstpointer data)
+{
+  kl_test_kamailio_set_register_reply (f->sip1, 503);
+  write_config (f, "keepline.test", NULL);
+  start_daemons (f, TRUE);
+  wait_registered (f);
+  g_assert_true (wait_bindings (f, f->sip2, 1, WAIT_MS));
+  wait_for_remote (f, SIP2);
+  g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip1, "1001"), ==, 0);
+  g_assert_cmpuint (f->registered_left, ==, 0);
+}
+
 static void
 test_sipd_without_netmond_resolves_srv_itself (Fixture *f, gconstpointer data)
 {
@@ -532,6 +548,8 @@ main (int argc, char **argv)
   ADD ("the-priority-20-server-takes-over-when-the-first-is-down",
        test_the_priority_20_server_takes_over_when_the_first_is_down, NULL);
   ADD ("sipd-without-netmond-resolves-srv-itself", test_sipd_without_netmond_resolves_srv_itself, NULL);
+  ADD ("a-503-from-the-first-srv-target-moves-to-the-next", test_a_503_from_the_first_srv_target_moves_to_the_next,
+       NULL);
   ADD ("a-changed-a-record-moves-the-line-within-the-ttl", test_a_changed_a_record_moves_the_line_within_the_ttl,
        NULL);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++) {
