@@ -37,6 +37,8 @@ struct _SipdFlowKeeper {
   KlTimer *retry_timer;
   guint failures;           /* failed attempts in a row, for the back-off */
   gboolean network_changed; /* a failure now is the network's: try again at once */
+  gboolean flow_lost_at_edge; /* a 430: a new flow to the same target, at once */
+  guint edge_losses;          /* 430s since the last registration: a second is a failure */
   guint flow_failures;
   char *last_failure;
   gint64 shown_rtt_ms; /* the round trip Flows shows */
@@ -196,6 +198,12 @@ flow_failed (SipdFlowKeeper *self, const char *reason)
   if (self->registration != NULL)
     sipd_registration_stop (self->registration);
 
+  if (self->flow_lost_at_edge && !self->held) {
+    self->flow_lost_at_edge = FALSE;
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "%s lost the flow (%s): a new flow to it", self->server.host, reason);
+    connect_flow (self);
+    return;
+  }
   if (!self->network_changed)
     sipd_target_walk_fail (self->targets, 0);
   if (try_next_target (self, reason))
@@ -280,6 +288,7 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
   switch (sipd_registration_get_state (registration)) {
   case SIPD_REGISTRATION_STATE_REGISTERED:
     self->failures = 0;
+    self->edge_losses = 0;
     self->network_changed = FALSE;
     set_reason (self, NULL, 0);
     start_keepalive (self);
@@ -292,6 +301,13 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
       /* unanswered, or the flow failed: the flow's failure drives what follows */
       if (self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
         sipd_flow_fail (self->flow, sipd_registration_get_failure (registration));
+      return;
+    }
+    if (status == 430 && self->edge_losses++ == 0 && self->flow != NULL &&
+        sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE) {
+      /* RFC 5626 §11.6 Flow Failed: the edge lost this flow, not the server */
+      self->flow_lost_at_edge = TRUE;
+      sipd_flow_fail (self->flow, sipd_registration_get_failure (registration));
       return;
     }
     if (status == 503 || status == 500 || status == 408) {

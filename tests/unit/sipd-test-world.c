@@ -32,6 +32,7 @@ struct _TestServer {
   GPtrArray *connections;
   TestFault fault;
   guint register_reply;
+  gboolean register_reply_once; /* register_reply goes back to 0 after one use */
   guint invite_reply;
   TestInviteAnswer invite_answer;
   gboolean outbound;
@@ -253,6 +254,8 @@ handle_register (Peer *peer, SipdMessage *request)
   }
   if (registrar->register_reply != 0) {
     respond (peer, request, registrar->register_reply, "Fault", "registrar", NULL, NULL, NULL);
+    if (registrar->register_reply_once)
+      registrar->register_reply = 0;
     return;
   }
   expires = contact->m_expires ? (guint) atoi (contact->m_expires)
@@ -714,6 +717,14 @@ void
 test_server_set_register_reply (TestServer *server, guint status)
 {
   server->register_reply = status;
+  server->register_reply_once = FALSE;
+}
+
+void
+test_server_set_register_reply_once (TestServer *server, guint status)
+{
+  server->register_reply = status;
+  server->register_reply_once = TRUE;
 }
 
 void

@@ -41,6 +41,7 @@ void test_server_fail (TestServer *server, TestFault fault);
 void test_server_recover (TestServer *server);
 /* Every REGISTER for this registrar is answered with status (0: normally). */
 void test_server_set_register_reply (TestServer *server, guint status);
+void test_server_set_register_reply_once (TestServer *server, guint status);
 /* Whether this registrar supports outbound (RFC 5626): Require and Flow-Timer in its 2xx. */
 void test_server_set_outbound (TestServer *server, gboolean outbound);
 /* What the phone answers to requests a test sends it. */

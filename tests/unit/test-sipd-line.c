@@ -571,6 +571,32 @@ test_refusal_without_a_backup_registers_again_after_the_retry_timer (Fixture *f,
   assert_at (f, primary_place (f->c->row), "after the retry timer");
 }
 
+/* RFC 5626 §11.6: a 430 to REGISTER says the edge lost this flow; the line
+ * makes a new flow to the same server at once and stays where it is. A second
+ * 430 in a row is a refusal like any other. */
+static void
+test_a_430_makes_a_new_flow_to_the_same_server (Fixture *f, gconstpointer data)
+{
+  guint registers;
+
+  assert_at (f, primary_place (f->c->row), "before the 430");
+  registers = test_server_count_requests (f->primary, "REGISTER");
+  test_server_set_register_reply_once (f->primary, 430);
+  register_now (f);
+  test_world_wait (f->world, 5000);
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
+  g_assert_cmpuint (f->failed_over, ==, 0);
+  /* the refresh, then the REGISTER over the new flow, which replaced the
+   * binding (the subscription's old dialog is left to expire there) */
+  g_assert_cmpuint (test_server_count_requests (f->primary, "REGISTER"), ==, registers + 2);
+  g_assert_cmpuint (test_world_count_bindings (f->world, PRIMARY, "1001", NULL), ==, 1);
+
+  test_server_set_register_reply (f->primary, 430);
+  register_now (f);
+  g_assert_true (test_world_run (f->world, line_rejected, f, 1000));
+  test_server_set_register_reply (f->primary, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -626,6 +652,8 @@ main (int argc, char **argv)
                 fixture_setup, test_network_loss_makes_the_flow_suspect_until_it_answers, fixture_teardown);
     g_test_add ("/sipd/line/no-backup/refusal-registers-again-after-the-retry-timer", Fixture, &alone, fixture_setup,
                 test_refusal_without_a_backup_registers_again_after_the_retry_timer, fixture_teardown);
+    g_test_add ("/sipd/line/no-backup/a-430-makes-a-new-flow-to-the-same-server", Fixture, &alone, fixture_setup,
+                test_a_430_makes_a_new_flow_to_the_same_server, fixture_teardown);
   }
   return g_test_run ();
 }
