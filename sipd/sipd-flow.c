@@ -10,15 +10,14 @@
 
 #include "kl-log.h"
 #include "sipd-framer.h"
+#include "sipd-keepalive.h"
 #include "sipd-stun.h"
-#include "sipd-timing.h"
 
 /* Read in pieces of a page: the buffer is on the stack, and every page that a
  * read and the calls below it ever touch stays resident for the daemon's
  * lifetime. A longer message or TLS record is read in several pieces. */
 #define READ_CHUNK 4096
 #define TLS_RECORD_MAX 16384
-#define STUN_FIRST_RTO_MS 500
 
 struct _SipdFlow {
   gint ref_count;
@@ -51,19 +50,7 @@ struct _SipdFlow {
   SipdFramer *framer;
 
   KlTimer *connect_timer;
-  KlTimer *keepalive_timer;
-  KlTimer *deadline_timer;   /* pong or STUN answer due */
-  KlTimer *retransmit_timer; /* STUN over UDP */
-  gboolean keepalive_on;
-  gint64 check_ms;            /* the deadline of sipd_flow_check() in force, 0 if none */
-  guint flow_timer_s;
-  guint configured_s;
-  gboolean awaiting_answer;
-  gint64 ping_sent_ms;
-  gint64 rtt_ms;
-  gint64 stun_rto_ms;
-  SipdStunTransactionId stun_id;
-  GInetSocketAddress *mapped;
+  SipdKeepalive *keepalive;
 };
 
 static guint next_flow_id = 1;
@@ -127,9 +114,7 @@ update_label (SipdFlow *self)
 /* Lifetime */
 
 static void on_connect_timeout (gpointer user_data);
-static void on_keepalive_due (gpointer user_data);
-static void on_answer_deadline (gpointer user_data);
-static void on_stun_retransmit (gpointer user_data);
+static const SipdKeepaliveCallbacks keepalive_callbacks;
 
 SipdFlow *
 sipd_flow_new (KlClock *clock,
@@ -158,11 +143,9 @@ sipd_flow_new (KlClock *clock,
   self->state = SIPD_FLOW_STATE_CONNECTING;
   self->output = g_byte_array_new ();
   self->framer = sipd_framer_new ();
-  self->rtt_ms = -1;
   self->connect_timer = kl_timer_new (clock, on_connect_timeout, self);
-  self->keepalive_timer = kl_timer_new (clock, on_keepalive_due, self);
-  self->deadline_timer = kl_timer_new (clock, on_answer_deadline, self);
-  self->retransmit_timer = kl_timer_new (clock, on_stun_retransmit, self);
+  self->keepalive = sipd_keepalive_new (clock, kl_transport_is_stream (self->transport), self->id,
+                                        &keepalive_callbacks, self);
   if (self->udp != NULL)
     self->local = g_object_ref (sipd_udp_socket_get_local_address (self->udp));
   update_label (self);
@@ -190,12 +173,7 @@ static void
 teardown (SipdFlow *self)
 {
   kl_timer_stop (self->connect_timer);
-  kl_timer_stop (self->keepalive_timer);
-  kl_timer_stop (self->deadline_timer);
-  kl_timer_stop (self->retransmit_timer);
-  self->keepalive_on = FALSE;
-  self->awaiting_answer = FALSE;
-  self->check_ms = 0;
+  sipd_keepalive_stop (self->keepalive);
   drop_source (&self->read_source);
   drop_source (&self->write_source);
   if (self->session != NULL) {
@@ -220,12 +198,9 @@ sipd_flow_unref (SipdFlow *self)
     g_source_unref (self->start_failure);
   }
   kl_timer_free (self->connect_timer);
-  kl_timer_free (self->keepalive_timer);
-  kl_timer_free (self->deadline_timer);
-  kl_timer_free (self->retransmit_timer);
+  sipd_keepalive_free (self->keepalive);
   sipd_framer_free (self->framer);
   g_byte_array_unref (self->output);
-  g_clear_object (&self->mapped);
   g_clear_object (&self->remote);
   g_clear_object (&self->local);
   kl_clock_unref (self->clock);
@@ -339,18 +314,7 @@ deliver_frames (SipdFlow *self)
       self->callbacks.message (self, message, self->user_data);
       break;
     case SIPD_FRAME_PONG:
-      if (self->awaiting_answer) {
-        self->awaiting_answer = FALSE;
-        self->check_ms = 0;
-        self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
-        kl_timer_stop (self->deadline_timer);
-        kl_timer_start (self->keepalive_timer,
-                          sipd_keepalive_interval_ms (self->clock, TRUE, self->flow_timer_s,
-                                                      self->configured_s));
-        flow_log (self, G_LOG_LEVEL_DEBUG, "pong after %" G_GINT64_FORMAT " ms", self->rtt_ms);
-        if (self->callbacks.keepalive_answered != NULL)
-          self->callbacks.keepalive_answered (self, self->user_data);
-      }
+      sipd_keepalive_pong (self->keepalive);
       break;
     case SIPD_FRAME_PING:
       g_byte_array_append (self->output, pong, 2);
@@ -743,89 +707,55 @@ sipd_flow_start (SipdFlow *self)
 /* Keep-alive */
 
 static void
-send_stun_request (SipdFlow *self)
-{
-  g_autoptr (GBytes) request = sipd_stun_binding_request (&self->stun_id);
-  g_autoptr (GError) error = NULL;
-
-  if (!sipd_udp_socket_send (self->udp, self->remote, request, &error))
-    flow_log (self, G_LOG_LEVEL_DEBUG, "STUN send: %s", error->message);
-}
-
-static void
-on_keepalive_due (gpointer user_data)
+on_keepalive_send (GBytes *ping, gpointer user_data)
 {
   SipdFlow *self = user_data;
-  static const guint8 ping[] = "\r\n\r\n";
-
-  if (self->state != SIPD_FLOW_STATE_ACTIVE || self->awaiting_answer)
-    return;
-  self->awaiting_answer = TRUE;
-  self->ping_sent_ms = kl_clock_now_ms (self->clock);
-  kl_timer_start (self->deadline_timer, SIPD_PONG_TIMEOUT_MS);
+  g_autoptr (GError) error = NULL;
+  gsize length;
+  const guint8 *bytes = g_bytes_get_data (ping, &length);
 
   if (self->transport == KL_TRANSPORT_UDP) {
-    for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
-      self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
-    self->stun_rto_ms = STUN_FIRST_RTO_MS;
-    send_stun_request (self);
-    kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
+    if (!sipd_udp_socket_send (self->udp, self->remote, ping, &error))
+      flow_log (self, G_LOG_LEVEL_DEBUG, "STUN send: %s", error->message);
     return;
   }
-  g_byte_array_append (self->output, ping, 4);
+  g_byte_array_append (self->output, bytes, (guint) length);
   flush_output (self);
 }
 
 static void
-on_stun_retransmit (gpointer user_data)
+on_keepalive_answered (gpointer user_data)
 {
   SipdFlow *self = user_data;
 
-  if (!self->awaiting_answer)
-    return;
-  send_stun_request (self);
-  self->stun_rto_ms *= 2;
-  kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
+  if (self->callbacks.keepalive_answered != NULL)
+    self->callbacks.keepalive_answered (self, self->user_data);
 }
 
 static void
-on_answer_deadline (gpointer user_data)
+on_keepalive_failed (const char *reason, gpointer user_data)
 {
-  SipdFlow *self = user_data;
-
-  if (self->check_ms > 0) {
-    g_autofree char *reason = g_strdup_printf ("a request went unanswered, and so did a keep-alive within %" G_GINT64_FORMAT " ms",
-                                               self->check_ms);
-    set_failed (self, reason);
-    return;
-  }
-  set_failed (self, self->transport == KL_TRANSPORT_UDP ? "no STUN keep-alive answer within 10 s"
-                                                          : "no keep-alive pong within 10 s");
+  set_failed (user_data, reason);
 }
+
+static const SipdKeepaliveCallbacks keepalive_callbacks = {
+  on_keepalive_send,
+  on_keepalive_answered,
+  on_keepalive_failed,
+};
 
 void
 sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s)
 {
-  self->flow_timer_s = flow_timer_s;
-  self->configured_s = configured_s;
   if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return;
-  self->keepalive_on = TRUE;
-  if (!self->awaiting_answer)
-    kl_timer_start (self->keepalive_timer,
-                      sipd_keepalive_interval_ms (self->clock, sipd_flow_is_stream (self),
-                                                  flow_timer_s, configured_s));
+  sipd_keepalive_start (self->keepalive, flow_timer_s, configured_s);
 }
 
 void
 sipd_flow_stop_keepalive (SipdFlow *self)
 {
-  self->keepalive_on = FALSE;
-  self->awaiting_answer = FALSE;
-  self->check_ms = 0;
-  kl_timer_stop (self->keepalive_timer);
-  kl_timer_stop (self->deadline_timer);
-  kl_timer_stop (self->retransmit_timer);
+  sipd_keepalive_stop (self->keepalive);
 }
 
 /* A request over the flow went unanswered: a keep-alive now, which must be
@@ -834,67 +764,18 @@ sipd_flow_stop_keepalive (SipdFlow *self)
 gboolean
 sipd_flow_check (SipdFlow *self, gint64 deadline_ms)
 {
-  gint64 due = kl_clock_now_ms (self->clock) + deadline_ms;
-
-  if (self->state != SIPD_FLOW_STATE_ACTIVE || !self->keepalive_on)
+  if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return FALSE;
-  sipd_flow_keepalive_now (self);
-  if (kl_timer_get_deadline_ms (self->deadline_timer) > due) {
-    self->check_ms = deadline_ms;
-    kl_timer_start (self->deadline_timer, deadline_ms);
-  }
-  return TRUE;
+  return sipd_keepalive_check (self->keepalive, deadline_ms);
 }
 
 /* Checks the flow at once, as after a link change, instead of at the next tick. */
 void
 sipd_flow_keepalive_now (SipdFlow *self)
 {
-  if (self->state != SIPD_FLOW_STATE_ACTIVE || self->awaiting_answer)
+  if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return;
-  kl_timer_stop (self->keepalive_timer);
-  on_keepalive_due (self);
-}
-
-static void
-handle_stun (SipdFlow *self, const guint8 *data, gsize length)
-{
-  g_autoptr (GError) error = NULL;
-  SipdStunTransactionId id;
-  g_autoptr (GInetSocketAddress) mapped = sipd_stun_parse_binding_response (data, length, &id, &error);
-
-  if (mapped == NULL) {
-    flow_log (self, G_LOG_LEVEL_DEBUG, "ignored STUN message: %s", error->message);
-    return;
-  }
-  if (!self->awaiting_answer || memcmp (id.id, self->stun_id.id, sizeof id.id) != 0)
-    return; /* a late answer to an earlier request */
-
-  if (self->mapped != NULL && !g_inet_address_equal (g_inet_socket_address_get_address (mapped),
-                                                     g_inet_socket_address_get_address (self->mapped)))
-    goto changed;
-  if (self->mapped != NULL &&
-      g_inet_socket_address_get_port (mapped) != g_inet_socket_address_get_port (self->mapped))
-    goto changed;
-
-  g_set_object (&self->mapped, mapped);
-  self->awaiting_answer = FALSE;
-  self->check_ms = 0;
-  self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
-  kl_timer_stop (self->deadline_timer);
-  kl_timer_stop (self->retransmit_timer);
-  kl_timer_start (self->keepalive_timer,
-                    sipd_keepalive_interval_ms (self->clock, FALSE, self->flow_timer_s, self->configured_s));
-  if (self->callbacks.keepalive_answered != NULL)
-    self->callbacks.keepalive_answered (self, self->user_data);
-  return;
-
-changed: {
-    g_autofree char *before = sipd_socket_address_to_string (self->mapped);
-    g_autofree char *now = sipd_socket_address_to_string (mapped);
-    g_autofree char *reason = g_strdup_printf ("the server sees a new address: %s, was %s", now, before);
-    set_failed (self, reason);
-  }
+  sipd_keepalive_now (self->keepalive);
 }
 
 void
@@ -906,7 +787,7 @@ sipd_flow_receive_datagram (SipdFlow *self, const guint8 *data, gsize length)
   if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return;
   if (sipd_stun_is_stun (data, length)) {
-    handle_stun (self, data, length);
+    sipd_keepalive_receive_stun (self->keepalive, data, length);
     return;
   }
   for (i = 0; i < length && (data[i] == '\r' || data[i] == '\n'); i++)
@@ -973,7 +854,7 @@ sipd_flow_get_failure (SipdFlow *self)
 gint64
 sipd_flow_get_rtt_ms (SipdFlow *self)
 {
-  return self->rtt_ms;
+  return sipd_keepalive_get_rtt_ms (self->keepalive);
 }
 
 gboolean

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A flow (RFC 5626): one transport association to one server address — a UDP
  * 5-tuple on the shared UDP socket, a TCP connection or a TLS connection. It
- * frames what arrives into SIP messages, runs the keep-alive (CRLF ping and
- * pong on streams, STUN on UDP) and reports its failure with a reason. A
- * failed flow stays failed: recovery is a new flow. */
+ * frames what arrives into SIP messages, runs its keep-alive (sipd-keepalive.h:
+ * CRLF ping and pong on streams, STUN on UDP) and reports its failure with a
+ * reason. A failed flow stays failed: recovery is a new flow. */
 #pragma once
 
 #include <gio/gio.h>
