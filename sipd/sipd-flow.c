@@ -311,6 +311,7 @@ deliver_frames (SipdFlow *self)
     case SIPD_FRAME_NEED_MORE:
       return;
     case SIPD_FRAME_MESSAGE:
+      sipd_keepalive_heard (self->keepalive);
       self->callbacks.message (self, message, self->user_data);
       break;
     case SIPD_FRAME_PONG:
@@ -738,18 +739,68 @@ on_keepalive_failed (const char *reason, gpointer user_data)
   set_failed (user_data, reason);
 }
 
+static void
+on_keepalive_suspect (const char *reason, gpointer user_data)
+{
+  SipdFlow *self = user_data;
+
+  if (self->callbacks.suspect != NULL)
+    self->callbacks.suspect (self, reason, self->user_data);
+}
+
+/* The kernel resends what the server has not acknowledged (TCP_INFO):
+ * a sign that the server's host, or the way to it, is gone. */
+static gboolean
+on_keepalive_stalled (gpointer user_data)
+{
+  SipdFlow *self = user_data;
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+
+  if (self->socket == NULL || self->transport == KL_TRANSPORT_UDP)
+    return FALSE;
+  memset (&info, 0, sizeof info);
+  if (getsockopt (g_socket_get_fd (self->socket), IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+    return FALSE;
+  return info.tcpi_unacked > 0 && (info.tcpi_retransmits > 0 || info.tcpi_backoff > 0);
+}
+
 static const SipdKeepaliveCallbacks keepalive_callbacks = {
   on_keepalive_send,
   on_keepalive_answered,
   on_keepalive_failed,
+  on_keepalive_suspect,
+  on_keepalive_stalled,
 };
 
 void
-sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s)
+sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s, gint64 suspect_floor_ms)
 {
   if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return;
-  sipd_keepalive_start (self->keepalive, flow_timer_s, configured_s);
+  sipd_keepalive_start (self->keepalive, flow_timer_s, configured_s, suspect_floor_ms);
+}
+
+/* A request went out: on a stream, its silence beyond the suspicion bound
+ * makes the flow suspect. */
+void
+sipd_flow_request_sent (SipdFlow *self)
+{
+  if (self->state == SIPD_FLOW_STATE_ACTIVE)
+    sipd_keepalive_request_sent (self->keepalive);
+}
+
+gboolean
+sipd_flow_is_suspect (SipdFlow *self)
+{
+  return self->state == SIPD_FLOW_STATE_ACTIVE &&
+         sipd_keepalive_get_state (self->keepalive) == SIPD_KEEPALIVE_STATE_SUSPECT;
+}
+
+SipdKeepalive *
+sipd_flow_get_keepalive (SipdFlow *self)
+{
+  return self->keepalive;
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include "kl-clock.h"
 #include "kl-transport.h"
+#include "sipd-keepalive.h"
 #include "sipd-tls.h"
 #include "sipd-udp.h"
 
@@ -31,6 +32,9 @@ typedef struct {
   void (*state_changed) (SipdFlow *flow, gpointer user_data);
   /* a keep-alive was answered; the round trip is in sipd_flow_get_rtt_ms */
   void (*keepalive_answered) (SipdFlow *flow, gpointer user_data);
+  /* an early sign of a silent server (see sipd-keepalive.h); an answer or
+   * the failure of the flow follows */
+  void (*suspect) (SipdFlow *flow, const char *reason, gpointer user_data);
 } SipdFlowCallbacks;
 
 typedef struct {
@@ -56,10 +60,12 @@ gboolean sipd_flow_send (SipdFlow *self, GBytes *data);
 void sipd_flow_fail (SipdFlow *self, const char *reason);
 void sipd_flow_close (SipdFlow *self);
 
-void sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s);
+void sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s, gint64 suspect_floor_ms);
 void sipd_flow_stop_keepalive (SipdFlow *self);
 void sipd_flow_keepalive_now (SipdFlow *self);
 gboolean sipd_flow_check (SipdFlow *self, gint64 deadline_ms);
+void sipd_flow_request_sent (SipdFlow *self);
+gboolean sipd_flow_is_suspect (SipdFlow *self);
 void sipd_flow_receive_datagram (SipdFlow *self, const guint8 *data, gsize length);
 
 guint sipd_flow_get_id (SipdFlow *self);
@@ -72,6 +78,7 @@ const char *sipd_flow_get_server_name (SipdFlow *self);
 const char *sipd_flow_get_failure (SipdFlow *self);
 gint64 sipd_flow_get_rtt_ms (SipdFlow *self);
 gboolean sipd_flow_is_stream (SipdFlow *self);
+SipdKeepalive *sipd_flow_get_keepalive (SipdFlow *self);
 
 const char *sipd_flow_state_to_string (SipdFlowState state);
 char *sipd_socket_address_to_string (GInetSocketAddress *address);

@@ -7,10 +7,12 @@
 
 #include "kl-log.h"
 #include "sipd-flow.h"
+#include "sipd-rtt.h"
 #include "sipd-stun.h"
 #include "sipd-timing.h"
 
 #define STUN_FIRST_RTO_MS 500
+#define STALL_POLL_MS 200 /* how often the kernel is asked while a ping is out */
 
 struct _SipdKeepalive {
   KlClock *clock;
@@ -19,20 +21,71 @@ struct _SipdKeepalive {
   SipdKeepaliveCallbacks callbacks;
   gpointer user_data;
 
+  SipdKeepaliveState state;
   KlTimer *keepalive_timer;
   KlTimer *deadline_timer;   /* pong or STUN answer due */
+  KlTimer *suspect_timer;    /* the answer is late, or the kernel is asked again */
   KlTimer *retransmit_timer; /* STUN over UDP */
-  gboolean on;
+  KlTimer *request_timer;    /* a request on a stream is unanswered since */
   gint64 check_ms; /* the deadline of sipd_keepalive_check() in force, 0 if none */
   guint flow_timer_s;
   guint configured_s;
-  gboolean awaiting_answer;
+  gint64 suspect_floor_ms;
   gint64 ping_sent_ms;
   gint64 rtt_ms;
+  SipdRtt rtt;
   gint64 stun_rto_ms;
   SipdStunTransactionId stun_id;
   GInetSocketAddress *mapped;
 };
+
+const char *
+sipd_keepalive_state_to_string (SipdKeepaliveState state)
+{
+  switch (state) {
+  case SIPD_KEEPALIVE_STATE_OFF:
+    return "off";
+  case SIPD_KEEPALIVE_STATE_SCHEDULED:
+    return "scheduled";
+  case SIPD_KEEPALIVE_STATE_AWAITING:
+    return "awaiting";
+  case SIPD_KEEPALIVE_STATE_SUSPECT:
+    return "suspect";
+  case SIPD_KEEPALIVE_STATE_FAILED:
+    return "failed";
+  }
+  g_return_val_if_reached ("?");
+}
+
+SipdKeepaliveState
+sipd_keepalive_state_next (SipdKeepaliveState state, SipdKeepaliveEvent event)
+{
+  if (state == SIPD_KEEPALIVE_STATE_FAILED)
+    return state; /* the flow is gone; recovery is a new flow */
+  switch (event) {
+  case SIPD_KEEPALIVE_EVENT_STOP:
+    return SIPD_KEEPALIVE_STATE_OFF;
+  case SIPD_KEEPALIVE_EVENT_START:
+    return state == SIPD_KEEPALIVE_STATE_OFF ? SIPD_KEEPALIVE_STATE_SCHEDULED : state;
+  case SIPD_KEEPALIVE_EVENT_PING:
+    return state == SIPD_KEEPALIVE_STATE_OFF || state == SIPD_KEEPALIVE_STATE_SCHEDULED
+             ? SIPD_KEEPALIVE_STATE_AWAITING
+             : state;
+  case SIPD_KEEPALIVE_EVENT_ANSWER:
+    return state == SIPD_KEEPALIVE_STATE_AWAITING || state == SIPD_KEEPALIVE_STATE_SUSPECT
+             ? SIPD_KEEPALIVE_STATE_SCHEDULED
+             : state;
+  case SIPD_KEEPALIVE_EVENT_LATE:
+    return state == SIPD_KEEPALIVE_STATE_AWAITING || state == SIPD_KEEPALIVE_STATE_SCHEDULED
+             ? SIPD_KEEPALIVE_STATE_SUSPECT
+             : state;
+  case SIPD_KEEPALIVE_EVENT_DEADLINE:
+    return state == SIPD_KEEPALIVE_STATE_AWAITING || state == SIPD_KEEPALIVE_STATE_SUSPECT
+             ? SIPD_KEEPALIVE_STATE_FAILED
+             : state;
+  }
+  g_return_val_if_reached (state);
+}
 
 G_GNUC_PRINTF (3, 4)
 static void
@@ -48,7 +101,9 @@ keepalive_log (SipdKeepalive *self, GLogLevelFlags level, const char *format, ..
 
 static void on_keepalive_due (gpointer user_data);
 static void on_answer_deadline (gpointer user_data);
+static void on_suspect_due (gpointer user_data);
 static void on_stun_retransmit (gpointer user_data);
+static void on_request_unanswered (gpointer user_data);
 
 SipdKeepalive *
 sipd_keepalive_new (KlClock *clock,
@@ -64,10 +119,15 @@ sipd_keepalive_new (KlClock *clock,
   self->flow_id = flow_id;
   self->callbacks = *callbacks;
   self->user_data = user_data;
+  self->state = SIPD_KEEPALIVE_STATE_OFF;
   self->rtt_ms = -1;
+  self->rtt = (SipdRtt) SIPD_RTT_INIT;
+  self->suspect_floor_ms = SIPD_SUSPECT_FLOOR_DEFAULT_MS;
   self->keepalive_timer = kl_timer_new (clock, on_keepalive_due, self);
   self->deadline_timer = kl_timer_new (clock, on_answer_deadline, self);
+  self->suspect_timer = kl_timer_new (clock, on_suspect_due, self);
   self->retransmit_timer = kl_timer_new (clock, on_stun_retransmit, self);
+  self->request_timer = kl_timer_new (clock, on_request_unanswered, self);
   return self;
 }
 
@@ -78,43 +138,135 @@ sipd_keepalive_free (SipdKeepalive *self)
     return;
   kl_timer_free (self->keepalive_timer);
   kl_timer_free (self->deadline_timer);
+  kl_timer_free (self->suspect_timer);
   kl_timer_free (self->retransmit_timer);
+  kl_timer_free (self->request_timer);
   g_clear_object (&self->mapped);
   kl_clock_unref (self->clock);
   g_free (self);
 }
 
 static void
-send_stun_request (SipdKeepalive *self)
+stop_timers (SipdKeepalive *self)
 {
-  g_autoptr (GBytes) request = sipd_stun_binding_request (&self->stun_id);
+  kl_timer_stop (self->keepalive_timer);
+  kl_timer_stop (self->deadline_timer);
+  kl_timer_stop (self->suspect_timer);
+  kl_timer_stop (self->retransmit_timer);
+  kl_timer_stop (self->request_timer);
+}
 
-  self->callbacks.send (request, self->user_data);
+static void
+send_ping (SipdKeepalive *self)
+{
+  static const guint8 ping[] = "\r\n\r\n";
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (self->stream)
+    bytes = g_bytes_new_static (ping, 4);
+  else
+    bytes = sipd_stun_binding_request (&self->stun_id);
+  self->callbacks.send (bytes, self->user_data);
+}
+
+gint64
+sipd_keepalive_get_suspect_after_ms (SipdKeepalive *self)
+{
+  return sipd_rtt_suspect_after_ms (&self->rtt, self->suspect_floor_ms);
+}
+
+/* A first ping is out: its answer is due within 10 s, suspected after the
+ * bound; on a stream the kernel is asked before that. */
+static void
+ping_out (SipdKeepalive *self)
+{
+  gint64 bound = sipd_keepalive_get_suspect_after_ms (self);
+
+  kl_timer_stop (self->keepalive_timer);
+  self->ping_sent_ms = kl_clock_now_ms (self->clock);
+  self->check_ms = 0;
+  kl_timer_start (self->deadline_timer, SIPD_PONG_TIMEOUT_MS);
+  kl_timer_start (self->suspect_timer,
+                  self->stream && self->callbacks.stalled != NULL ? MIN (bound, STALL_POLL_MS) : bound);
+  if (!self->stream) {
+    for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
+      self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
+    self->stun_rto_ms = STUN_FIRST_RTO_MS;
+    kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
+  }
+  send_ping (self);
+}
+
+/* The answer came: the round trip, measured from the first ping (the longer
+ * one when a second went out: never too short), and the next ping is due. */
+static void
+ping_answered (SipdKeepalive *self, SipdKeepaliveState was)
+{
+  stop_timers (self);
+  self->check_ms = 0;
+  self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
+  sipd_rtt_sample (&self->rtt, self->rtt_ms);
+  kl_timer_start (self->keepalive_timer,
+                  sipd_keepalive_interval_ms (self->clock, self->stream, self->flow_timer_s, self->configured_s));
+  keepalive_log (self, was == SIPD_KEEPALIVE_STATE_SUSPECT ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_DEBUG,
+                 "answered after %" G_GINT64_FORMAT " ms (smoothed %.0f ms, variance %.0f ms)%s", self->rtt_ms,
+                 self->rtt.srtt_ms, self->rtt.rttvar_ms, was == SIPD_KEEPALIVE_STATE_SUSPECT ? ": no longer suspect" : "");
+}
+
+/* Every change of state goes through here; what the new state needs is done
+ * here, and the owner is told last. */
+static void
+transition (SipdKeepalive *self, SipdKeepaliveEvent event, const char *reason)
+{
+  SipdKeepaliveState was = self->state;
+  SipdKeepaliveState state = sipd_keepalive_state_next (was, event);
+
+  if (state == was)
+    return;
+  self->state = state;
+  if (state == SIPD_KEEPALIVE_STATE_SUSPECT || state == SIPD_KEEPALIVE_STATE_FAILED)
+    keepalive_log (self, G_LOG_LEVEL_MESSAGE, "%s -> %s (%s)", sipd_keepalive_state_to_string (was),
+                   sipd_keepalive_state_to_string (state), reason);
+  switch (state) {
+  case SIPD_KEEPALIVE_STATE_OFF:
+    stop_timers (self);
+    self->check_ms = 0;
+    break;
+  case SIPD_KEEPALIVE_STATE_SCHEDULED:
+    if (was == SIPD_KEEPALIVE_STATE_OFF) {
+      kl_timer_start (self->keepalive_timer,
+                      sipd_keepalive_interval_ms (self->clock, self->stream, self->flow_timer_s, self->configured_s));
+      break;
+    }
+    ping_answered (self, was);
+    if (self->callbacks.answered != NULL)
+      self->callbacks.answered (self->user_data);
+    break;
+  case SIPD_KEEPALIVE_STATE_AWAITING:
+    ping_out (self);
+    break;
+  case SIPD_KEEPALIVE_STATE_SUSPECT:
+    kl_timer_stop (self->suspect_timer);
+    kl_timer_stop (self->request_timer);
+    if (was == SIPD_KEEPALIVE_STATE_SCHEDULED)
+      ping_out (self); /* an unanswered request: the ping starts the 10 s */
+    else if (self->stream)
+      send_ping (self); /* a second ping at once; STUN resends on its own */
+    kl_timer_stop (self->suspect_timer);
+    if (self->callbacks.suspect != NULL)
+      self->callbacks.suspect (reason, self->user_data);
+    break;
+  case SIPD_KEEPALIVE_STATE_FAILED:
+    stop_timers (self);
+    self->callbacks.failed (reason, self->user_data);
+    break;
+  }
 }
 
 static void
 on_keepalive_due (gpointer user_data)
 {
-  SipdKeepalive *self = user_data;
-  static const guint8 ping[] = "\r\n\r\n";
-  g_autoptr (GBytes) crlfcrlf = NULL;
-
-  if (self->awaiting_answer)
-    return;
-  self->awaiting_answer = TRUE;
-  self->ping_sent_ms = kl_clock_now_ms (self->clock);
-  kl_timer_start (self->deadline_timer, SIPD_PONG_TIMEOUT_MS);
-
-  if (!self->stream) {
-    for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
-      self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
-    self->stun_rto_ms = STUN_FIRST_RTO_MS;
-    send_stun_request (self);
-    kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
-    return;
-  }
-  crlfcrlf = g_bytes_new_static (ping, 4);
-  self->callbacks.send (crlfcrlf, self->user_data);
+  transition (user_data, SIPD_KEEPALIVE_EVENT_PING, "due");
 }
 
 static void
@@ -122,11 +274,39 @@ on_stun_retransmit (gpointer user_data)
 {
   SipdKeepalive *self = user_data;
 
-  if (!self->awaiting_answer)
-    return;
-  send_stun_request (self);
+  send_ping (self);
   self->stun_rto_ms *= 2;
   kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
+}
+
+static void
+on_suspect_due (gpointer user_data)
+{
+  SipdKeepalive *self = user_data;
+  gint64 bound = sipd_keepalive_get_suspect_after_ms (self);
+  gint64 waited = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
+  g_autofree char *reason = NULL;
+
+  if (waited >= bound) {
+    reason = g_strdup_printf ("no answer to a keep-alive within %" G_GINT64_FORMAT " ms", bound);
+  } else if (self->callbacks.stalled != NULL && self->callbacks.stalled (self->user_data)) {
+    reason = g_strdup_printf ("the kernel retransmits unacknowledged data, %" G_GINT64_FORMAT " ms after a keep-alive",
+                              waited);
+  } else {
+    kl_timer_start (self->suspect_timer, MIN (bound - waited, STALL_POLL_MS));
+    return;
+  }
+  transition (self, SIPD_KEEPALIVE_EVENT_LATE, reason);
+}
+
+static void
+on_request_unanswered (gpointer user_data)
+{
+  SipdKeepalive *self = user_data;
+  g_autofree char *reason = g_strdup_printf ("a request had no answer within %" G_GINT64_FORMAT " ms",
+                                             sipd_keepalive_get_suspect_after_ms (self));
+
+  transition (self, SIPD_KEEPALIVE_EVENT_LATE, reason);
 }
 
 static void
@@ -140,55 +320,31 @@ on_answer_deadline (gpointer user_data)
                               self->check_ms);
   else
     reason = g_strdup (self->stream ? "no keep-alive pong within 10 s" : "no STUN keep-alive answer within 10 s");
-  sipd_keepalive_stop (self);
-  self->callbacks.failed (reason, self->user_data);
-}
-
-/* The answer came: the round trip is measured, and the next ping is due. */
-static void
-answered (SipdKeepalive *self)
-{
-  self->awaiting_answer = FALSE;
-  self->check_ms = 0;
-  self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
-  kl_timer_stop (self->deadline_timer);
-  kl_timer_stop (self->retransmit_timer);
-  kl_timer_start (self->keepalive_timer,
-                  sipd_keepalive_interval_ms (self->clock, self->stream, self->flow_timer_s, self->configured_s));
-  keepalive_log (self, G_LOG_LEVEL_DEBUG, "answered after %" G_GINT64_FORMAT " ms", self->rtt_ms);
-  if (self->callbacks.answered != NULL)
-    self->callbacks.answered (self->user_data);
+  transition (self, SIPD_KEEPALIVE_EVENT_DEADLINE, reason);
 }
 
 void
-sipd_keepalive_start (SipdKeepalive *self, guint flow_timer_s, guint configured_s)
+sipd_keepalive_start (SipdKeepalive *self, guint flow_timer_s, guint configured_s, gint64 suspect_floor_ms)
 {
   self->flow_timer_s = flow_timer_s;
   self->configured_s = configured_s;
-  self->on = TRUE;
-  if (!self->awaiting_answer)
+  self->suspect_floor_ms = suspect_floor_ms > 0 ? suspect_floor_ms : SIPD_SUSPECT_FLOOR_DEFAULT_MS;
+  if (self->state == SIPD_KEEPALIVE_STATE_SCHEDULED)
     kl_timer_start (self->keepalive_timer,
                     sipd_keepalive_interval_ms (self->clock, self->stream, flow_timer_s, configured_s));
+  transition (self, SIPD_KEEPALIVE_EVENT_START, "started");
 }
 
 void
 sipd_keepalive_stop (SipdKeepalive *self)
 {
-  self->on = FALSE;
-  self->awaiting_answer = FALSE;
-  self->check_ms = 0;
-  kl_timer_stop (self->keepalive_timer);
-  kl_timer_stop (self->deadline_timer);
-  kl_timer_stop (self->retransmit_timer);
+  transition (self, SIPD_KEEPALIVE_EVENT_STOP, "stopped");
 }
 
 void
 sipd_keepalive_now (SipdKeepalive *self)
 {
-  if (self->awaiting_answer)
-    return;
-  kl_timer_stop (self->keepalive_timer);
-  on_keepalive_due (self);
+  transition (self, SIPD_KEEPALIVE_EVENT_PING, "now");
 }
 
 gboolean
@@ -196,7 +352,7 @@ sipd_keepalive_check (SipdKeepalive *self, gint64 deadline_ms)
 {
   gint64 due = kl_clock_now_ms (self->clock) + deadline_ms;
 
-  if (!self->on)
+  if (!sipd_keepalive_is_on (self))
     return FALSE;
   sipd_keepalive_now (self);
   if (kl_timer_get_deadline_ms (self->deadline_timer) > due) {
@@ -209,8 +365,7 @@ sipd_keepalive_check (SipdKeepalive *self, gint64 deadline_ms)
 void
 sipd_keepalive_pong (SipdKeepalive *self)
 {
-  if (self->awaiting_answer)
-    answered (self);
+  transition (self, SIPD_KEEPALIVE_EVENT_ANSWER, "pong");
 }
 
 void
@@ -222,12 +377,13 @@ sipd_keepalive_receive_stun (SipdKeepalive *self, const guint8 *data, gsize leng
   g_autofree char *before = NULL;
   g_autofree char *now = NULL;
   g_autofree char *reason = NULL;
+  gboolean out = self->state == SIPD_KEEPALIVE_STATE_AWAITING || self->state == SIPD_KEEPALIVE_STATE_SUSPECT;
 
   if (mapped == NULL) {
     keepalive_log (self, G_LOG_LEVEL_DEBUG, "ignored STUN message: %s", error->message);
     return;
   }
-  if (!self->awaiting_answer || memcmp (id.id, self->stun_id.id, sizeof id.id) != 0)
+  if (!out || memcmp (id.id, self->stun_id.id, sizeof id.id) != 0)
     return; /* a late answer to an earlier request */
 
   if (self->mapped == NULL ||
@@ -235,20 +391,40 @@ sipd_keepalive_receive_stun (SipdKeepalive *self, const guint8 *data, gsize leng
                              g_inet_socket_address_get_address (self->mapped)) &&
        g_inet_socket_address_get_port (mapped) == g_inet_socket_address_get_port (self->mapped))) {
     g_set_object (&self->mapped, mapped);
-    answered (self);
+    transition (self, SIPD_KEEPALIVE_EVENT_ANSWER, "STUN answer");
     return;
   }
   before = sipd_socket_address_to_string (self->mapped);
   now = sipd_socket_address_to_string (mapped);
   reason = g_strdup_printf ("the server sees a new address: %s, was %s", now, before);
-  sipd_keepalive_stop (self);
-  self->callbacks.failed (reason, self->user_data);
+  /* no answer will do any more: the flow fails as at its deadline */
+  transition (self, SIPD_KEEPALIVE_EVENT_DEADLINE, reason);
+}
+
+void
+sipd_keepalive_request_sent (SipdKeepalive *self)
+{
+  if (!self->stream || self->state != SIPD_KEEPALIVE_STATE_SCHEDULED || kl_timer_is_active (self->request_timer))
+    return;
+  kl_timer_start (self->request_timer, sipd_keepalive_get_suspect_after_ms (self));
+}
+
+void
+sipd_keepalive_heard (SipdKeepalive *self)
+{
+  kl_timer_stop (self->request_timer);
+}
+
+SipdKeepaliveState
+sipd_keepalive_get_state (SipdKeepalive *self)
+{
+  return self->state;
 }
 
 gboolean
 sipd_keepalive_is_on (SipdKeepalive *self)
 {
-  return self->on;
+  return self->state != SIPD_KEEPALIVE_STATE_OFF && self->state != SIPD_KEEPALIVE_STATE_FAILED;
 }
 
 gint64
