@@ -318,8 +318,12 @@ deliver_frames (SipdFlow *self)
       sipd_keepalive_pong (self->keepalive);
       break;
     case SIPD_FRAME_PING:
+      /* the server's own ping, or the two pongs of a suspect flow's two
+       * pings read at once: either way the server is alive */
       g_byte_array_append (self->output, pong, 2);
       flush_output (self);
+      if (self->state == SIPD_FLOW_STATE_ACTIVE)
+        sipd_keepalive_pong (self->keepalive);
       break;
     case SIPD_FRAME_ERROR: {
       g_autofree char *why = g_strdup_printf ("the stream cannot be framed: %s", reason);

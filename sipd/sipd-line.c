@@ -28,6 +28,7 @@ struct _SipdLine {
   gboolean was_registered;
   guint failovers;
   guint failbacks;
+  guint suspicions_cleared;
   char *failback_reason;   /* what the failback under way will announce */
   guint failback_failures; /* in a row: probes start backed off by them */
 };
@@ -191,6 +192,12 @@ plan_up (SipdLine *self)
   if (self->previous == NULL &&
       (self->state == SIPD_LINE_STATE_REGISTERED || self->state == SIPD_LINE_STATE_ON_BACKUP))
     return; /* it was up already: a keep-alive answered after a network change */
+  if (self->state == SIPD_LINE_STATE_SUSPECTING) {
+    line_log (self, G_LOG_LEVEL_MESSAGE, "registered with the backup too; the suspect primary is held until it "
+              "answers or fails");
+    publish_state (self);
+    return;
+  }
   set_last_error (self, NULL);
   self->was_registered = TRUE;
   kl_sip_line1_set_registrar (self->iface, sipd_plan_get_servers (self->plan)->registrar);
@@ -208,6 +215,16 @@ plan_up (SipdLine *self)
 }
 
 /* Failover and failback */
+
+static void
+count_failover (SipdLine *self, const char *failover)
+{
+  self->failovers++;
+  line_log (self, G_LOG_LEVEL_MESSAGE, "failing over: %s", failover);
+  kl_sip_line1_set_failovers (self->iface, self->failovers);
+  kl_sip_line1_set_last_failover (self->iface, failover);
+  kl_sip_line1_emit_failed_over (self->iface, failover);
+}
 
 /* The primary server failed: every role it serves fails over where it can,
  * and the server is probed until it answers again. */
@@ -229,14 +246,78 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
     line_log (self, G_LOG_LEVEL_MESSAGE, "failing back did not work (%s); staying on the backup", failover);
     g_clear_pointer (&self->failback_reason, g_free);
   } else {
-    self->failovers++;
-    line_log (self, G_LOG_LEVEL_MESSAGE, "failing over: %s", failover);
-    kl_sip_line1_set_failovers (self->iface, self->failovers);
-    kl_sip_line1_set_last_failover (self->iface, failover);
-    kl_sip_line1_emit_failed_over (self->iface, failover);
+    count_failover (self, failover);
   }
   transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
   move_to (self, &choice);
+}
+
+/* The flow to a primary with a backup is suspect: the line registers with
+ * the backup now, make before break, and holds the primary until its flow
+ * answers (the backup is withdrawn) or fails (the move completes). Not where
+ * the backup plan would replace the primary's own binding (same registrar
+ * and AOR with outbound): withdrawing it would remove both. */
+static void
+plan_suspect (SipdLine *self)
+{
+  SipdFlowKeeper *keeper = sipd_plan_get_keeper (self->plan);
+  SipdFlow *flow = sipd_flow_keeper_get_flow (keeper);
+  const SipdServer *primary;
+  SipdFailoverChoice choice;
+  g_autoptr (SipdPlanServers) servers = NULL;
+  const SipdPlanServers *now = sipd_plan_get_servers (self->plan);
+  g_autofree char *reason = NULL;
+
+  if (self->state != SIPD_LINE_STATE_REGISTERED || self->previous != NULL || flow == NULL ||
+      !sipd_flow_is_suspect (flow))
+    return;
+  primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keeper));
+  if (primary == NULL)
+    return;
+  choice = sipd_primaries_choose_if_failed (self->primaries, primary);
+  servers = sipd_plan_servers_new (self->settings, &choice);
+  if (sipd_failover_choice_equal (&choice, current_choice (self)) ||
+      (g_str_equal (servers->registrar_uri, now->registrar_uri) && g_str_equal (servers->aor, now->aor)))
+    return;
+  reason = g_strdup_printf ("the flow to %s is suspect", primary->host);
+  transition (self, SIPD_LINE_EVENT_PRIMARY_SUSPECT, reason);
+  move_to (self, &choice);
+}
+
+/* The suspect primary answered within its deadline: the line stays, and
+ * what the backup holds (binding, subscriptions) is removed. */
+static void
+suspicion_cleared (SipdLine *self)
+{
+  self->suspicions_cleared++;
+  kl_sip_line1_set_suspicions_cleared (self->iface, self->suspicions_cleared);
+  sipd_leftovers_add_dropped (self->leftovers, g_steal_pointer (&self->plan));
+  self->plan = g_steal_pointer (&self->previous);
+  sipd_line_iface_show_plan (self->iface, self->plan);
+  sipd_plan_resume (self->plan);
+  transition (self, SIPD_LINE_EVENT_SUSPICION_CLEARED, "the suspect primary answered: the backup is withdrawn");
+  update_flows_property (self);
+}
+
+/* The suspect primary's flow failed: the failover counts now, and completes
+ * at once if the backup is registered already. */
+static void
+suspicion_confirmed (SipdLine *self)
+{
+  SipdFlowKeeper *keeper = sipd_plan_get_keeper (self->previous);
+  const SipdServer *server = sipd_flow_keeper_get_server (keeper);
+  const char *reason = sipd_flow_keeper_get_reason (keeper);
+  g_autofree char *failover = g_strdup_printf ("%s: %s", server->host, reason ? reason : "failed");
+  g_autofree char *error = g_strdup_printf ("flow to %s failed: %s", server->host, reason ? reason : "failed");
+
+  set_last_error (self, error);
+  sipd_primaries_fail (self->primaries, server, self->failback_failures);
+  count_failover (self, failover);
+  transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
+  if (sipd_plan_is_registered (self->plan)) {
+    plan_up (self);
+    sipd_plan_resume (self->plan); /* its subscriptions show again: the primary's ended after them */
+  }
 }
 
 /* A failed primary answers its probe again: back to it, make before break. */
@@ -311,6 +392,20 @@ previous_changed (SipdLine *self)
 {
   SipdFlowKeeper *keeper = sipd_plan_get_keeper (self->plan);
 
+  if (self->state == SIPD_LINE_STATE_SUSPECTING) {
+    switch (sipd_flow_keeper_get_state (sipd_plan_get_keeper (self->previous))) {
+    case SIPD_FLOW_KEEPER_STATE_UP:
+      suspicion_cleared (self);
+      return;
+    case SIPD_FLOW_KEEPER_STATE_DOWN:
+      suspicion_confirmed (self);
+      return;
+    case SIPD_FLOW_KEEPER_STATE_IDLE:
+    case SIPD_FLOW_KEEPER_STATE_CONNECTING:
+    case SIPD_FLOW_KEEPER_STATE_SUSPECT:
+      break;
+    }
+  }
   if (!registered_before (self) && sipd_flow_keeper_get_state (keeper) == SIPD_FLOW_KEEPER_STATE_DOWN) {
     plan_down (self);
     return;
@@ -339,6 +434,8 @@ on_plan_keeper_changed (SipdPlan *plan, gpointer user_data)
     plan_down (self);
     break;
   case SIPD_FLOW_KEEPER_STATE_SUSPECT:
+    plan_suspect (self);
+    break;
   case SIPD_FLOW_KEEPER_STATE_IDLE:
     break;
   }
@@ -572,6 +669,7 @@ sipd_line_is_heading_for_a_flow (SipdLine *self)
   case SIPD_LINE_STATE_REGISTERING:
   case SIPD_LINE_STATE_REGISTERED:
   case SIPD_LINE_STATE_MOVING:
+  case SIPD_LINE_STATE_SUSPECTING:
   case SIPD_LINE_STATE_FAILING_OVER:
   case SIPD_LINE_STATE_ON_BACKUP:
   case SIPD_LINE_STATE_FAILING_BACK:
