@@ -56,7 +56,8 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "within the same bound. A suspect flow sends a second keep-alive and, where "
     "the line has a backup, registers there while it keeps the primary; the "
     "flow fails only at the 10 s of RFC 5626, and an answer before then "
-    "withdraws the backup registration. Scaled by \"sip timer scale percent\"." },
+    "withdraws the backup registration. Scaled by \"sip timer scale percent\", "
+    "to no less than 250 ms." },
 
   [KL_CONFIG_KEY_USER_NAME] = {
     "sip user name", KL_CONFIG_TYPE_STRING, LINE, "", 0, 0, NULL,

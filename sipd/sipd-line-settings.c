@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "sipd-line-settings.h"
 
+#include "sipd-rtt.h"
+
 #include <string.h>
 
 char *
@@ -111,7 +113,8 @@ sipd_line_settings_new (KlConfig *config, guint line)
       kl_config_get_int (config, 0, KL_CONFIG_KEY_PERSISTENT_TLS_KEEP_ALIVE) > 0)
     self->keepalive_s = (guint) kl_config_get_int (config, 0, KL_CONFIG_KEY_PERSISTENT_TLS_KEEP_ALIVE);
   self->timer_scale_percent = (guint) kl_config_get_int (config, 0, KL_CONFIG_KEY_TIMER_SCALE_PERCENT);
-  self->suspect_floor_ms = scaled (config, 0, KL_CONFIG_KEY_OUTBOUND_SUSPECT_FLOOR);
+  /* a lab may scale it down, not below what a loaded host's scheduler needs */
+  self->suspect_floor_ms = MAX (SIPD_SUSPECT_FLOOR_MIN_MS, scaled (config, 0, KL_CONFIG_KEY_OUTBOUND_SUSPECT_FLOOR));
   self->explicit_mwi = kl_config_get_bool (config, line, KL_CONFIG_KEY_EXPLICIT_MWI_SUBSCRIPTION);
   self->mwi_expires_s = (guint) kl_config_get_int (config, line, KL_CONFIG_KEY_EXPLICIT_MWI_SUBSCRIPTION_PERIOD);
   self->blf = kl_config_get_list (config, line, KL_CONFIG_KEY_BLF_EXTENSIONS);

@@ -17,6 +17,7 @@ typedef struct {
 
 #define SIPD_RTT_INIT { FALSE, 0.0, 0.0 }
 #define SIPD_SUSPECT_FLOOR_DEFAULT_MS 1000
+#define SIPD_SUSPECT_FLOOR_MIN_MS 250 /* "sip timer scale percent" scales the floor down to this */
 
 void sipd_rtt_sample (SipdRtt *rtt, gint64 sample_ms);
 /* How long after a ping its answer is late enough to suspect the flow:
