@@ -14,20 +14,23 @@
 #     registered at the primary again.
 # Prints each run, then the median, min and max per program and fault kind.
 # Needs root (ss -K, nft), the non-sanitized build in build/ and baresip-core.
+# PRIMARY, BACKUP and BUILD (a build directory under the checkout) move it to
+# other addresses and another build, beside other benchmarks and tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 runs=${1:-5}
 programs=${2:-"sipd-10 sipd baresip"}
-primary=127.0.0.8
-backup=127.0.0.9
+primary=${PRIMARY:-127.0.0.8}
+backup=${BACKUP:-127.0.0.9}
+build=${BUILD:-build}
 faults=${FAULTS:-"reset fin hung black-hole"}
 
 work=$(mktemp -d /tmp/keepline-bench-failover.XXXXXX)
 declare -A kamailio_pid=()
 bus_pid=""
 child_pid=""
-nft_table=kl_bench_black_hole
+nft_table=kl_bench_black_hole_${primary//./_}
 
 stop_kamailio() {
   local addr=$1
@@ -59,8 +62,8 @@ cleanup() {
 trap cleanup EXIT
 
 command -v baresip >/dev/null || { echo "baresip is not installed (apt-get install baresip-core)" >&2; exit 1; }
-meson compile -C "$top/build" >/dev/null
-cp "$top/build/sipd/sipd" "$work/sipd-under-test" # the build may change while this runs
+meson compile -C "$top/$build" >/dev/null
+cp "$top/$build/sipd/sipd" "$work/sipd-under-test" # the build may change while this runs
 "$top/tests/e2e/gen-certs.sh" "$work/certs" >/dev/null
 
 start_kamailio() {
