@@ -7,6 +7,7 @@
 #include "sipd-error.h"
 #include "sipd-leftovers.h"
 #include "sipd-line-iface.h"
+#include "sipd-line-path.h"
 #include "sipd-primaries.h"
 
 struct _SipdLine {
@@ -606,41 +607,10 @@ sipd_line_get_iface (SipdLine *self)
   return self->iface;
 }
 
-static gboolean
-usable (SipdFlowKeeper *keeper, SipdFlow *avoid, gboolean suspect_too)
-{
-  SipdFlow *flow = keeper ? sipd_flow_keeper_get_flow (keeper) : NULL;
-
-  if (flow == NULL || flow == avoid)
-    return FALSE;
-  return suspect_too || sipd_flow_keeper_get_state (keeper) != SIPD_FLOW_KEEPER_STATE_SUSPECT;
-}
-
 gboolean
 sipd_line_get_request_path (SipdLine *self, SipdFlow *avoid, SipdLinePath *ret_path)
 {
-  SipdPlan *plans[] = { self->plan, self->previous };
-
-  for (int suspect_too = 0; suspect_too <= 1; suspect_too++) {
-    for (guint i = 0; i < G_N_ELEMENTS (plans); i++) {
-      if (plans[i] == NULL || !sipd_plan_is_registered (plans[i]) ||
-          !usable (sipd_plan_get_keeper (plans[i]), avoid, suspect_too))
-        continue;
-      ret_path->flow = sipd_flow_keeper_get_flow (sipd_plan_get_keeper (plans[i]));
-      ret_path->route = sipd_plan_get_servers (plans[i])->route;
-      ret_path->aor = sipd_plan_get_servers (plans[i])->aor;
-      return TRUE;
-    }
-    if (self->standby != NULL && sipd_flow_keeper_is_up (self->standby) &&
-        usable (self->standby, avoid, suspect_too)) {
-      SipdRegistration *registration = sipd_flow_keeper_get_registration (self->standby);
-      ret_path->flow = sipd_flow_keeper_get_flow (self->standby);
-      ret_path->route = sipd_registration_get_route (registration);
-      ret_path->aor = sipd_registration_get_aor (registration);
-      return TRUE;
-    }
-  }
-  return FALSE;
+  return sipd_line_path_choose (self->plan, self->previous, self->standby, avoid, ret_path);
 }
 
 gboolean
