@@ -9,6 +9,8 @@
 # Each fault comes at a random point of the keep-alive cycle. Measured:
 #   failover: from the fault until the backup holds sipd's binding; for baresip,
 #     which needs no new registration, until it reports the failure;
+#     sipd may register at the backup while the primary is only suspect; the
+#     fault then lasts until sipd counts the failover (the pong deadline);
 #   failback: from the primary's return until sipd is registered at the primary
 #     and unregistered at the backup; for baresip, until its reg-id 1 is
 #     registered at the primary again.
@@ -97,6 +99,12 @@ wait_for() {
 at_backup() { [ "$(bindings "$backup")" -ge 1 ]; }
 only_at_primary() { [ "$(bindings "$primary")" -ge 1 ] && [ "$(bindings "$backup")" -eq 0 ]; }
 at_primary() { [ "$(bindings "$primary")" -ge 1 ]; }
+# sipd counted a failover (not just a registration at the backup while the
+# primary is suspect, which a pong before the 10 s deadline withdraws)
+sipd_failed_over() {
+  [ "$(DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$work/address") busctl --system get-property org.keepline.Sip \
+    /org/keepline/Sip/Line/1 org.keepline.Sip.Line1 Failovers 2>/dev/null)" != "u 0" ]
+}
 
 start_sipd() {
   local keepalive=$1 config=$work/sipd
@@ -196,6 +204,7 @@ one_run() {
     failover=$(wait_for "$t0" 90 baresip_said_after "$t0" "reg:|failed|timeout|reset|closed")
   else
     failover=$(wait_for "$t0" 90 at_backup)
+    wait_for "$t0" 90 sipd_failed_over >/dev/null # the fault outlasts the pong deadline
   fi
   sleep "$(rand_between 3 6)"
   t1=$(now)
