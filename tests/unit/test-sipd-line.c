@@ -567,6 +567,12 @@ line_on_backup_settled (gpointer data)
 }
 
 static gboolean
+line_settled_on_primary (gpointer data)
+{
+  return sipd_line_get_state (((Fixture *) data)->line) == SIPD_LINE_STATE_REGISTERED;
+}
+
+static gboolean
 line_suspecting (gpointer data)
 {
   return sipd_line_get_state (((Fixture *) data)->line) == SIPD_LINE_STATE_SUSPECTING;
@@ -632,6 +638,25 @@ test_suspect_primary_silent_until_the_deadline_completes_the_move (Fixture *f, g
   assert_at (f, failover_place (f->c->row), "after the deadline");
   end_fault (f, fault_target (f));
   assert_at (f, primary_place (f->c->row), "after the primary returned");
+}
+
+/* The primary answers while the backup has not answered the REGISTER yet:
+ * the backup, once it reads it, is told Expires 0 right after. */
+static void
+test_suspicion_cleared_before_the_backup_answers_leaves_nothing_there (Fixture *f, gconstpointer data)
+{
+  assert_at (f, primary_place (f->c->row), "before the fault");
+  test_server_fail (f->backup, TEST_FAULT_HUNG);
+  test_server_fail (f->primary, TEST_FAULT_HUNG);
+  g_assert_true (test_world_run (f->world, line_suspecting, f, 200000));
+  test_world_wait (f->world, 300);
+  test_server_recover (f->primary);
+  g_assert_true (test_world_run (f->world, line_settled_on_primary, f, 2000));
+  test_server_recover (f->backup);
+  test_world_wait (f->world, 3000);
+  g_assert_cmpuint (test_world_count_bindings (f->world, BACKUP, "1001", NULL), ==, 0);
+  g_assert_cmpuint (kl_sip_line1_get_suspicions_cleared (f->iface), ==, 1);
+  assert_at (f, primary_place (f->c->row), "after the primary answered");
 }
 
 /* A REGISTER refused with 403 and no backup: "failed", again after the
@@ -703,8 +728,9 @@ main (int argc, char **argv)
                 test_network_back_ends_the_backoff, fixture_teardown);
     g_test_add ("/sipd/line/no-backup/network-loss-makes-the-flow-suspect-until-it-answers", Fixture, &alone,
                 fixture_setup, test_network_loss_makes_the_flow_suspect_until_it_answers, fixture_teardown);
+    static Case hung[2];
+
     for (guint r = 3; r <= 4; r++) {
-      static Case hung[2];
       g_autofree char *cleared = g_strdup_printf ("/sipd/line/%s/suspect-primary-that-answers-keeps-the-line",
                                                   kl_test_rows[r].name);
       g_autofree char *failed = g_strdup_printf ("/sipd/line/%s/suspect-primary-silent-until-the-deadline-moves",
@@ -716,6 +742,9 @@ main (int argc, char **argv)
       g_test_add (failed, Fixture, &hung[r - 3], fixture_setup,
                   test_suspect_primary_silent_until_the_deadline_completes_the_move, fixture_teardown);
     }
+    g_test_add ("/sipd/line/outbound-on/backup-proxy-and-registrar/suspicion-cleared-before-the-backup-answers",
+                Fixture, &hung[0], fixture_setup,
+                test_suspicion_cleared_before_the_backup_answers_leaves_nothing_there, fixture_teardown);
     g_test_add ("/sipd/line/no-backup/refusal-registers-again-after-the-retry-timer", Fixture, &alone, fixture_setup,
                 test_refusal_without_a_backup_registers_again_after_the_retry_timer, fixture_teardown);
   }
