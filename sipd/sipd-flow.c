@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "kl-log.h"
 #include "sipd-stun.h"
@@ -290,21 +291,27 @@ on_keepalive_suspect (const char *reason, gpointer user_data)
     self->callbacks.suspect (self, reason, self->user_data);
 }
 
-/* The kernel resends what the server has not acknowledged (TCP_INFO):
- * a sign that the server's host, or the way to it, is gone. */
+/* The kernel holds data for the server and its timer has fired at least
+ * once: it retransmitted unacknowledged data (tcpi_retransmits), or backed
+ * off (tcpi_backoff, tcpi_probes) because a packet could not leave at all,
+ * as when a local firewall drops it. A sign that the server's host, or the
+ * way to it, is gone. */
 static gboolean
 on_keepalive_stalled (gpointer user_data)
 {
   SipdFlow *self = user_data;
   struct tcp_info info;
   socklen_t length = sizeof info;
+  int queued = 0;
+  int fd;
 
   if (self->socket == NULL || self->transport == KL_TRANSPORT_UDP)
     return FALSE;
+  fd = g_socket_get_fd (self->socket);
   memset (&info, 0, sizeof info);
-  if (getsockopt (g_socket_get_fd (self->socket), IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+  if (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 || ioctl (fd, TIOCOUTQ, &queued) != 0)
     return FALSE;
-  return info.tcpi_unacked > 0 && (info.tcpi_retransmits > 0 || info.tcpi_backoff > 0);
+  return queued > 0 && (info.tcpi_retransmits > 0 || info.tcpi_backoff > 0 || info.tcpi_probes > 0);
 }
 
 static const SipdKeepaliveCallbacks keepalive_callbacks = {

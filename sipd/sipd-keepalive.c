@@ -290,7 +290,7 @@ on_suspect_due (gpointer user_data)
   if (waited >= bound) {
     reason = g_strdup_printf ("no answer to a keep-alive within %" G_GINT64_FORMAT " ms", bound);
   } else if (self->callbacks.stalled != NULL && self->callbacks.stalled (self->user_data)) {
-    reason = g_strdup_printf ("the kernel retransmits unacknowledged data, %" G_GINT64_FORMAT " ms after a keep-alive",
+    reason = g_strdup_printf ("the kernel cannot deliver the keep-alive, %" G_GINT64_FORMAT " ms after it",
                               waited);
   } else {
     kl_timer_start (self->suspect_timer, MIN (bound - waited, STALL_POLL_MS));

@@ -244,7 +244,7 @@ test_kernel_retransmitting_makes_the_flow_suspect_before_the_floor (Fixture *f, 
   f->stalled = TRUE;
   kl_clock_advance (f->clock, 200);
   g_assert_cmpuint (f->suspicions, ==, 1);
-  g_assert_cmpstr (f->reason, ==, "the kernel retransmits unacknowledged data, 400 ms after a keep-alive");
+  g_assert_cmpstr (f->reason, ==, "the kernel cannot deliver the keep-alive, 400 ms after it");
 }
 
 static void
