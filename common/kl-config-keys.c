@@ -51,8 +51,8 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "sip outbound suspect floor", KL_CONFIG_TYPE_INT, GLOBAL, "1000", 100, 10000, "ms",
     "The least time a keep-alive's answer may take before its flow is suspect. "
     "A flow is suspect when the answer is later than 4 times (smoothed round trip "
-    "+ 4 times its variance, RFC 6298) and this floor, when the kernel resends a "
-    "stream's unacknowledged data, or when a request on a stream has no answer "
+    "+ 4 times its variance, RFC 6298) and this floor, when the kernel resends or "
+    "cannot send a stream's data while a keep-alive is out, or when a request on a stream has no answer "
     "within the same bound. A suspect flow sends a second keep-alive and, where "
     "the line has a backup, registers there while it keeps the primary; the "
     "flow fails only at the 10 s of RFC 5626, and an answer before then "

@@ -8,7 +8,7 @@
  *
  * Before the 10 s are out the flow may become suspect: when the answer is
  * later than the round trip makes likely (sipd-rtt.h, with a floor), when
- * the kernel retransmits a stream's unacknowledged data while a ping is out,
+ * the kernel resends a stream's data, or cannot send it, while a ping is out,
  * or when a request on a stream has no answer within the same bound. A
  * suspect flow sends a second ping at once; an answer clears it, the 10 s
  * fail it. The state changes in one place (sipd_keepalive_state_next):
@@ -38,7 +38,7 @@ typedef enum {
   SIPD_KEEPALIVE_EVENT_STOP,     /* keep-alives off, the flow closed or failed */
   SIPD_KEEPALIVE_EVENT_PING,     /* a ping is due */
   SIPD_KEEPALIVE_EVENT_ANSWER,   /* the ping was answered */
-  SIPD_KEEPALIVE_EVENT_LATE,     /* an early sign: late answer, kernel retransmits, unanswered request */
+  SIPD_KEEPALIVE_EVENT_LATE,     /* an early sign: late answer, stalled stream, unanswered request */
   SIPD_KEEPALIVE_EVENT_DEADLINE, /* the 10 s of RFC 5626 §4.4.1 are out */
 } SipdKeepaliveEvent;
 
@@ -56,7 +56,7 @@ typedef struct {
   void (*failed) (const char *reason, gpointer user_data);
   /* an early sign: the flow is suspect until answered or failed */
   void (*suspect) (const char *reason, gpointer user_data);
-  /* streams: TRUE when the kernel retransmits unacknowledged data; may be NULL */
+  /* streams: TRUE when the kernel resends queued data or cannot send it; may be NULL */
   gboolean (*stalled) (gpointer user_data);
 } SipdKeepaliveCallbacks;
 
