@@ -1,38 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "sipd-line"
 
-#include "sipd-line.h"
+#include "sipd-line-private.h"
 
 #include "kl-log.h"
 #include "sipd-error.h"
-#include "sipd-leftovers.h"
 #include "sipd-line-iface.h"
 #include "sipd-line-path.h"
-#include "sipd-primaries.h"
-
-struct _SipdLine {
-  guint index;
-  char *object_path;
-  KlObjectSkeleton *object;
-  KlSipLine1 *iface;
-  SipdLineContext *context;
-
-  SipdLineSettings *settings; /* NULL while disabled */
-  SipdLineState state;
-
-  SipdPrimaries *primaries; /* which failed: they decide the plan; NULL while disabled */
-  SipdPlan *plan;           /* the plan in use, or the one the line moves to */
-  SipdPlan *previous;       /* the plan it moves away from, until the new one is up */
-  SipdFlowKeeper *standby;  /* reg-id 2 through the backup outbound proxy, with "sip outbound dual flow" */
-  SipdLeftovers *leftovers;
-
-  gboolean was_registered;
-  guint failovers;
-  guint failbacks;
-  guint suspicions_cleared;
-  char *failback_reason;   /* what the failback under way will announce */
-  guint failback_failures; /* in a row: probes start backed off by them */
-};
 
 static void move_to (SipdLine *self, const SipdFailoverChoice *choice);
 
@@ -70,8 +44,8 @@ publish_state (SipdLine *self)
 }
 
 /* Every change of the line's state goes through here. */
-static void
-transition (SipdLine *self, SipdLineEvent event, const char *reason)
+void
+sipd_line_transition (SipdLine *self, SipdLineEvent event, const char *reason)
 {
   SipdLineFacts facts = {
     .on_backup = self->plan != NULL && sipd_plan_get_servers (self->plan)->on_backup,
@@ -203,7 +177,7 @@ plan_up (SipdLine *self)
   self->was_registered = TRUE;
   kl_sip_line1_set_registrar (self->iface, sipd_plan_get_servers (self->plan)->registrar);
   kl_sip_line1_set_outbound (self->iface, outbound);
-  transition (self, SIPD_LINE_EVENT_UP, outbound ? "200 OK, outbound in use" : "200 OK");
+  sipd_line_transition (self, SIPD_LINE_EVENT_UP, outbound ? "200 OK, outbound in use" : "200 OK");
   if (self->previous != NULL)
     sipd_leftovers_add_moved (self->leftovers, g_steal_pointer (&self->previous), self->plan,
                               self->settings->outbound);
@@ -249,7 +223,7 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
   } else {
     count_failover (self, failover);
   }
-  transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
+  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
   move_to (self, &choice);
 }
 
@@ -281,7 +255,7 @@ plan_suspect (SipdLine *self)
       (g_str_equal (servers->registrar_uri, now->registrar_uri) && g_str_equal (servers->aor, now->aor)))
     return;
   reason = g_strdup_printf ("the flow to %s is suspect", primary->host);
-  transition (self, SIPD_LINE_EVENT_PRIMARY_SUSPECT, reason);
+  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_SUSPECT, reason);
   move_to (self, &choice);
 }
 
@@ -296,7 +270,7 @@ suspicion_cleared (SipdLine *self)
   self->plan = g_steal_pointer (&self->previous);
   sipd_line_iface_show_plan (self->iface, self->plan);
   sipd_plan_resume (self->plan);
-  transition (self, SIPD_LINE_EVENT_SUSPICION_CLEARED, "the suspect primary answered: the backup is withdrawn");
+  sipd_line_transition (self, SIPD_LINE_EVENT_SUSPICION_CLEARED, "the suspect primary answered: the backup is withdrawn");
   update_flows_property (self);
 }
 
@@ -314,7 +288,7 @@ suspicion_confirmed (SipdLine *self)
   set_last_error (self, error);
   sipd_primaries_fail (self->primaries, server, self->failback_failures);
   count_failover (self, failover);
-  transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
+  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
   if (sipd_plan_is_registered (self->plan)) {
     plan_up (self);
     sipd_plan_resume (self->plan); /* its subscriptions show again: the primary's ended after them */
@@ -333,7 +307,7 @@ on_primary_back (const char *host, gpointer user_data)
   g_free (self->failback_reason);
   self->failback_reason = g_strdup_printf ("%s answers again", host);
   line_log (self, G_LOG_LEVEL_MESSAGE, "failing back: %s", self->failback_reason);
-  transition (self, SIPD_LINE_EVENT_PRIMARY_BACK, self->failback_reason);
+  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_BACK, self->failback_reason);
   move_to (self, &choice);
 }
 
@@ -358,7 +332,7 @@ plan_down (SipdLine *self)
     else
       error = g_strdup (reason);
     set_last_error (self, error);
-    transition (self, SIPD_LINE_EVENT_REJECTED, error);
+    sipd_line_transition (self, SIPD_LINE_EVENT_REJECTED, error);
     return;
   }
   if (status == 0) {
@@ -370,7 +344,7 @@ plan_down (SipdLine *self)
     } else {
       g_autofree char *why = g_strdup_printf ("%s; a new flow in %" G_GINT64_FORMAT " ms", error,
                                               sipd_flow_keeper_get_retry_delay_ms (keeper));
-      transition (self, SIPD_LINE_EVENT_FLOW_DOWN, why);
+      sipd_line_transition (self, SIPD_LINE_EVENT_FLOW_DOWN, why);
     }
     return;
   }
@@ -382,7 +356,7 @@ plan_down (SipdLine *self)
   } else {
     g_autofree char *why = g_strdup_printf ("%s; registering again in %" G_GINT64_FORMAT " ms", error,
                                             sipd_flow_keeper_get_retry_delay_ms (keeper));
-    transition (self, SIPD_LINE_EVENT_REJECTED, why);
+    sipd_line_transition (self, SIPD_LINE_EVENT_REJECTED, why);
   }
 }
 
@@ -429,7 +403,7 @@ on_plan_keeper_changed (SipdPlan *plan, gpointer user_data)
     plan_up (self);
     break;
   case SIPD_FLOW_KEEPER_STATE_CONNECTING:
-    transition (self, SIPD_LINE_EVENT_CONNECTING, "registering");
+    sipd_line_transition (self, SIPD_LINE_EVENT_CONNECTING, "registering");
     break;
   case SIPD_FLOW_KEEPER_STATE_DOWN:
     plan_down (self);
@@ -455,8 +429,8 @@ static const SipdPlanCallbacks plan_callbacks = { on_plan_keeper_changed, on_pla
 
 /* Moves */
 
-static void
-adopt_plan (SipdLine *self, const SipdFailoverChoice *choice)
+void
+sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice)
 {
   self->plan = sipd_plan_new (self->context, self->iface, self->settings, choice, &plan_callbacks, self);
   sipd_line_iface_show_plan (self->iface, self->plan);
@@ -493,7 +467,7 @@ move_to (SipdLine *self, const SipdFailoverChoice *choice)
     sipd_plan_hold (self->previous);
   }
   g_clear_pointer (&self->plan, sipd_plan_free);
-  adopt_plan (self, choice);
+  sipd_line_adopt_plan (self, choice);
 }
 
 /* Lifetime */
@@ -681,67 +655,10 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   sipd_line_iface_show_plan (self->iface, NULL);
   update_flows_property (self);
   if (self->settings == NULL) {
-    transition (self, SIPD_LINE_EVENT_UNCONFIGURED, "no user name configured");
+    sipd_line_transition (self, SIPD_LINE_EVENT_UNCONFIGURED, "no user name configured");
     return;
   }
   self->primaries = sipd_primaries_new (self->context, self->settings, on_primary_back, self);
-  transition (self, SIPD_LINE_EVENT_CONFIGURED, "configured");
-  adopt_plan (self, current_choice (self)); /* no plan yet: the primaries */
-}
-
-/* The network */
-
-void
-sipd_line_network_lost (SipdLine *self)
-{
-  if (self->plan != NULL)
-    sipd_flow_keeper_network_lost (sipd_plan_get_keeper (self->plan));
-  if (self->standby != NULL)
-    sipd_flow_keeper_network_lost (self->standby);
-}
-
-void
-sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon)
-{
-  if (self->settings == NULL)
-    return;
-  sipd_primaries_network_gained (self->primaries, netmon);
-  if (self->standby != NULL)
-    sipd_flow_keeper_network_gained (self->standby, netmon);
-  sipd_flow_keeper_network_gained (sipd_plan_get_keeper (self->plan), netmon);
-}
-
-/* netmond resolved a server again and the answer changed: a line registered
- * through it moves its flow, registration and subscriptions to the new first
- * target, make before break. One on its way elsewhere follows the new answer
- * with its next flow. */
-void
-sipd_line_targets_changed (SipdLine *self,
-                           const char *host,
-                           guint16 port,
-                           KlTransport transport,
-                           const KlSipTargets *targets)
-{
-  g_autofree char *reason = NULL;
-
-  if (self->plan == NULL)
-    return;
-  sipd_primaries_targets_changed (self->primaries, host, port, transport, targets);
-  if (self->standby != NULL)
-    sipd_flow_keeper_targets_changed (self->standby, host, port, transport, targets);
-  if (!sipd_flow_keeper_targets_changed (sipd_plan_get_keeper (self->plan), host, port, transport, targets) ||
-      (self->state != SIPD_LINE_STATE_REGISTERED && self->state != SIPD_LINE_STATE_ON_BACKUP))
-    return;
-  reason = g_strdup_printf ("%s has new addresses in DNS", host);
-  transition (self, SIPD_LINE_EVENT_DNS_MOVED, reason);
-  self->previous = g_steal_pointer (&self->plan);
-  sipd_plan_hold (self->previous);
-  adopt_plan (self, sipd_plan_get_choice (self->previous));
-}
-
-void
-sipd_line_add_watched_servers (SipdLine *self, GHashTable *seen, GVariantBuilder *servers)
-{
-  if (self->settings != NULL)
-    sipd_line_settings_add_watched_servers (self->settings, seen, servers);
+  sipd_line_transition (self, SIPD_LINE_EVENT_CONFIGURED, "configured");
+  sipd_line_adopt_plan (self, current_choice (self)); /* no plan yet: the primaries */
 }
