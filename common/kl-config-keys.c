@@ -47,6 +47,17 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "sip outbound dual flow", KL_CONFIG_TYPE_BOOL, LINE, "0", 0, 1, NULL,
     "Keep the backup flow established and registered at all times (reg-id 1 "
     "through the primary, reg-id 2 through the backup outbound proxy)." },
+  [KL_CONFIG_KEY_OUTBOUND_SUSPECT_FLOOR] = {
+    "sip outbound suspect floor", KL_CONFIG_TYPE_INT, GLOBAL, "1000", 100, 10000, "ms",
+    "The least time a keep-alive's answer may take before its flow is suspect. "
+    "A flow is suspect when the answer is later than 4 times (smoothed round trip "
+    "+ 4 times its variance, RFC 6298) and this floor, when the kernel resends or "
+    "cannot send a stream's data while a keep-alive is out, or when a request on a stream has no answer "
+    "within the same bound. A suspect flow sends a second keep-alive and, where "
+    "the line has a backup, registers there while it keeps the primary; the "
+    "flow fails only at the 10 s of RFC 5626, and an answer before then "
+    "withdraws the backup registration. Scaled by \"sip timer scale percent\", "
+    "to no less than 250 ms." },
 
   [KL_CONFIG_KEY_USER_NAME] = {
     "sip user name", KL_CONFIG_TYPE_STRING, LINE, "", 0, 0, NULL,
@@ -146,7 +157,7 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
   [KL_CONFIG_KEY_TIMER_SCALE_PERCENT] = {
     "sip timer scale percent", KL_CONFIG_TYPE_INT, GLOBAL, "100", 1, 100, "%",
     "For labs and tests only: scales the flow-recovery back-off, the retry timers, "
-    "the primary probe interval and netmond's reachability probes down to this "
+    "the suspicion floor of a flow, the primary probe interval and netmond's reachability probes down to this "
     "percentage. Logged as a warning and shown on D-Bus when below 100." },
 
   [KL_CONFIG_KEY_RING_TIMEOUT] = {

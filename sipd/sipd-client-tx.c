@@ -282,6 +282,7 @@ sipd_client_tx_send (SipdClientTxTable *self,
     kl_timer_start (tx->timeout_timer, 64 * self->timers->t1_ms); /* Timer F, or B */
   if (!sipd_flow_is_stream (flow))
     kl_timer_start (tx->retransmit_timer, tx->interval_ms);
+  sipd_flow_request_sent (flow); /* its silence is an early sign on a stream */
   return tx->id;
 }
 

@@ -16,6 +16,7 @@ struct _SipdFlowKeeper {
   guint fixed_retry_s;
   guint rejected_retry_s;
   guint keepalive_s;
+  guint suspect_floor_ms;
   gboolean keepalive_without_outbound;
   guint scale_percent;
   guint line;
@@ -229,7 +230,7 @@ keepalive_answered (SipdFlowKeeper *self)
 
   self->network_changed = FALSE;
   if (self->state == SIPD_FLOW_KEEPER_STATE_SUSPECT) {
-    keeper_log (self, G_LOG_LEVEL_MESSAGE, "the flow answers its keep-alive: it survived the network change");
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "the flow answers its keep-alive: it is no longer suspect");
     changed = set_state (self, SIPD_FLOW_KEEPER_STATE_UP);
   } else if (is_probe (self) && self->state == SIPD_FLOW_KEEPER_STATE_CONNECTING) {
     keeper_log (self, G_LOG_LEVEL_MESSAGE, "%s answers again (attempt %u)", self->server.host, self->failures + 1);
@@ -238,6 +239,17 @@ keepalive_answered (SipdFlowKeeper *self)
   }
   if (changed || rtt_worth_showing (self->shown_rtt_ms, sipd_flow_get_rtt_ms (self->flow)))
     notify (self, changed);
+}
+
+/* An early sign that the server went silent: the line may start to move,
+ * make before break, while the flow is still held. */
+static void
+flow_suspect (SipdFlowKeeper *self)
+{
+  if (self->state != SIPD_FLOW_KEEPER_STATE_UP)
+    return;
+  set_state (self, SIPD_FLOW_KEEPER_STATE_SUSPECT);
+  notify (self, TRUE);
 }
 
 static void
@@ -249,6 +261,10 @@ on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer u
     return;
   if (event == SIPD_FLOW_EVENT_KEEPALIVE) {
     keepalive_answered (self);
+    return;
+  }
+  if (event == SIPD_FLOW_EVENT_SUSPECT) {
+    flow_suspect (self);
     return;
   }
   switch (sipd_flow_get_state (flow)) {
@@ -275,7 +291,7 @@ start_keepalive (SipdFlowKeeper *self)
 
   if (self->flow != NULL && (outbound || self->keepalive_without_outbound))
     sipd_flow_start_keepalive (self->flow, outbound ? sipd_registration_get_flow_timer (self->registration) : 0,
-                               self->keepalive_s);
+                               self->keepalive_s, self->suspect_floor_ms);
 }
 
 static void
@@ -426,6 +442,7 @@ sipd_flow_keeper_new (SipdStack *stack,
   self->fixed_retry_s = options->fixed_retry_s;
   self->rejected_retry_s = options->rejected_retry_s;
   self->keepalive_s = options->keepalive_s;
+  self->suspect_floor_ms = options->suspect_floor_ms;
   self->keepalive_without_outbound = options->keepalive_without_outbound;
   self->scale_percent = options->scale_percent;
   self->failures = options->failures;

@@ -28,7 +28,7 @@ typedef enum {
   SIPD_FLOW_KEEPER_STATE_IDLE,       /* not started, or held before its first flow */
   SIPD_FLOW_KEEPER_STATE_CONNECTING, /* looking up, connecting, registering or probing */
   SIPD_FLOW_KEEPER_STATE_UP,         /* the flow is active; registered, or a probe answered */
-  SIPD_FLOW_KEEPER_STATE_SUSPECT,    /* up, but the network lost something since the flow was last heard from */
+  SIPD_FLOW_KEEPER_STATE_SUSPECT,    /* up, but the network lost something, or the flow is suspect (sipd_flow_is_suspect) */
   SIPD_FLOW_KEEPER_STATE_DOWN,       /* failed; see the reason; a new attempt is due unless it is held */
 } SipdFlowKeeperState;
 
@@ -48,6 +48,7 @@ typedef struct {
   guint fixed_retry_s;      /* BACKOFF_FIXED: after a failed flow */
   guint rejected_retry_s;   /* after a refused REGISTER without Retry-After */
   guint keepalive_s;        /* configured keep-alive interval; 0 = the RFC's */
+  guint suspect_floor_ms;   /* the least a keep-alive may take before the flow is suspect; 0 = 1 s */
   gboolean keepalive_without_outbound; /* persistent TLS keeps its connection alive */
   guint scale_percent;      /* "sip timer scale percent" */
   guint failures;           /* failed attempts already: a probe waits longer at first */

@@ -1,76 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "sipd-flow"
 
-#include "sipd-flow.h"
+#include "sipd-flow-private.h"
 
-#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "kl-log.h"
-#include "sipd-framer.h"
 #include "sipd-stun.h"
-#include "sipd-timing.h"
-
-/* Read in pieces of a page: the buffer is on the stack, and every page that a
- * read and the calls below it ever touch stays resident for the daemon's
- * lifetime. A longer message or TLS record is read in several pieces. */
-#define READ_CHUNK 4096
-#define TLS_RECORD_MAX 16384
-#define STUN_FIRST_RTO_MS 500
-
-struct _SipdFlow {
-  gint ref_count;
-  guint id;
-  KlClock *clock;
-  SipdFlowCallbacks callbacks;
-  gpointer user_data;
-
-  KlTransport transport;
-  GInetSocketAddress *remote;
-  GInetSocketAddress *local;
-  char *server_name;
-  char *label; /* "tcp 127.0.0.1:40000 -> 127.0.0.2:5060" for logs */
-  guint16 local_port;
-  SipdTls *tls;
-  SipdUdpSocket *udp;
-  gint64 connect_timeout_ms;
-
-  SipdFlowState state;
-  char *failure;
-  GSource *start_failure; /* reports a failure of sipd_flow_start() from the main loop */
-
-  GSocket *socket;
-  GSource *read_source;
-  GSource *write_source;
-  gnutls_session_t session;
-  gboolean handshaking;
-  GByteArray *output;
-  gsize tls_pending; /* size of a TLS record gnutls asked to be sent again */
-  SipdFramer *framer;
-
-  KlTimer *connect_timer;
-  KlTimer *keepalive_timer;
-  KlTimer *deadline_timer;   /* pong or STUN answer due */
-  KlTimer *retransmit_timer; /* STUN over UDP */
-  gboolean keepalive_on;
-  gint64 check_ms;            /* the deadline of sipd_flow_check() in force, 0 if none */
-  guint flow_timer_s;
-  guint configured_s;
-  gboolean awaiting_answer;
-  gint64 ping_sent_ms;
-  gint64 rtt_ms;
-  gint64 stun_rto_ms;
-  SipdStunTransactionId stun_id;
-  GInetSocketAddress *mapped;
-};
 
 static guint next_flow_id = 1;
-
-static void set_failed (SipdFlow *self, const char *reason);
-static void flush_output (SipdFlow *self);
-static void watch_writable (SipdFlow *self);
 
 const char *
 sipd_flow_state_to_string (SipdFlowState state)
@@ -101,9 +42,8 @@ sipd_socket_address_to_string (GInetSocketAddress *address)
   return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (address));
 }
 
-G_GNUC_PRINTF (3, 4)
-static void
-flow_log (SipdFlow *self, GLogLevelFlags level, const char *format, ...)
+void
+sipd_flow_log (SipdFlow *self, GLogLevelFlags level, const char *format, ...)
 {
   g_autofree char *prefix = g_strdup_printf ("flow %u (%s)", self->id, self->label);
   va_list args;
@@ -113,8 +53,8 @@ flow_log (SipdFlow *self, GLogLevelFlags level, const char *format, ...)
   va_end (args);
 }
 
-static void
-update_label (SipdFlow *self)
+void
+sipd_flow_update_label (SipdFlow *self)
 {
   g_autofree char *local = sipd_socket_address_to_string (self->local);
   g_autofree char *remote = sipd_socket_address_to_string (self->remote);
@@ -127,9 +67,7 @@ update_label (SipdFlow *self)
 /* Lifetime */
 
 static void on_connect_timeout (gpointer user_data);
-static void on_keepalive_due (gpointer user_data);
-static void on_answer_deadline (gpointer user_data);
-static void on_stun_retransmit (gpointer user_data);
+static const SipdKeepaliveCallbacks keepalive_callbacks;
 
 SipdFlow *
 sipd_flow_new (KlClock *clock,
@@ -158,14 +96,12 @@ sipd_flow_new (KlClock *clock,
   self->state = SIPD_FLOW_STATE_CONNECTING;
   self->output = g_byte_array_new ();
   self->framer = sipd_framer_new ();
-  self->rtt_ms = -1;
   self->connect_timer = kl_timer_new (clock, on_connect_timeout, self);
-  self->keepalive_timer = kl_timer_new (clock, on_keepalive_due, self);
-  self->deadline_timer = kl_timer_new (clock, on_answer_deadline, self);
-  self->retransmit_timer = kl_timer_new (clock, on_stun_retransmit, self);
+  self->keepalive = sipd_keepalive_new (clock, kl_transport_is_stream (self->transport), self->id,
+                                        &keepalive_callbacks, self);
   if (self->udp != NULL)
     self->local = g_object_ref (sipd_udp_socket_get_local_address (self->udp));
-  update_label (self);
+  sipd_flow_update_label (self);
   return self;
 }
 
@@ -190,12 +126,7 @@ static void
 teardown (SipdFlow *self)
 {
   kl_timer_stop (self->connect_timer);
-  kl_timer_stop (self->keepalive_timer);
-  kl_timer_stop (self->deadline_timer);
-  kl_timer_stop (self->retransmit_timer);
-  self->keepalive_on = FALSE;
-  self->awaiting_answer = FALSE;
-  self->check_ms = 0;
+  sipd_keepalive_stop (self->keepalive);
   drop_source (&self->read_source);
   drop_source (&self->write_source);
   if (self->session != NULL) {
@@ -220,12 +151,9 @@ sipd_flow_unref (SipdFlow *self)
     g_source_unref (self->start_failure);
   }
   kl_timer_free (self->connect_timer);
-  kl_timer_free (self->keepalive_timer);
-  kl_timer_free (self->deadline_timer);
-  kl_timer_free (self->retransmit_timer);
+  sipd_keepalive_free (self->keepalive);
   sipd_framer_free (self->framer);
   g_byte_array_unref (self->output);
-  g_clear_object (&self->mapped);
   g_clear_object (&self->remote);
   g_clear_object (&self->local);
   kl_clock_unref (self->clock);
@@ -242,25 +170,25 @@ emit_state_changed (SipdFlow *self)
     self->callbacks.state_changed (self, self->user_data);
 }
 
-static void
-set_active (SipdFlow *self)
+void
+sipd_flow_set_active (SipdFlow *self)
 {
   kl_timer_stop (self->connect_timer);
   self->state = SIPD_FLOW_STATE_ACTIVE;
-  flow_log (self, G_LOG_LEVEL_INFO, "connecting -> active");
+  sipd_flow_log (self, G_LOG_LEVEL_INFO, "connecting -> active");
   sipd_flow_ref (self);
   emit_state_changed (self);
   if (self->state == SIPD_FLOW_STATE_ACTIVE)
-    flush_output (self); /* what was queued while connecting */
+    sipd_flow_flush_output (self); /* what was queued while connecting */
   sipd_flow_unref (self);
 }
 
-static void
-set_failed (SipdFlow *self, const char *reason)
+void
+sipd_flow_set_failed (SipdFlow *self, const char *reason)
 {
   if (self->state == SIPD_FLOW_STATE_FAILED || self->state == SIPD_FLOW_STATE_CLOSED)
     return;
-  flow_log (self, G_LOG_LEVEL_MESSAGE, "%s -> failed (%s)", sipd_flow_state_to_string (self->state),
+  sipd_flow_log (self, G_LOG_LEVEL_MESSAGE, "%s -> failed (%s)", sipd_flow_state_to_string (self->state),
             reason);
   self->state = SIPD_FLOW_STATE_FAILED;
   g_free (self->failure);
@@ -274,7 +202,7 @@ set_failed (SipdFlow *self, const char *reason)
 void
 sipd_flow_fail (SipdFlow *self, const char *reason)
 {
-  set_failed (self, reason);
+  sipd_flow_set_failed (self, reason);
 }
 
 static gboolean
@@ -284,14 +212,14 @@ on_start_failure (gpointer user_data)
   g_autofree char *reason = g_strdup (self->failure);
 
   g_clear_pointer (&self->start_failure, g_source_unref);
-  set_failed (self, reason);
+  sipd_flow_set_failed (self, reason);
   return G_SOURCE_REMOVE;
 }
 
 /* Whoever started the flow holds it and watches it only once
  * sipd_flow_start() has returned: a failure at once is told a moment later. */
-static void
-fail_soon (SipdFlow *self, const char *reason)
+void
+sipd_flow_fail_soon (SipdFlow *self, const char *reason)
 {
   g_free (self->failure);
   self->failure = g_strdup (reason);
@@ -305,7 +233,7 @@ sipd_flow_close (SipdFlow *self)
 {
   if (self->state == SIPD_FLOW_STATE_FAILED || self->state == SIPD_FLOW_STATE_CLOSED)
     return;
-  flow_log (self, G_LOG_LEVEL_INFO, "%s -> closed", sipd_flow_state_to_string (self->state));
+  sipd_flow_log (self, G_LOG_LEVEL_INFO, "%s -> closed", sipd_flow_state_to_string (self->state));
   if (self->session != NULL && !self->handshaking)
     gnutls_bye (self->session, GNUTLS_SHUT_WR); /* best effort, non-blocking */
   self->state = SIPD_FLOW_STATE_CLOSED;
@@ -317,515 +245,117 @@ on_connect_timeout (gpointer user_data)
 {
   SipdFlow *self = user_data;
 
-  set_failed (self, self->handshaking ? "TLS handshake timed out" : "connect timed out");
-}
-
-/* Reading */
-
-static void
-deliver_frames (SipdFlow *self)
-{
-  for (;;) {
-    g_autoptr (GBytes) message = NULL;
-    g_autofree char *reason = NULL;
-    static const guint8 pong[] = "\r\n";
-
-    if (self->state != SIPD_FLOW_STATE_ACTIVE)
-      return;
-    switch (sipd_framer_next (self->framer, &message, &reason)) {
-    case SIPD_FRAME_NEED_MORE:
-      return;
-    case SIPD_FRAME_MESSAGE:
-      self->callbacks.message (self, message, self->user_data);
-      break;
-    case SIPD_FRAME_PONG:
-      if (self->awaiting_answer) {
-        self->awaiting_answer = FALSE;
-        self->check_ms = 0;
-        self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
-        kl_timer_stop (self->deadline_timer);
-        kl_timer_start (self->keepalive_timer,
-                          sipd_keepalive_interval_ms (self->clock, TRUE, self->flow_timer_s,
-                                                      self->configured_s));
-        flow_log (self, G_LOG_LEVEL_DEBUG, "pong after %" G_GINT64_FORMAT " ms", self->rtt_ms);
-        if (self->callbacks.keepalive_answered != NULL)
-          self->callbacks.keepalive_answered (self, self->user_data);
-      }
-      break;
-    case SIPD_FRAME_PING:
-      g_byte_array_append (self->output, pong, 2);
-      flush_output (self);
-      break;
-    case SIPD_FRAME_ERROR: {
-      g_autofree char *why = g_strdup_printf ("the stream cannot be framed: %s", reason);
-      set_failed (self, why);
-      return;
-    }
-    }
-  }
-}
-
-/* Frames what came as it comes, so that a fast sender cannot make the
- * framer hold more than its cap. FALSE when the flow failed. */
-static gboolean
-push_and_deliver (SipdFlow *self, const guint8 *data, gsize length)
-{
-  if (!sipd_framer_push (self->framer, data, length)) {
-    g_autoptr (GBytes) none = NULL;
-    g_autofree char *reason = NULL;
-    g_autofree char *why = NULL;
-
-    sipd_framer_next (self->framer, &none, &reason);
-    why = g_strdup_printf ("the stream cannot be framed: %s", reason);
-    set_failed (self, why);
-    return FALSE;
-  }
-  deliver_frames (self);
-  return self->state == SIPD_FLOW_STATE_ACTIVE;
-}
-
-static const char *
-describe_errno (int error)
-{
-  switch (error) {
-  case ECONNRESET:
-    return "connection reset by the server";
-  case ECONNREFUSED:
-    return "connection refused";
-  case EHOSTUNREACH:
-  case ENETUNREACH:
-    return "no route to the server";
-  case ETIMEDOUT:
-    return "connection timed out";
-  case EPIPE:
-    return "connection closed by the server";
-  default:
-    return NULL;
-  }
-}
-
-static void
-fail_with_errno (SipdFlow *self, int error, const char *what)
-{
-  const char *description = describe_errno (error);
-  g_autofree char *reason = NULL;
-
-  if (description == NULL)
-    reason = g_strdup_printf ("%s: %s", what, g_strerror (error));
-  set_failed (self, description ? description : reason);
-}
-
-/* Returns FALSE when the flow failed. */
-static gboolean
-read_tcp (SipdFlow *self)
-{
-  guint8 buffer[READ_CHUNK];
-
-  for (;;) {
-    g_autoptr (GError) error = NULL;
-    gssize got = g_socket_receive (self->socket, (char *) buffer, sizeof buffer, NULL, &error);
-
-    if (got > 0) {
-      if (!push_and_deliver (self, buffer, (gsize) got))
-        return FALSE;
-      continue;
-    }
-    if (got == 0) {
-      set_failed (self, "connection closed by the server");
-      return FALSE;
-    }
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-      return TRUE;
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
-      set_failed (self, "connection reset by the server");
-    else
-      set_failed (self, error->message);
-    return FALSE;
-  }
-}
-
-static gboolean
-read_tls (SipdFlow *self)
-{
-  guint8 buffer[READ_CHUNK];
-
-  for (;;) {
-    ssize_t got = gnutls_record_recv (self->session, buffer, sizeof buffer);
-
-    if (got > 0) {
-      if (!push_and_deliver (self, buffer, (gsize) got))
-        return FALSE;
-      continue;
-    }
-    if (got == GNUTLS_E_AGAIN || got == GNUTLS_E_INTERRUPTED)
-      return TRUE;
-    if (got == 0 || got == GNUTLS_E_PREMATURE_TERMINATION) {
-      set_failed (self, "connection closed by the server");
-    } else if (got == GNUTLS_E_PULL_ERROR) {
-      fail_with_errno (self, errno, "TLS receive");
-    } else if (got == GNUTLS_E_WARNING_ALERT_RECEIVED) {
-      flow_log (self, G_LOG_LEVEL_INFO, "TLS warning alert: %s",
-                gnutls_alert_get_name (gnutls_alert_get (self->session)));
-      continue;
-    } else if (gnutls_error_is_fatal ((int) got)) {
-      g_autofree char *reason = sipd_tls_describe_failure (self->session, (int) got);
-      set_failed (self, reason);
-    } else {
-      continue; /* a non-fatal notice such as a rehandshake request, which we ignore */
-    }
-    return FALSE;
-  }
-}
-
-static void handshake_step (SipdFlow *self);
-
-static gboolean
-on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
-{
-  SipdFlow *self = user_data;
-  gboolean ok;
-
-  sipd_flow_ref (self);
-  if (self->handshaking)
-    handshake_step (self);
-  else {
-    ok = self->session != NULL ? read_tls (self) : read_tcp (self);
-    if (ok)
-      deliver_frames (self);
-  }
-  sipd_flow_unref (self);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-watch_readable (SipdFlow *self)
-{
-  if (self->read_source != NULL)
-    return;
-  self->read_source = g_socket_create_source (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_readable), self, NULL);
-  g_source_set_name (self->read_source, "sipd-flow-read");
-  g_source_attach (self->read_source, NULL);
-}
-
-/* Writing */
-
-static gboolean
-on_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
-{
-  SipdFlow *self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  g_clear_pointer (&self->write_source, g_source_unref);
-  sipd_flow_ref (self);
-  if (self->state == SIPD_FLOW_STATE_CONNECTING && !self->handshaking && self->session == NULL &&
-      self->transport != KL_TRANSPORT_UDP) {
-    /* the non-blocking connect finished */
-    if (!g_socket_check_connect_result (socket, &error)) {
-      if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_CONNECTION_REFUSED)
-        set_failed (self, "connection refused");
-      else
-        set_failed (self, error->message);
-    } else {
-      g_autoptr (GSocketAddress) local = g_socket_get_local_address (socket, NULL);
-      g_clear_object (&self->local);
-      self->local = local ? G_INET_SOCKET_ADDRESS (g_steal_pointer (&local)) : NULL;
-      update_label (self);
-      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-      watch_readable (self);
-      if (self->transport == KL_TRANSPORT_TLS)
-        handshake_step (self);
-      else
-        set_active (self);
-    }
-  } else if (self->handshaking) {
-    handshake_step (self);
-  } else {
-    flush_output (self);
-  }
-  sipd_flow_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-watch_writable (SipdFlow *self)
-{
-  if (self->write_source != NULL || self->socket == NULL)
-    return;
-  self->write_source = g_socket_create_source (self->socket, G_IO_OUT | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (self->write_source, G_SOURCE_FUNC (on_writable), self, NULL);
-  g_source_set_name (self->write_source, "sipd-flow-write");
-  g_source_attach (self->write_source, NULL);
-}
-
-static void
-flush_tcp (SipdFlow *self)
-{
-  while (self->output->len > 0) {
-    g_autoptr (GError) error = NULL;
-    gssize sent = g_socket_send (self->socket, (const char *) self->output->data, self->output->len,
-                                 NULL, &error);
-    if (sent < 0) {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        watch_writable (self);
-      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-               g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
-        set_failed (self, "connection reset by the server");
-      else
-        set_failed (self, error->message);
-      return;
-    }
-    g_byte_array_remove_range (self->output, 0, (guint) sent);
-  }
-}
-
-static void
-flush_tls (SipdFlow *self)
-{
-  while (self->output->len > 0) {
-    gsize chunk = self->tls_pending ? self->tls_pending : MIN (self->output->len, TLS_RECORD_MAX);
-    ssize_t sent = gnutls_record_send (self->session, self->output->data, chunk);
-
-    if (sent == GNUTLS_E_AGAIN || sent == GNUTLS_E_INTERRUPTED) {
-      self->tls_pending = chunk; /* gnutls wants the same record again */
-      watch_writable (self);
-      return;
-    }
-    if (sent < 0) {
-      if (sent == GNUTLS_E_PUSH_ERROR)
-        fail_with_errno (self, errno, "TLS send");
-      else {
-        g_autofree char *reason = sipd_tls_describe_failure (self->session, (int) sent);
-        set_failed (self, reason);
-      }
-      return;
-    }
-    self->tls_pending = 0;
-    g_byte_array_remove_range (self->output, 0, (guint) sent);
-  }
-}
-
-static void
-flush_output (SipdFlow *self)
-{
-  if (self->state != SIPD_FLOW_STATE_ACTIVE || self->socket == NULL)
-    return;
-  if (self->session != NULL)
-    flush_tls (self);
-  else
-    flush_tcp (self);
-}
-
-gboolean
-sipd_flow_send (SipdFlow *self, GBytes *data)
-{
-  gsize length;
-  const guint8 *bytes = g_bytes_get_data (data, &length);
-
-  switch (self->state) {
-  case SIPD_FLOW_STATE_FAILED:
-  case SIPD_FLOW_STATE_CLOSED:
-    return FALSE;
-  case SIPD_FLOW_STATE_CONNECTING:
-  case SIPD_FLOW_STATE_ACTIVE:
-    break;
-  }
-
-  if (self->transport == KL_TRANSPORT_UDP) {
-    g_autoptr (GError) error = NULL;
-    if (!sipd_udp_socket_send (self->udp, self->remote, data, &error)) {
-      /* A refused datagram says nothing reliable; the transaction timer decides. */
-      flow_log (self, G_LOG_LEVEL_DEBUG, "send: %s", error->message);
-    }
-    return TRUE;
-  }
-  g_byte_array_append (self->output, bytes, (guint) length);
-  flush_output (self);
-  return self->state != SIPD_FLOW_STATE_FAILED;
-}
-
-/* Connecting */
-
-static void
-handshake_step (SipdFlow *self)
-{
-  int result;
-
-  if (self->session == NULL) {
-    g_autoptr (GError) error = NULL;
-    self->session = sipd_tls_session_new (self->tls, self->server_name, g_socket_get_fd (self->socket),
-                                          &error);
-    if (self->session == NULL) {
-      set_failed (self, error->message);
-      return;
-    }
-    self->handshaking = TRUE;
-  }
-
-  result = gnutls_handshake (self->session);
-  if (result == GNUTLS_E_AGAIN || result == GNUTLS_E_INTERRUPTED) {
-    if (gnutls_record_get_direction (self->session) == 1)
-      watch_writable (self);
-    return; /* the read source calls again for direction 0 */
-  }
-  if (result < 0) {
-    g_autofree char *reason = NULL;
-    if (result == GNUTLS_E_PULL_ERROR || result == GNUTLS_E_PUSH_ERROR) {
-      fail_with_errno (self, errno, "TLS handshake");
-      return;
-    }
-    if (result == GNUTLS_E_PREMATURE_TERMINATION) {
-      set_failed (self, "connection closed by the server during the TLS handshake");
-      return;
-    }
-    if (!gnutls_error_is_fatal (result))
-      return;
-    reason = sipd_tls_describe_failure (self->session, result);
-    set_failed (self, reason);
-    return;
-  }
-
-  self->handshaking = FALSE;
-  sipd_tls_session_save (self->tls, self->server_name, self->session);
-  flow_log (self, G_LOG_LEVEL_DEBUG, "TLS %s, %s%s",
-            gnutls_protocol_get_name (gnutls_protocol_get_version (self->session)),
-            gnutls_cipher_get_name (gnutls_cipher_get (self->session)),
-            gnutls_session_is_resumed (self->session) ? ", resumed" : "");
-  set_active (self);
-}
-
-static gboolean
-bind_local_port (SipdFlow *self, GSocketFamily family, GError **error)
-{
-  g_autoptr (GInetAddress) any = g_inet_address_new_any (family);
-  g_autoptr (GSocketAddress) local = g_inet_socket_address_new (any, self->local_port);
-
-  /* reuse: a reconnect from the same port must not wait for TIME_WAIT */
-  return g_socket_bind (self->socket, local, TRUE, error);
-}
-
-void
-sipd_flow_start (SipdFlow *self)
-{
-  g_autoptr (GError) error = NULL;
-  GSocketFamily family = g_socket_address_get_family (G_SOCKET_ADDRESS (self->remote));
-
-  g_return_if_fail (self->state == SIPD_FLOW_STATE_CONNECTING && self->socket == NULL);
-
-  if (self->transport == KL_TRANSPORT_UDP) {
-    set_active (self);
-    return;
-  }
-
-  self->socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  if (self->socket == NULL) {
-    fail_soon (self, error->message);
-    return;
-  }
-  g_socket_set_blocking (self->socket, FALSE);
-  if (self->local_port != 0 && !bind_local_port (self, family, &error)) {
-    fail_soon (self, error->message);
-    return;
-  }
-  kl_timer_start (self->connect_timer, self->connect_timeout_ms);
-  if (g_socket_connect (self->socket, G_SOCKET_ADDRESS (self->remote), NULL, &error)) {
-    watch_writable (self); /* connected at once: on_writable finishes the job */
-    return;
-  }
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING)) {
-    fail_soon (self, error->message);
-    return;
-  }
-  flow_log (self, G_LOG_LEVEL_DEBUG, "connecting");
-  watch_writable (self);
+  sipd_flow_set_failed (self, self->handshaking ? "TLS handshake timed out" : "connect timed out");
 }
 
 /* Keep-alive */
 
 static void
-send_stun_request (SipdFlow *self)
-{
-  g_autoptr (GBytes) request = sipd_stun_binding_request (&self->stun_id);
-  g_autoptr (GError) error = NULL;
-
-  if (!sipd_udp_socket_send (self->udp, self->remote, request, &error))
-    flow_log (self, G_LOG_LEVEL_DEBUG, "STUN send: %s", error->message);
-}
-
-static void
-on_keepalive_due (gpointer user_data)
+on_keepalive_send (GBytes *ping, gpointer user_data)
 {
   SipdFlow *self = user_data;
-  static const guint8 ping[] = "\r\n\r\n";
-
-  if (self->state != SIPD_FLOW_STATE_ACTIVE || self->awaiting_answer)
-    return;
-  self->awaiting_answer = TRUE;
-  self->ping_sent_ms = kl_clock_now_ms (self->clock);
-  kl_timer_start (self->deadline_timer, SIPD_PONG_TIMEOUT_MS);
+  g_autoptr (GError) error = NULL;
+  gsize length;
+  const guint8 *bytes = g_bytes_get_data (ping, &length);
 
   if (self->transport == KL_TRANSPORT_UDP) {
-    for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
-      self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
-    self->stun_rto_ms = STUN_FIRST_RTO_MS;
-    send_stun_request (self);
-    kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
+    if (!sipd_udp_socket_send (self->udp, self->remote, ping, &error))
+      sipd_flow_log (self, G_LOG_LEVEL_DEBUG, "STUN send: %s", error->message);
     return;
   }
-  g_byte_array_append (self->output, ping, 4);
-  flush_output (self);
+  g_byte_array_append (self->output, bytes, (guint) length);
+  sipd_flow_flush_output (self);
 }
 
 static void
-on_stun_retransmit (gpointer user_data)
+on_keepalive_answered (gpointer user_data)
 {
   SipdFlow *self = user_data;
 
-  if (!self->awaiting_answer)
-    return;
-  send_stun_request (self);
-  self->stun_rto_ms *= 2;
-  kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
+  if (self->callbacks.keepalive_answered != NULL)
+    self->callbacks.keepalive_answered (self, self->user_data);
 }
 
 static void
-on_answer_deadline (gpointer user_data)
+on_keepalive_failed (const char *reason, gpointer user_data)
+{
+  sipd_flow_set_failed (user_data, reason);
+}
+
+static void
+on_keepalive_suspect (const char *reason, gpointer user_data)
 {
   SipdFlow *self = user_data;
 
-  if (self->check_ms > 0) {
-    g_autofree char *reason = g_strdup_printf ("a request went unanswered, and so did a keep-alive within %" G_GINT64_FORMAT " ms",
-                                               self->check_ms);
-    set_failed (self, reason);
-    return;
-  }
-  set_failed (self, self->transport == KL_TRANSPORT_UDP ? "no STUN keep-alive answer within 10 s"
-                                                          : "no keep-alive pong within 10 s");
+  if (self->callbacks.suspect != NULL)
+    self->callbacks.suspect (self, reason, self->user_data);
 }
+
+/* The kernel holds data for the server and its timer has fired at least
+ * once: it retransmitted unacknowledged data (tcpi_retransmits), or backed
+ * off (tcpi_backoff, tcpi_probes) because a packet could not leave at all,
+ * as when a local firewall drops it. A sign that the server's host, or the
+ * way to it, is gone. */
+static gboolean
+on_keepalive_stalled (gpointer user_data)
+{
+  SipdFlow *self = user_data;
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+  int queued = 0;
+  int fd;
+
+  if (self->socket == NULL || self->transport == KL_TRANSPORT_UDP)
+    return FALSE;
+  fd = g_socket_get_fd (self->socket);
+  memset (&info, 0, sizeof info);
+  if (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 || ioctl (fd, TIOCOUTQ, &queued) != 0)
+    return FALSE;
+  return queued > 0 && (info.tcpi_retransmits > 0 || info.tcpi_backoff > 0 || info.tcpi_probes > 0);
+}
+
+static const SipdKeepaliveCallbacks keepalive_callbacks = {
+  on_keepalive_send,
+  on_keepalive_answered,
+  on_keepalive_failed,
+  on_keepalive_suspect,
+  on_keepalive_stalled,
+};
 
 void
-sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s)
+sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s, gint64 suspect_floor_ms)
 {
-  self->flow_timer_s = flow_timer_s;
-  self->configured_s = configured_s;
   if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return;
-  self->keepalive_on = TRUE;
-  if (!self->awaiting_answer)
-    kl_timer_start (self->keepalive_timer,
-                      sipd_keepalive_interval_ms (self->clock, sipd_flow_is_stream (self),
-                                                  flow_timer_s, configured_s));
+  sipd_keepalive_start (self->keepalive, flow_timer_s, configured_s, suspect_floor_ms);
+}
+
+/* A request went out: on a stream, its silence beyond the suspicion bound
+ * makes the flow suspect. */
+void
+sipd_flow_request_sent (SipdFlow *self)
+{
+  if (self->state == SIPD_FLOW_STATE_ACTIVE)
+    sipd_keepalive_request_sent (self->keepalive);
+}
+
+gboolean
+sipd_flow_is_suspect (SipdFlow *self)
+{
+  return self->state == SIPD_FLOW_STATE_ACTIVE &&
+         sipd_keepalive_get_state (self->keepalive) == SIPD_KEEPALIVE_STATE_SUSPECT;
+}
+
+SipdKeepalive *
+sipd_flow_get_keepalive (SipdFlow *self)
+{
+  return self->keepalive;
 }
 
 void
 sipd_flow_stop_keepalive (SipdFlow *self)
 {
-  self->keepalive_on = FALSE;
-  self->awaiting_answer = FALSE;
-  self->check_ms = 0;
-  kl_timer_stop (self->keepalive_timer);
-  kl_timer_stop (self->deadline_timer);
-  kl_timer_stop (self->retransmit_timer);
+  sipd_keepalive_stop (self->keepalive);
 }
 
 /* A request over the flow went unanswered: a keep-alive now, which must be
@@ -834,67 +364,18 @@ sipd_flow_stop_keepalive (SipdFlow *self)
 gboolean
 sipd_flow_check (SipdFlow *self, gint64 deadline_ms)
 {
-  gint64 due = kl_clock_now_ms (self->clock) + deadline_ms;
-
-  if (self->state != SIPD_FLOW_STATE_ACTIVE || !self->keepalive_on)
+  if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return FALSE;
-  sipd_flow_keepalive_now (self);
-  if (kl_timer_get_deadline_ms (self->deadline_timer) > due) {
-    self->check_ms = deadline_ms;
-    kl_timer_start (self->deadline_timer, deadline_ms);
-  }
-  return TRUE;
+  return sipd_keepalive_check (self->keepalive, deadline_ms);
 }
 
 /* Checks the flow at once, as after a link change, instead of at the next tick. */
 void
 sipd_flow_keepalive_now (SipdFlow *self)
 {
-  if (self->state != SIPD_FLOW_STATE_ACTIVE || self->awaiting_answer)
+  if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return;
-  kl_timer_stop (self->keepalive_timer);
-  on_keepalive_due (self);
-}
-
-static void
-handle_stun (SipdFlow *self, const guint8 *data, gsize length)
-{
-  g_autoptr (GError) error = NULL;
-  SipdStunTransactionId id;
-  g_autoptr (GInetSocketAddress) mapped = sipd_stun_parse_binding_response (data, length, &id, &error);
-
-  if (mapped == NULL) {
-    flow_log (self, G_LOG_LEVEL_DEBUG, "ignored STUN message: %s", error->message);
-    return;
-  }
-  if (!self->awaiting_answer || memcmp (id.id, self->stun_id.id, sizeof id.id) != 0)
-    return; /* a late answer to an earlier request */
-
-  if (self->mapped != NULL && !g_inet_address_equal (g_inet_socket_address_get_address (mapped),
-                                                     g_inet_socket_address_get_address (self->mapped)))
-    goto changed;
-  if (self->mapped != NULL &&
-      g_inet_socket_address_get_port (mapped) != g_inet_socket_address_get_port (self->mapped))
-    goto changed;
-
-  g_set_object (&self->mapped, mapped);
-  self->awaiting_answer = FALSE;
-  self->check_ms = 0;
-  self->rtt_ms = kl_clock_now_ms (self->clock) - self->ping_sent_ms;
-  kl_timer_stop (self->deadline_timer);
-  kl_timer_stop (self->retransmit_timer);
-  kl_timer_start (self->keepalive_timer,
-                    sipd_keepalive_interval_ms (self->clock, FALSE, self->flow_timer_s, self->configured_s));
-  if (self->callbacks.keepalive_answered != NULL)
-    self->callbacks.keepalive_answered (self, self->user_data);
-  return;
-
-changed: {
-    g_autofree char *before = sipd_socket_address_to_string (self->mapped);
-    g_autofree char *now = sipd_socket_address_to_string (mapped);
-    g_autofree char *reason = g_strdup_printf ("the server sees a new address: %s, was %s", now, before);
-    set_failed (self, reason);
-  }
+  sipd_keepalive_now (self->keepalive);
 }
 
 void
@@ -906,7 +387,7 @@ sipd_flow_receive_datagram (SipdFlow *self, const guint8 *data, gsize length)
   if (self->state != SIPD_FLOW_STATE_ACTIVE)
     return;
   if (sipd_stun_is_stun (data, length)) {
-    handle_stun (self, data, length);
+    sipd_keepalive_receive_stun (self->keepalive, data, length);
     return;
   }
   for (i = 0; i < length && (data[i] == '\r' || data[i] == '\n'); i++)
@@ -973,15 +454,13 @@ sipd_flow_get_failure (SipdFlow *self)
 gint64
 sipd_flow_get_rtt_ms (SipdFlow *self)
 {
-  return self->rtt_ms;
+  return sipd_keepalive_get_rtt_ms (self->keepalive);
 }
 
 guint
 sipd_flow_get_keepalive_s (SipdFlow *self)
 {
-  if (!self->keepalive_on)
-    return 0;
-  return sipd_keepalive_longest_s (sipd_flow_is_stream (self), self->flow_timer_s, self->configured_s);
+  return sipd_keepalive_get_longest_s (self->keepalive);
 }
 
 gboolean

@@ -117,11 +117,15 @@ watch_retiring (SipdLeftovers *self, SipdRegistration *registration)
   sipd_registration_set_handler (registration, on_retiring_changed, self);
 }
 
-/* Un-registers where its flow still works; forgets it otherwise. */
+/* Un-registers where its flow still works; forgets it otherwise. A REGISTER
+ * still under way may yet make a binding (a backup withdrawn a moment after
+ * a suspicion began): it is followed by one with Expires 0 on the same flow. */
 static void
 retire_registration (SipdLeftovers *self, SipdRegistration *registration)
 {
-  if (sipd_registration_get_state (registration) == SIPD_REGISTRATION_STATE_REGISTERED &&
+  SipdRegistrationState state = sipd_registration_get_state (registration);
+
+  if ((state == SIPD_REGISTRATION_STATE_REGISTERED || state == SIPD_REGISTRATION_STATE_REGISTERING) &&
       flow_works (sipd_registration_get_flow (registration))) {
     watch_retiring (self, registration);
     sipd_registration_unregister (registration);

@@ -13,6 +13,8 @@ sipd_line_state_to_string (SipdLineState state)
     return "registered";
   case SIPD_LINE_STATE_MOVING:
     return "moving";
+  case SIPD_LINE_STATE_SUSPECTING:
+    return "suspecting";
   case SIPD_LINE_STATE_FAILING_OVER:
     return "failing-over";
   case SIPD_LINE_STATE_ON_BACKUP:
@@ -43,6 +45,10 @@ sipd_line_event_to_string (SipdLineEvent event)
     return "flow down";
   case SIPD_LINE_EVENT_REJECTED:
     return "rejected";
+  case SIPD_LINE_EVENT_PRIMARY_SUSPECT:
+    return "primary suspect";
+  case SIPD_LINE_EVENT_SUSPICION_CLEARED:
+    return "suspicion cleared";
   case SIPD_LINE_EVENT_PRIMARY_FAILED:
     return "primary failed";
   case SIPD_LINE_EVENT_PRIMARY_BACK:
@@ -56,7 +62,7 @@ sipd_line_event_to_string (SipdLineEvent event)
 static gboolean
 is_move (SipdLineState state)
 {
-  return state == SIPD_LINE_STATE_MOVING || state == SIPD_LINE_STATE_FAILING_OVER ||
+  return state == SIPD_LINE_STATE_MOVING || state == SIPD_LINE_STATE_SUSPECTING || state == SIPD_LINE_STATE_FAILING_OVER ||
          state == SIPD_LINE_STATE_FAILING_BACK;
 }
 
@@ -81,12 +87,18 @@ sipd_line_state_next (SipdLineState state, SipdLineEvent event, const SipdLineFa
     /* a move stays a move until it is up or fails */
     return is_move (state) || state == SIPD_LINE_STATE_REGISTERING ? state : SIPD_LINE_STATE_REGISTERING;
   case SIPD_LINE_EVENT_UP:
+    if (state == SIPD_LINE_STATE_SUSPECTING)
+      return state; /* the backup is up, but the primary has not failed yet */
     return facts->on_backup ? SIPD_LINE_STATE_ON_BACKUP : SIPD_LINE_STATE_REGISTERED;
   case SIPD_LINE_EVENT_FLOW_DOWN:
     /* make before break: the line is still registered where it was; the new plan tries again */
     return is_move (state) && facts->registered_before ? state : SIPD_LINE_STATE_BACKING_OFF;
   case SIPD_LINE_EVENT_REJECTED:
     return is_move (state) && facts->registered_before ? state : SIPD_LINE_STATE_REJECTED;
+  case SIPD_LINE_EVENT_PRIMARY_SUSPECT:
+    return state == SIPD_LINE_STATE_REGISTERED ? SIPD_LINE_STATE_SUSPECTING : state;
+  case SIPD_LINE_EVENT_SUSPICION_CLEARED:
+    return state == SIPD_LINE_STATE_SUSPECTING ? SIPD_LINE_STATE_REGISTERED : state;
   case SIPD_LINE_EVENT_PRIMARY_FAILED:
     return SIPD_LINE_STATE_FAILING_OVER;
   case SIPD_LINE_EVENT_PRIMARY_BACK:
@@ -106,6 +118,7 @@ sipd_line_state_to_public (SipdLineState state, gboolean registered_before)
   case SIPD_LINE_STATE_REJECTED:
     return "failed";
   case SIPD_LINE_STATE_REGISTERED:
+  case SIPD_LINE_STATE_SUSPECTING:
   case SIPD_LINE_STATE_ON_BACKUP:
     return "registered";
   case SIPD_LINE_STATE_REGISTERING:

@@ -6,6 +6,8 @@
  *
  *   disabled ──configured──▶ registering ──up──▶ registered / on-backup
  *   registered / on-backup ──primary failed──▶ failing-over ──up──▶ on-backup
+ *   registered ──primary suspect──▶ suspecting ──primary failed──▶ failing-over
+ *   suspecting ──suspicion cleared──▶ registered
  *   on-backup ──primary answers again──▶ failing-back ──up──▶ registered
  *   failing-back ──primary failed again──▶ failing-over (back to the backup)
  *   registered / on-backup ──DNS moved the server──▶ moving ──up──▶ registered / on-backup
@@ -13,7 +15,9 @@
  *   any ──registrar refused──▶ rejected ──retry──▶ registering
  *
  * A move keeps what the line had until the new plan is up (make before break),
- * so "moving", "failing-over" and "failing-back" may still count as registered;
+ * so "moving", "suspecting", "failing-over" and "failing-back" may still count
+ * as registered; "suspecting" stays while the backup registers and is up, until
+ * the suspect primary flow answers or fails;
  * a failure of the new plan then leaves the state as it is. */
 #pragma once
 
@@ -26,6 +30,7 @@ typedef enum {
   SIPD_LINE_STATE_REGISTERING,  /* registering with the servers it uses, nothing else registered */
   SIPD_LINE_STATE_REGISTERED,   /* registered with its primary servers */
   SIPD_LINE_STATE_MOVING,       /* the same servers at new addresses (DNS): registering there */
+  SIPD_LINE_STATE_SUSPECTING,   /* the primary's flow is suspect: registering with the backup, the primary held */
   SIPD_LINE_STATE_FAILING_OVER, /* a primary failed: registering with the backup servers */
   SIPD_LINE_STATE_ON_BACKUP,    /* registered with backup servers */
   SIPD_LINE_STATE_FAILING_BACK, /* a failed primary answers again: registering with it */
@@ -40,6 +45,8 @@ typedef enum {
   SIPD_LINE_EVENT_UP,              /* the plan the line moved to is registered */
   SIPD_LINE_EVENT_FLOW_DOWN,       /* its flow failed, and no backup takes over */
   SIPD_LINE_EVENT_REJECTED,        /* its registrar refused, and no backup takes over */
+  SIPD_LINE_EVENT_PRIMARY_SUSPECT, /* the flow to a primary with a backup is suspect: the backup registers too */
+  SIPD_LINE_EVENT_SUSPICION_CLEARED, /* the suspect flow answered: the backup is withdrawn */
   SIPD_LINE_EVENT_PRIMARY_FAILED,  /* a primary with a backup failed: the line moves to the backup */
   SIPD_LINE_EVENT_PRIMARY_BACK,    /* a failed primary answers again: the line moves back */
   SIPD_LINE_EVENT_DNS_MOVED,       /* the server of its flow has new addresses */

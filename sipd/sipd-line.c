@@ -1,36 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "sipd-line"
 
-#include "sipd-line.h"
+#include "sipd-line-private.h"
 
 #include "kl-log.h"
 #include "sipd-error.h"
-#include "sipd-leftovers.h"
 #include "sipd-line-iface.h"
-#include "sipd-primaries.h"
-
-struct _SipdLine {
-  guint index;
-  char *object_path;
-  KlObjectSkeleton *object;
-  KlSipLine1 *iface;
-  SipdLineContext *context;
-
-  SipdLineSettings *settings; /* NULL while disabled */
-  SipdLineState state;
-
-  SipdPrimaries *primaries; /* which failed: they decide the plan; NULL while disabled */
-  SipdPlan *plan;           /* the plan in use, or the one the line moves to */
-  SipdPlan *previous;       /* the plan it moves away from, until the new one is up */
-  SipdFlowKeeper *standby;  /* reg-id 2 through the backup outbound proxy, with "sip outbound dual flow" */
-  SipdLeftovers *leftovers;
-
-  gboolean was_registered;
-  guint failovers;
-  guint failbacks;
-  char *failback_reason;   /* what the failback under way will announce */
-  guint failback_failures; /* in a row: probes start backed off by them */
-};
+#include "sipd-line-path.h"
 
 static void move_to (SipdLine *self, const SipdFailoverChoice *choice);
 
@@ -68,8 +44,8 @@ publish_state (SipdLine *self)
 }
 
 /* Every change of the line's state goes through here. */
-static void
-transition (SipdLine *self, SipdLineEvent event, const char *reason)
+void
+sipd_line_transition (SipdLine *self, SipdLineEvent event, const char *reason)
 {
   SipdLineFacts facts = {
     .on_backup = self->plan != NULL && sipd_plan_get_servers (self->plan)->on_backup,
@@ -191,11 +167,17 @@ plan_up (SipdLine *self)
   if (self->previous == NULL &&
       (self->state == SIPD_LINE_STATE_REGISTERED || self->state == SIPD_LINE_STATE_ON_BACKUP))
     return; /* it was up already: a keep-alive answered after a network change */
+  if (self->state == SIPD_LINE_STATE_SUSPECTING) {
+    line_log (self, G_LOG_LEVEL_MESSAGE, "registered with the backup too; the suspect primary is held until it "
+              "answers or fails");
+    publish_state (self);
+    return;
+  }
   set_last_error (self, NULL);
   self->was_registered = TRUE;
   kl_sip_line1_set_registrar (self->iface, sipd_plan_get_servers (self->plan)->registrar);
   kl_sip_line1_set_outbound (self->iface, outbound);
-  transition (self, SIPD_LINE_EVENT_UP, outbound ? "200 OK, outbound in use" : "200 OK");
+  sipd_line_transition (self, SIPD_LINE_EVENT_UP, outbound ? "200 OK, outbound in use" : "200 OK");
   if (self->previous != NULL)
     sipd_leftovers_add_moved (self->leftovers, g_steal_pointer (&self->previous), self->plan,
                               self->settings->outbound);
@@ -208,6 +190,16 @@ plan_up (SipdLine *self)
 }
 
 /* Failover and failback */
+
+static void
+count_failover (SipdLine *self, const char *failover)
+{
+  self->failovers++;
+  line_log (self, G_LOG_LEVEL_MESSAGE, "failing over: %s", failover);
+  kl_sip_line1_set_failovers (self->iface, self->failovers);
+  kl_sip_line1_set_last_failover (self->iface, failover);
+  kl_sip_line1_emit_failed_over (self->iface, failover);
+}
 
 /* The primary server failed: every role it serves fails over where it can,
  * and the server is probed until it answers again. */
@@ -229,14 +221,78 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
     line_log (self, G_LOG_LEVEL_MESSAGE, "failing back did not work (%s); staying on the backup", failover);
     g_clear_pointer (&self->failback_reason, g_free);
   } else {
-    self->failovers++;
-    line_log (self, G_LOG_LEVEL_MESSAGE, "failing over: %s", failover);
-    kl_sip_line1_set_failovers (self->iface, self->failovers);
-    kl_sip_line1_set_last_failover (self->iface, failover);
-    kl_sip_line1_emit_failed_over (self->iface, failover);
+    count_failover (self, failover);
   }
-  transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
+  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
   move_to (self, &choice);
+}
+
+/* The flow to a primary with a backup is suspect: the line registers with
+ * the backup now, make before break, and holds the primary until its flow
+ * answers (the backup is withdrawn) or fails (the move completes). Not where
+ * the backup plan would replace the primary's own binding (same registrar
+ * and AOR with outbound): withdrawing it would remove both. */
+static void
+plan_suspect (SipdLine *self)
+{
+  SipdFlowKeeper *keeper = sipd_plan_get_keeper (self->plan);
+  SipdFlow *flow = sipd_flow_keeper_get_flow (keeper);
+  const SipdServer *primary;
+  SipdFailoverChoice choice;
+  g_autoptr (SipdPlanServers) servers = NULL;
+  const SipdPlanServers *now = sipd_plan_get_servers (self->plan);
+  g_autofree char *reason = NULL;
+
+  if (self->state != SIPD_LINE_STATE_REGISTERED || self->previous != NULL || flow == NULL ||
+      !sipd_flow_is_suspect (flow))
+    return;
+  primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keeper));
+  if (primary == NULL)
+    return;
+  choice = sipd_primaries_choose_if_failed (self->primaries, primary);
+  servers = sipd_plan_servers_new (self->settings, &choice);
+  if (sipd_failover_choice_equal (&choice, current_choice (self)) ||
+      (g_str_equal (servers->registrar_uri, now->registrar_uri) && g_str_equal (servers->aor, now->aor)))
+    return;
+  reason = g_strdup_printf ("the flow to %s is suspect", primary->host);
+  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_SUSPECT, reason);
+  move_to (self, &choice);
+}
+
+/* The suspect primary answered within its deadline: the line stays, and
+ * what the backup holds (binding, subscriptions) is removed. */
+static void
+suspicion_cleared (SipdLine *self)
+{
+  self->suspicions_cleared++;
+  kl_sip_line1_set_suspicions_cleared (self->iface, self->suspicions_cleared);
+  sipd_leftovers_add_dropped (self->leftovers, g_steal_pointer (&self->plan));
+  self->plan = g_steal_pointer (&self->previous);
+  sipd_line_iface_show_plan (self->iface, self->plan);
+  sipd_plan_resume (self->plan);
+  sipd_line_transition (self, SIPD_LINE_EVENT_SUSPICION_CLEARED, "the suspect primary answered: the backup is withdrawn");
+  update_flows_property (self);
+}
+
+/* The suspect primary's flow failed: the failover counts now, and completes
+ * at once if the backup is registered already. */
+static void
+suspicion_confirmed (SipdLine *self)
+{
+  SipdFlowKeeper *keeper = sipd_plan_get_keeper (self->previous);
+  const SipdServer *server = sipd_flow_keeper_get_server (keeper);
+  const char *reason = sipd_flow_keeper_get_reason (keeper);
+  g_autofree char *failover = g_strdup_printf ("%s: %s", server->host, reason ? reason : "failed");
+  g_autofree char *error = g_strdup_printf ("flow to %s failed: %s", server->host, reason ? reason : "failed");
+
+  set_last_error (self, error);
+  sipd_primaries_fail (self->primaries, server, self->failback_failures);
+  count_failover (self, failover);
+  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
+  if (sipd_plan_is_registered (self->plan)) {
+    plan_up (self);
+    sipd_plan_resume (self->plan); /* its subscriptions show again: the primary's ended after them */
+  }
 }
 
 /* A failed primary answers its probe again: back to it, make before break. */
@@ -251,7 +307,7 @@ on_primary_back (const char *host, gpointer user_data)
   g_free (self->failback_reason);
   self->failback_reason = g_strdup_printf ("%s answers again", host);
   line_log (self, G_LOG_LEVEL_MESSAGE, "failing back: %s", self->failback_reason);
-  transition (self, SIPD_LINE_EVENT_PRIMARY_BACK, self->failback_reason);
+  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_BACK, self->failback_reason);
   move_to (self, &choice);
 }
 
@@ -276,7 +332,7 @@ plan_down (SipdLine *self)
     else
       error = g_strdup (reason);
     set_last_error (self, error);
-    transition (self, SIPD_LINE_EVENT_REJECTED, error);
+    sipd_line_transition (self, SIPD_LINE_EVENT_REJECTED, error);
     return;
   }
   if (status == 0) {
@@ -288,7 +344,7 @@ plan_down (SipdLine *self)
     } else {
       g_autofree char *why = g_strdup_printf ("%s; a new flow in %" G_GINT64_FORMAT " ms", error,
                                               sipd_flow_keeper_get_retry_delay_ms (keeper));
-      transition (self, SIPD_LINE_EVENT_FLOW_DOWN, why);
+      sipd_line_transition (self, SIPD_LINE_EVENT_FLOW_DOWN, why);
     }
     return;
   }
@@ -300,7 +356,7 @@ plan_down (SipdLine *self)
   } else {
     g_autofree char *why = g_strdup_printf ("%s; registering again in %" G_GINT64_FORMAT " ms", error,
                                             sipd_flow_keeper_get_retry_delay_ms (keeper));
-    transition (self, SIPD_LINE_EVENT_REJECTED, why);
+    sipd_line_transition (self, SIPD_LINE_EVENT_REJECTED, why);
   }
 }
 
@@ -311,6 +367,20 @@ previous_changed (SipdLine *self)
 {
   SipdFlowKeeper *keeper = sipd_plan_get_keeper (self->plan);
 
+  if (self->state == SIPD_LINE_STATE_SUSPECTING) {
+    switch (sipd_flow_keeper_get_state (sipd_plan_get_keeper (self->previous))) {
+    case SIPD_FLOW_KEEPER_STATE_UP:
+      suspicion_cleared (self);
+      return;
+    case SIPD_FLOW_KEEPER_STATE_DOWN:
+      suspicion_confirmed (self);
+      return;
+    case SIPD_FLOW_KEEPER_STATE_IDLE:
+    case SIPD_FLOW_KEEPER_STATE_CONNECTING:
+    case SIPD_FLOW_KEEPER_STATE_SUSPECT:
+      break;
+    }
+  }
   if (!registered_before (self) && sipd_flow_keeper_get_state (keeper) == SIPD_FLOW_KEEPER_STATE_DOWN) {
     plan_down (self);
     return;
@@ -333,12 +403,14 @@ on_plan_keeper_changed (SipdPlan *plan, gpointer user_data)
     plan_up (self);
     break;
   case SIPD_FLOW_KEEPER_STATE_CONNECTING:
-    transition (self, SIPD_LINE_EVENT_CONNECTING, "registering");
+    sipd_line_transition (self, SIPD_LINE_EVENT_CONNECTING, "registering");
     break;
   case SIPD_FLOW_KEEPER_STATE_DOWN:
     plan_down (self);
     break;
   case SIPD_FLOW_KEEPER_STATE_SUSPECT:
+    plan_suspect (self);
+    break;
   case SIPD_FLOW_KEEPER_STATE_IDLE:
     break;
   }
@@ -357,8 +429,8 @@ static const SipdPlanCallbacks plan_callbacks = { on_plan_keeper_changed, on_pla
 
 /* Moves */
 
-static void
-adopt_plan (SipdLine *self, const SipdFailoverChoice *choice)
+void
+sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice)
 {
   self->plan = sipd_plan_new (self->context, self->iface, self->settings, choice, &plan_callbacks, self);
   sipd_line_iface_show_plan (self->iface, self->plan);
@@ -395,7 +467,7 @@ move_to (SipdLine *self, const SipdFailoverChoice *choice)
     sipd_plan_hold (self->previous);
   }
   g_clear_pointer (&self->plan, sipd_plan_free);
-  adopt_plan (self, choice);
+  sipd_line_adopt_plan (self, choice);
 }
 
 /* Lifetime */
@@ -509,41 +581,10 @@ sipd_line_get_iface (SipdLine *self)
   return self->iface;
 }
 
-static gboolean
-usable (SipdFlowKeeper *keeper, SipdFlow *avoid, gboolean suspect_too)
-{
-  SipdFlow *flow = keeper ? sipd_flow_keeper_get_flow (keeper) : NULL;
-
-  if (flow == NULL || flow == avoid)
-    return FALSE;
-  return suspect_too || sipd_flow_keeper_get_state (keeper) != SIPD_FLOW_KEEPER_STATE_SUSPECT;
-}
-
 gboolean
 sipd_line_get_request_path (SipdLine *self, SipdFlow *avoid, SipdLinePath *ret_path)
 {
-  SipdPlan *plans[] = { self->plan, self->previous };
-
-  for (int suspect_too = 0; suspect_too <= 1; suspect_too++) {
-    for (guint i = 0; i < G_N_ELEMENTS (plans); i++) {
-      if (plans[i] == NULL || !sipd_plan_is_registered (plans[i]) ||
-          !usable (sipd_plan_get_keeper (plans[i]), avoid, suspect_too))
-        continue;
-      ret_path->flow = sipd_flow_keeper_get_flow (sipd_plan_get_keeper (plans[i]));
-      ret_path->route = sipd_plan_get_route (plans[i]);
-      ret_path->aor = sipd_plan_get_servers (plans[i])->aor;
-      return TRUE;
-    }
-    if (self->standby != NULL && sipd_flow_keeper_is_up (self->standby) &&
-        usable (self->standby, avoid, suspect_too)) {
-      SipdRegistration *registration = sipd_flow_keeper_get_registration (self->standby);
-      ret_path->flow = sipd_flow_keeper_get_flow (self->standby);
-      ret_path->route = sipd_registration_get_preloaded_route (registration);
-      ret_path->aor = sipd_registration_get_aor (registration);
-      return TRUE;
-    }
-  }
-  return FALSE;
+  return sipd_line_path_choose (self->plan, self->previous, self->standby, avoid, ret_path);
 }
 
 gboolean
@@ -572,6 +613,7 @@ sipd_line_is_heading_for_a_flow (SipdLine *self)
   case SIPD_LINE_STATE_REGISTERING:
   case SIPD_LINE_STATE_REGISTERED:
   case SIPD_LINE_STATE_MOVING:
+  case SIPD_LINE_STATE_SUSPECTING:
   case SIPD_LINE_STATE_FAILING_OVER:
   case SIPD_LINE_STATE_ON_BACKUP:
   case SIPD_LINE_STATE_FAILING_BACK:
@@ -620,67 +662,10 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   sipd_line_iface_show_plan (self->iface, NULL);
   update_flows_property (self);
   if (self->settings == NULL) {
-    transition (self, SIPD_LINE_EVENT_UNCONFIGURED, "no user name configured");
+    sipd_line_transition (self, SIPD_LINE_EVENT_UNCONFIGURED, "no user name configured");
     return;
   }
   self->primaries = sipd_primaries_new (self->context, self->settings, on_primary_back, self);
-  transition (self, SIPD_LINE_EVENT_CONFIGURED, "configured");
-  adopt_plan (self, current_choice (self)); /* no plan yet: the primaries */
-}
-
-/* The network */
-
-void
-sipd_line_network_lost (SipdLine *self)
-{
-  if (self->plan != NULL)
-    sipd_flow_keeper_network_lost (sipd_plan_get_keeper (self->plan));
-  if (self->standby != NULL)
-    sipd_flow_keeper_network_lost (self->standby);
-}
-
-void
-sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon)
-{
-  if (self->settings == NULL)
-    return;
-  sipd_primaries_network_gained (self->primaries, netmon);
-  if (self->standby != NULL)
-    sipd_flow_keeper_network_gained (self->standby, netmon);
-  sipd_flow_keeper_network_gained (sipd_plan_get_keeper (self->plan), netmon);
-}
-
-/* netmond resolved a server again and the answer changed: a line registered
- * through it moves its flow, registration and subscriptions to the new first
- * target, make before break. One on its way elsewhere follows the new answer
- * with its next flow. */
-void
-sipd_line_targets_changed (SipdLine *self,
-                           const char *host,
-                           guint16 port,
-                           KlTransport transport,
-                           const KlSipTargets *targets)
-{
-  g_autofree char *reason = NULL;
-
-  if (self->plan == NULL)
-    return;
-  sipd_primaries_targets_changed (self->primaries, host, port, transport, targets);
-  if (self->standby != NULL)
-    sipd_flow_keeper_targets_changed (self->standby, host, port, transport, targets);
-  if (!sipd_flow_keeper_targets_changed (sipd_plan_get_keeper (self->plan), host, port, transport, targets) ||
-      (self->state != SIPD_LINE_STATE_REGISTERED && self->state != SIPD_LINE_STATE_ON_BACKUP))
-    return;
-  reason = g_strdup_printf ("%s has new addresses in DNS", host);
-  transition (self, SIPD_LINE_EVENT_DNS_MOVED, reason);
-  self->previous = g_steal_pointer (&self->plan);
-  sipd_plan_hold (self->previous);
-  adopt_plan (self, sipd_plan_get_choice (self->previous));
-}
-
-void
-sipd_line_add_watched_servers (SipdLine *self, GHashTable *seen, GVariantBuilder *servers)
-{
-  if (self->settings != NULL)
-    sipd_line_settings_add_watched_servers (self->settings, seen, servers);
+  sipd_line_transition (self, SIPD_LINE_EVENT_CONFIGURED, "configured");
+  sipd_line_adopt_plan (self, current_choice (self)); /* no plan yet: the primaries */
 }

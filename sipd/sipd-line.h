@@ -11,6 +11,7 @@
 
 #include "kl-config.h"
 #include "kl-dbus.h"
+#include "sipd-line-path.h"
 #include "sipd-line-state.h"
 #include "sipd-netmon.h"
 #include "sipd-plan.h"
@@ -29,13 +30,6 @@ KlObjectSkeleton *sipd_line_get_object (SipdLine *self);
 SipdLineState sipd_line_get_state (SipdLine *self);
 const SipdLineSettings *sipd_line_get_settings (SipdLine *self);
 KlSipLine1 *sipd_line_get_iface (SipdLine *self);
-/* Where a new request of the line (INVITE, MESSAGE) goes now. */
-typedef struct {
-  SipdFlow *flow;    /* active; not owned */
-  const char *route; /* a Route header value for the outbound proxy, or NULL */
-  const char *aor;   /* the address of record registered there: the From */
-} SipdLinePath;
-
 /* The plan's flow, or while it moves the registered plan it is leaving, or
  * the dual flow's second one; a suspect flow only when nothing else is up,
  * and never the one to avoid (it left a request unanswered). FALSE when no

@@ -94,6 +94,16 @@ sipd_primaries_choose (SipdPrimaries *self)
   return sipd_failover_choose (&self->settings->failover, self->failed);
 }
 
+SipdFailoverChoice
+sipd_primaries_choose_if_failed (SipdPrimaries *self, const SipdServer *server)
+{
+  gboolean failed[SIPD_N_ROLES];
+
+  for (guint role = 0; role < SIPD_N_ROLES; role++)
+    failed[role] = self->failed[role] || same_server (&self->settings->servers[role][0], server);
+  return sipd_failover_choose (&self->settings->failover, failed);
+}
+
 const SipdServer *
 sipd_primaries_behind (SipdPrimaries *self, const SipdFailoverChoice *current, const SipdServer *next_hop)
 {

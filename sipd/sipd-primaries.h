@@ -23,6 +23,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdPrimaries, sipd_primaries_free)
  * probed, starting as if already failed_attempts had failed. */
 void sipd_primaries_fail (SipdPrimaries *self, const SipdServer *server, guint failed_attempts);
 SipdFailoverChoice sipd_primaries_choose (SipdPrimaries *self);
+/* The choice if the server failed too; nothing is marked or probed. */
+SipdFailoverChoice sipd_primaries_choose_if_failed (SipdPrimaries *self, const SipdServer *server);
 /* The primary behind a next hop that the line can fail over from while it
  * uses current; NULL when there is none. */
 const SipdServer *sipd_primaries_behind (SipdPrimaries *self,

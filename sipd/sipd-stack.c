@@ -39,7 +39,9 @@ struct _SipdStack {
 static void on_flow_message (SipdFlow *flow, GBytes *bytes, gpointer user_data);
 static void on_flow_state_changed (SipdFlow *flow, gpointer user_data);
 static void on_flow_keepalive (SipdFlow *flow, gpointer user_data);
-static const SipdFlowCallbacks flow_callbacks = { on_flow_message, on_flow_state_changed, on_flow_keepalive };
+static void on_flow_suspect (SipdFlow *flow, const char *reason, gpointer user_data);
+static const SipdFlowCallbacks flow_callbacks = { on_flow_message, on_flow_state_changed, on_flow_keepalive,
+                                                  on_flow_suspect };
 
 void
 sipd_stack_params_from_config (SipdStackParams *params, KlConfig *config)
@@ -156,6 +158,12 @@ static void
 on_flow_keepalive (SipdFlow *flow, gpointer user_data)
 {
   notify_watches (user_data, flow, SIPD_FLOW_EVENT_KEEPALIVE);
+}
+
+static void
+on_flow_suspect (SipdFlow *flow, const char *reason, gpointer user_data)
+{
+  notify_watches (user_data, flow, SIPD_FLOW_EVENT_SUSPECT);
 }
 
 /* UDP */

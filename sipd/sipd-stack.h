@@ -43,6 +43,7 @@ typedef void (*SipdRequestFunc) (SipdStack *stack, SipdFlow *flow, SipdMessage *
 typedef enum {
   SIPD_FLOW_EVENT_STATE,     /* became active, failed or closed */
   SIPD_FLOW_EVENT_KEEPALIVE, /* a keep-alive was answered */
+  SIPD_FLOW_EVENT_SUSPECT,   /* an early sign of a silent server: see sipd_flow_is_suspect() */
 } SipdFlowEvent;
 
 /* How many datagrams from senders that are not the lines' servers were

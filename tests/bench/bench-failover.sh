@@ -9,25 +9,30 @@
 # Each fault comes at a random point of the keep-alive cycle. Measured:
 #   failover: from the fault until the backup holds sipd's binding; for baresip,
 #     which needs no new registration, until it reports the failure;
+#     sipd may register at the backup while the primary is only suspect; the
+#     fault then lasts until sipd counts the failover (the pong deadline);
 #   failback: from the primary's return until sipd is registered at the primary
 #     and unregistered at the backup; for baresip, until its reg-id 1 is
 #     registered at the primary again.
 # Prints each run, then the median, min and max per program and fault kind.
 # Needs root (ss -K, nft), the non-sanitized build in build/ and baresip-core.
+# PRIMARY, BACKUP and BUILD (a build directory under the checkout) move it to
+# other addresses and another build, beside other benchmarks and tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 runs=${1:-5}
 programs=${2:-"sipd-10 sipd baresip"}
-primary=127.0.0.8
-backup=127.0.0.9
+primary=${PRIMARY:-127.0.0.8}
+backup=${BACKUP:-127.0.0.9}
+build=${BUILD:-build}
 faults=${FAULTS:-"reset fin hung black-hole"}
 
 work=$(mktemp -d /tmp/keepline-bench-failover.XXXXXX)
 declare -A kamailio_pid=()
 bus_pid=""
 child_pid=""
-nft_table=kl_bench_black_hole
+nft_table=kl_bench_black_hole_${primary//./_}
 
 stop_kamailio() {
   local addr=$1
@@ -59,8 +64,8 @@ cleanup() {
 trap cleanup EXIT
 
 command -v baresip >/dev/null || { echo "baresip is not installed (apt-get install baresip-core)" >&2; exit 1; }
-meson compile -C "$top/build" >/dev/null
-cp "$top/build/sipd/sipd" "$work/sipd-under-test" # the build may change while this runs
+meson compile -C "$top/$build" >/dev/null
+cp "$top/$build/sipd/sipd" "$work/sipd-under-test" # the build may change while this runs
 "$top/tests/e2e/gen-certs.sh" "$work/certs" >/dev/null
 
 start_kamailio() {
@@ -94,6 +99,12 @@ wait_for() {
 at_backup() { [ "$(bindings "$backup")" -ge 1 ]; }
 only_at_primary() { [ "$(bindings "$primary")" -ge 1 ] && [ "$(bindings "$backup")" -eq 0 ]; }
 at_primary() { [ "$(bindings "$primary")" -ge 1 ]; }
+# sipd counted a failover (not just a registration at the backup while the
+# primary is suspect, which a pong before the 10 s deadline withdraws)
+sipd_failed_over() {
+  [ "$(DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$work/address") busctl --system get-property org.keepline.Sip \
+    /org/keepline/Sip/Line/1 org.keepline.Sip.Line1 Failovers 2>/dev/null)" != "u 0" ]
+}
 
 start_sipd() {
   local keepalive=$1 config=$work/sipd
@@ -193,6 +204,7 @@ one_run() {
     failover=$(wait_for "$t0" 90 baresip_said_after "$t0" "reg:|failed|timeout|reset|closed")
   else
     failover=$(wait_for "$t0" 90 at_backup)
+    wait_for "$t0" 90 sipd_failed_over >/dev/null # the fault outlasts the pong deadline
   fi
   sleep "$(rand_between 3 6)"
   t1=$(now)

@@ -120,6 +120,7 @@ static const KeyCase key_cases[] = {
   { KL_CONFIG_KEY_LOCAL_TLS_PORT, "0", "0", 0 },
   { KL_CONFIG_KEY_OUTBOUND_KEEP_ALIVE_TIMER, "10", "10", 10 },
   { KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW, "1", "1", 1 },
+  { KL_CONFIG_KEY_OUTBOUND_SUSPECT_FLOOR, "2500", "2500", 2500 },
   { KL_CONFIG_KEY_USER_NAME, "1001", "1001", 0 },
   { KL_CONFIG_KEY_AUTH_NAME, "auth-1001", "auth-1001", 0 },
   { KL_CONFIG_KEY_PASSWORD, "p:a#ss", "p:a#ss", 0 },

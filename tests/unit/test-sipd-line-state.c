@@ -57,6 +57,15 @@ static const Transition transitions[] = {
   { SIPD_LINE_STATE_MOVING, SIPD_LINE_EVENT_UP, FALSE, TRUE, SIPD_LINE_STATE_REGISTERED },
   { SIPD_LINE_STATE_MOVING, SIPD_LINE_EVENT_UP, TRUE, TRUE, SIPD_LINE_STATE_ON_BACKUP },
   { SIPD_LINE_STATE_MOVING, SIPD_LINE_EVENT_PRIMARY_FAILED, TRUE, TRUE, SIPD_LINE_STATE_FAILING_OVER },
+  /* a suspect primary: the backup registers, the primary is held */
+  { SIPD_LINE_STATE_REGISTERED, SIPD_LINE_EVENT_PRIMARY_SUSPECT, TRUE, TRUE, SIPD_LINE_STATE_SUSPECTING },
+  { SIPD_LINE_STATE_ON_BACKUP, SIPD_LINE_EVENT_PRIMARY_SUSPECT, TRUE, FALSE, SIPD_LINE_STATE_ON_BACKUP },
+  { SIPD_LINE_STATE_SUSPECTING, SIPD_LINE_EVENT_CONNECTING, TRUE, TRUE, SIPD_LINE_STATE_SUSPECTING },
+  { SIPD_LINE_STATE_SUSPECTING, SIPD_LINE_EVENT_UP, TRUE, TRUE, SIPD_LINE_STATE_SUSPECTING },
+  { SIPD_LINE_STATE_SUSPECTING, SIPD_LINE_EVENT_FLOW_DOWN, TRUE, TRUE, SIPD_LINE_STATE_SUSPECTING },
+  { SIPD_LINE_STATE_SUSPECTING, SIPD_LINE_EVENT_SUSPICION_CLEARED, FALSE, FALSE, SIPD_LINE_STATE_REGISTERED },
+  { SIPD_LINE_STATE_SUSPECTING, SIPD_LINE_EVENT_PRIMARY_FAILED, TRUE, TRUE, SIPD_LINE_STATE_FAILING_OVER },
+  { SIPD_LINE_STATE_REGISTERED, SIPD_LINE_EVENT_SUSPICION_CLEARED, FALSE, FALSE, SIPD_LINE_STATE_REGISTERED },
 };
 
 static void
@@ -94,8 +103,10 @@ test_the_state_property_says_registered_while_anything_is (void)
   g_assert_cmpstr (sipd_line_state_to_public (SIPD_LINE_STATE_ON_BACKUP, FALSE), ==, "registered");
   g_assert_cmpstr (sipd_line_state_to_public (SIPD_LINE_STATE_BACKING_OFF, FALSE), ==, "registering");
   g_assert_cmpstr (sipd_line_state_to_public (SIPD_LINE_STATE_REJECTED, FALSE), ==, "failed");
+  /* suspecting holds the primary registration until it is left */
+  g_assert_cmpstr (sipd_line_state_to_public (SIPD_LINE_STATE_SUSPECTING, FALSE), ==, "registered");
   for (SipdLineState s = SIPD_LINE_STATE_MOVING; s <= SIPD_LINE_STATE_FAILING_BACK; s++) {
-    if (s == SIPD_LINE_STATE_ON_BACKUP)
+    if (s == SIPD_LINE_STATE_ON_BACKUP || s == SIPD_LINE_STATE_SUSPECTING)
       continue;
     g_assert_cmpstr (sipd_line_state_to_public (s, TRUE), ==, "registered");
     g_assert_cmpstr (sipd_line_state_to_public (s, FALSE), ==, "registering");

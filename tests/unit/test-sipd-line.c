@@ -555,6 +555,110 @@ test_network_loss_makes_the_flow_suspect_until_it_answers (Fixture *f, gconstpoi
   g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
 }
 
+/* A silent primary: its flow is suspect a second after a ping goes
+ * unanswered, and the line registers and subscribes at the backup then,
+ * holding the primary. If the primary answers within the 10 s of RFC 5626
+ * the backup is withdrawn and no failover counts; if not, the move completes
+ * at the deadline. */
+static gboolean
+line_on_backup_settled (gpointer data)
+{
+  return sipd_line_get_state (((Fixture *) data)->line) == SIPD_LINE_STATE_ON_BACKUP;
+}
+
+static gboolean
+line_settled_on_primary (gpointer data)
+{
+  return sipd_line_get_state (((Fixture *) data)->line) == SIPD_LINE_STATE_REGISTERED;
+}
+
+static gboolean
+line_suspecting (gpointer data)
+{
+  return sipd_line_get_state (((Fixture *) data)->line) == SIPD_LINE_STATE_SUSPECTING;
+}
+
+static gboolean
+backup_holds_the_line (gpointer data)
+{
+  Fixture *f = data;
+
+  return test_world_count_bindings (f->world, BACKUP, "1001", NULL) == 1 &&
+         test_world_count_subscriptions (f->world, BACKUP, NULL) == 1;
+}
+
+static gboolean
+backup_withdrawn (gpointer data)
+{
+  Fixture *f = data;
+
+  return sipd_line_get_state (f->line) == SIPD_LINE_STATE_REGISTERED &&
+         test_world_count_bindings (f->world, BACKUP, "1001", NULL) == 0 &&
+         test_world_count_subscriptions (f->world, BACKUP, NULL) == 0;
+}
+
+static gint64
+suspect_and_register_at_the_backup (Fixture *f)
+{
+  gint64 suspected_at;
+
+  assert_at (f, primary_place (f->c->row), "before the fault");
+  start_fault (f, fault_target (f));
+  g_assert_true (test_world_run (f->world, line_suspecting, f, 200000));
+  suspected_at = kl_clock_now_ms (f->clock);
+  g_assert_cmpstr (kl_sip_line1_get_state (f->iface), ==, "registered");
+  g_assert_true (test_world_run (f->world, backup_holds_the_line, f, 1000));
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_SUSPECTING);
+  g_assert_cmpuint (f->failed_over, ==, 0);
+  return suspected_at;
+}
+
+static void
+test_suspect_primary_that_answers_keeps_the_line_and_withdraws_the_backup (Fixture *f, gconstpointer data)
+{
+  suspect_and_register_at_the_backup (f);
+  end_fault (f, fault_target (f));
+  g_assert_true (test_world_run (f->world, backup_withdrawn, f, 2000));
+  g_assert_cmpuint (kl_sip_line1_get_suspicions_cleared (f->iface), ==, 1);
+  g_assert_cmpuint (kl_sip_line1_get_failovers (f->iface), ==, 0);
+  g_assert_cmpuint (f->failed_over, ==, 0);
+  assert_at (f, primary_place (f->c->row), "after the primary answered");
+}
+
+static void
+test_suspect_primary_silent_until_the_deadline_completes_the_move (Fixture *f, gconstpointer data)
+{
+  gint64 suspected_at = suspect_and_register_at_the_backup (f);
+
+  test_world_wait (f->world, 8000 - (kl_clock_now_ms (f->clock) - suspected_at));
+  g_assert_cmpuint (f->failed_over, ==, 0);
+  g_assert_true (test_world_run (f->world, line_on_backup_settled, f, 1500));
+  g_assert_cmpuint (f->failed_over, ==, 1);
+  g_assert_cmpuint (kl_sip_line1_get_suspicions_cleared (f->iface), ==, 0);
+  assert_at (f, failover_place (f->c->row), "after the deadline");
+  end_fault (f, fault_target (f));
+  assert_at (f, primary_place (f->c->row), "after the primary returned");
+}
+
+/* The primary answers while the backup has not answered the REGISTER yet:
+ * the backup, once it reads it, is told Expires 0 right after. */
+static void
+test_suspicion_cleared_before_the_backup_answers_leaves_nothing_there (Fixture *f, gconstpointer data)
+{
+  assert_at (f, primary_place (f->c->row), "before the fault");
+  test_server_fail (f->backup, TEST_FAULT_HUNG);
+  test_server_fail (f->primary, TEST_FAULT_HUNG);
+  g_assert_true (test_world_run (f->world, line_suspecting, f, 200000));
+  test_world_wait (f->world, 300);
+  test_server_recover (f->primary);
+  g_assert_true (test_world_run (f->world, line_settled_on_primary, f, 2000));
+  test_server_recover (f->backup);
+  test_world_wait (f->world, 3000);
+  g_assert_cmpuint (test_world_count_bindings (f->world, BACKUP, "1001", NULL), ==, 0);
+  g_assert_cmpuint (kl_sip_line1_get_suspicions_cleared (f->iface), ==, 1);
+  assert_at (f, primary_place (f->c->row), "after the primary answered");
+}
+
 /* A REGISTER refused with 403 and no backup: "failed", again after the
  * registration retry timer (30 s here). */
 static void
@@ -650,6 +754,23 @@ main (int argc, char **argv)
                 test_network_back_ends_the_backoff, fixture_teardown);
     g_test_add ("/sipd/line/no-backup/network-loss-makes-the-flow-suspect-until-it-answers", Fixture, &alone,
                 fixture_setup, test_network_loss_makes_the_flow_suspect_until_it_answers, fixture_teardown);
+    static Case hung[2];
+
+    for (guint r = 3; r <= 4; r++) {
+      g_autofree char *cleared = g_strdup_printf ("/sipd/line/%s/suspect-primary-that-answers-keeps-the-line",
+                                                  kl_test_rows[r].name);
+      g_autofree char *failed = g_strdup_printf ("/sipd/line/%s/suspect-primary-silent-until-the-deadline-moves",
+                                                 kl_test_rows[r].name);
+
+      hung[r - 3] = (Case) { &kl_test_rows[r], KL_TEST_FAULT_HUNG, FALSE };
+      g_test_add (cleared, Fixture, &hung[r - 3], fixture_setup,
+                  test_suspect_primary_that_answers_keeps_the_line_and_withdraws_the_backup, fixture_teardown);
+      g_test_add (failed, Fixture, &hung[r - 3], fixture_setup,
+                  test_suspect_primary_silent_until_the_deadline_completes_the_move, fixture_teardown);
+    }
+    g_test_add ("/sipd/line/outbound-on/backup-proxy-and-registrar/suspicion-cleared-before-the-backup-answers",
+                Fixture, &hung[0], fixture_setup,
+                test_suspicion_cleared_before_the_backup_answers_leaves_nothing_there, fixture_teardown);
     g_test_add ("/sipd/line/no-backup/refusal-registers-again-after-the-retry-timer", Fixture, &alone, fixture_setup,
                 test_refusal_without_a_backup_registers_again_after_the_retry_timer, fixture_teardown);
     g_test_add ("/sipd/line/no-backup/a-430-makes-a-new-flow-to-the-same-server", Fixture, &alone, fixture_setup,
