@@ -120,7 +120,7 @@ read_tcp (SipdFlow *self)
       continue;
     }
     if (got == 0) {
-      sipd_flow_set_failed (self, "connection closed by the server");
+      sipd_flow_set_closed_by_server (self);
       return FALSE;
     }
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -149,7 +149,7 @@ read_tls (SipdFlow *self)
     if (got == GNUTLS_E_AGAIN || got == GNUTLS_E_INTERRUPTED)
       return TRUE;
     if (got == 0 || got == GNUTLS_E_PREMATURE_TERMINATION) {
-      sipd_flow_set_failed (self, "connection closed by the server");
+      sipd_flow_set_closed_by_server (self);
     } else if (got == GNUTLS_E_PULL_ERROR) {
       fail_with_errno (self, errno, "TLS receive");
     } else if (got == GNUTLS_E_WARNING_ALERT_RECEIVED) {

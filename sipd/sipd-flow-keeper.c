@@ -7,6 +7,9 @@
 #include "sipd-target-walk.h"
 #include "sipd-timing.h"
 
+/* the shortest idle time after which a server's close is its idle timeout */
+#define ORDINARY_CLOSE_MIN_S 5
+
 struct _SipdFlowKeeper {
   SipdStack *stack;
   SipdResolver *resolver;
@@ -40,6 +43,7 @@ struct _SipdFlowKeeper {
   gboolean network_changed; /* a failure now is the network's: try again at once */
   gboolean flow_lost_at_edge; /* a 430: a new flow to the same target, at once */
   guint edge_losses;          /* 430s since the last registration: a second is a failure */
+  gint64 registered_ms;       /* when the registration last succeeded */
   guint flow_failures;
   char *last_failure;
   gint64 shown_rtt_ms; /* the round trip Flows shows */
@@ -189,9 +193,28 @@ try_next_target (SipdFlowKeeper *self, const char *reason)
   return TRUE;
 }
 
+/* A registrar without RFC 5626 gets no keep-alives and may close an idle
+ * connection, as it is free to: not a failure of the server. Only after the
+ * connection was idle for ORDINARY_CLOSE_MIN_S, so that a server that closes
+ * every connection at once still fails as one. */
+static gboolean
+is_ordinary_close (SipdFlowKeeper *self)
+{
+  gint64 now_ms = kl_clock_now_ms (sipd_stack_get_clock (self->stack));
+
+  return self->flow != NULL && sipd_flow_was_closed_by_server (self->flow) && self->registration != NULL &&
+         sipd_registration_get_state (self->registration) == SIPD_REGISTRATION_STATE_REGISTERED &&
+         !sipd_registration_get_outbound (self->registration) &&
+         now_ms - self->registered_ms >= ORDINARY_CLOSE_MIN_S * 1000;
+}
+
 static void
 flow_failed (SipdFlowKeeper *self, const char *reason)
 {
+  gboolean ordinary = is_ordinary_close (self);
+
+  if (ordinary)
+    self->flow_lost_at_edge = FALSE; /* the same at once, either way */
   self->flow_failures++;
   g_free (self->last_failure);
   self->last_failure = g_strdup (reason);
@@ -199,9 +222,10 @@ flow_failed (SipdFlowKeeper *self, const char *reason)
   if (self->registration != NULL)
     sipd_registration_stop (self->registration);
 
-  if (self->flow_lost_at_edge && !self->held) {
+  if ((self->flow_lost_at_edge || ordinary) && !self->held) {
     self->flow_lost_at_edge = FALSE;
-    keeper_log (self, G_LOG_LEVEL_MESSAGE, "%s lost the flow (%s): a new flow to it", self->server.host, reason);
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "%s %s (%s): a new flow to it", self->server.host,
+                ordinary ? "closed the idle connection" : "lost the flow", reason);
     connect_flow (self);
     return;
   }
@@ -305,6 +329,7 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
   case SIPD_REGISTRATION_STATE_REGISTERED:
     self->failures = 0;
     self->edge_losses = 0;
+    self->registered_ms = kl_clock_now_ms (sipd_stack_get_clock (self->stack));
     self->network_changed = FALSE;
     set_reason (self, NULL, 0);
     start_keepalive (self);

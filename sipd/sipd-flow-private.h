@@ -28,6 +28,7 @@ struct _SipdFlow {
 
   SipdFlowState state;
   char *failure;
+  gboolean closed_by_server; /* it failed by the server's orderly close (FIN, close_notify) */
   GSource *start_failure; /* reports a failure of sipd_flow_start() from the main loop */
 
   GSocket *socket;
@@ -48,6 +49,9 @@ void sipd_flow_log (SipdFlow *self, GLogLevelFlags level, const char *format, ..
 void sipd_flow_update_label (SipdFlow *self);
 void sipd_flow_set_active (SipdFlow *self);
 void sipd_flow_set_failed (SipdFlow *self, const char *reason);
+/* The server ended the connection in order: a failure too, of a kind the
+ * keeper may treat as ordinary (see sipd_flow_was_closed_by_server()). */
+void sipd_flow_set_closed_by_server (SipdFlow *self);
 /* A failure of sipd_flow_start(), told from the main loop. */
 void sipd_flow_fail_soon (SipdFlow *self, const char *reason);
 void sipd_flow_flush_output (SipdFlow *self);

@@ -200,6 +200,14 @@ sipd_flow_set_failed (SipdFlow *self, const char *reason)
 }
 
 void
+sipd_flow_set_closed_by_server (SipdFlow *self)
+{
+  if (self->state == SIPD_FLOW_STATE_ACTIVE)
+    self->closed_by_server = TRUE;
+  sipd_flow_set_failed (self, "connection closed by the server");
+}
+
+void
 sipd_flow_fail (SipdFlow *self, const char *reason)
 {
   sipd_flow_set_failed (self, reason);
@@ -449,6 +457,12 @@ const char *
 sipd_flow_get_failure (SipdFlow *self)
 {
   return self->failure;
+}
+
+gboolean
+sipd_flow_was_closed_by_server (SipdFlow *self)
+{
+  return self->closed_by_server;
 }
 
 gint64

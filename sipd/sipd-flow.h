@@ -76,6 +76,9 @@ GInetSocketAddress *sipd_flow_get_remote (SipdFlow *self);
 GInetSocketAddress *sipd_flow_get_local (SipdFlow *self);
 const char *sipd_flow_get_server_name (SipdFlow *self);
 const char *sipd_flow_get_failure (SipdFlow *self);
+/* Whether an active flow failed by the server's orderly close (a FIN, a TLS
+ * close_notify), rather than a reset, an error or silence. */
+gboolean sipd_flow_was_closed_by_server (SipdFlow *self);
 gint64 sipd_flow_get_rtt_ms (SipdFlow *self);
 /* The longest interval between keep-alives now, 0 when none are sent. */
 guint sipd_flow_get_keepalive_s (SipdFlow *self);

@@ -57,6 +57,7 @@ struct _SipdRegistration {
   guint granted_expires_s;
   char *service_route;
   char *preloaded_route; /* route, then service_route: for requests outside a dialog */
+  char *stale_contact;   /* without outbound: the binding of the flow before, removed with the next REGISTER */
   char *path;
 };
 
@@ -152,6 +153,7 @@ sipd_registration_free (SipdRegistration *self)
   g_free (self->failure);
   g_free (self->service_route);
   g_free (self->preloaded_route);
+  g_free (self->stale_contact);
   g_free (self->path);
   g_free (self);
 }
@@ -207,6 +209,8 @@ build_register (SipdRegistration *self, const char *branch, guint expires_s)
   if (self->route != NULL)
     sipd_builder_add (builder, "Route", "%s", self->route);
   sipd_builder_add (builder, "Contact", "%s", contact->str);
+  if (self->stale_contact != NULL && expires_s > 0)
+    sipd_builder_add (builder, "Contact", "<%s>;expires=0", self->stale_contact);
   sipd_builder_add (builder, "Expires", "%u", expires_s);
   if (self->want_outbound)
     sipd_builder_add (builder, "Supported", "outbound, path");
@@ -295,6 +299,7 @@ accept_2xx (SipdRegistration *self, SipdMessage *response)
   self->granted_expires_s = expires;
   self->outbound = self->want_outbound && sipd_message_has_option_tag (response, "Require", "outbound");
   self->flow_timer_s = flow_timer ? (guint) strtoul (flow_timer, NULL, 10) : 0;
+  g_clear_pointer (&self->stale_contact, g_free);
   g_free (self->service_route);
   self->service_route = join_route_set (response, sip->sip_service_route);
   g_free (self->preloaded_route);
@@ -418,8 +423,14 @@ sipd_registration_register (SipdRegistration *self, SipdFlow *flow)
     g_clear_pointer (&self->flow, sipd_flow_unref);
     self->flow = sipd_flow_ref (flow);
   }
+  /* without outbound a new flow is a new Contact: the old binding goes in the same REGISTER */
+  g_clear_pointer (&self->stale_contact, g_free);
+  if (self->contact != NULL && self->granted_expires_s > 0 && !self->outbound)
+    self->stale_contact = g_steal_pointer (&self->contact);
   g_free (self->contact);
   self->contact = sipd_stack_contact_uri (self->stack, self->flow, self->user, self->want_outbound);
+  if (g_strcmp0 (self->stale_contact, self->contact) == 0)
+    g_clear_pointer (&self->stale_contact, g_free);
   self->removing = FALSE;
   sipd_auth_new_request (&self->auth);
   self->interval_rounds = 0;

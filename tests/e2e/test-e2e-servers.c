@@ -8,7 +8,12 @@
  *   challenge reaches the far end's answer, not "authentication failed";
  * - a registrar that returns Service-Route and refuses, as a real S-CSCF
  *   would, a SUBSCRIBE that does not carry it: the line's voicemail
- *   subscription is active at the registrar. */
+ *   subscription is active at the registrar;
+ * - a registrar without RFC 5626 (no outbound or STUN module) that closes
+ *   idle connections after 20 s: the line registers without outbound, and when
+ *   the registrar closes its idle connection it registers again at once over
+ *   a new one, out of "registered" for well under a second instead of the
+ *   back-off, with one binding at the registrar. */
 #include <string.h>
 
 #include "kl-dbus.h"
@@ -153,6 +158,76 @@ test_a_registrar_with_service_route (Fixture *f, gconstpointer data)
   g_assert_true (kl_test_wait_until (mwi_subscription_active, f, WAIT_MS));
 }
 
+/* A registrar without outbound */
+
+typedef struct {
+  Fixture *f;
+  guint left; /* times line 1 left "registered" */
+  gboolean was_registered;
+  gint64 left_at_us;
+  gint64 longest_gap_us; /* out of "registered" */
+} Watch;
+
+static void
+on_line_properties (GDBusProxy *proxy, GVariant *changed, const char *const *invalidated, gpointer user_data)
+{
+  Watch *watch = user_data;
+  gboolean registered = line_registered (proxy);
+
+  if (watch->was_registered && !registered) {
+    watch->left++;
+    watch->left_at_us = g_get_monotonic_time ();
+  } else if (!watch->was_registered && registered) {
+    watch->longest_gap_us = MAX (watch->longest_gap_us, g_get_monotonic_time () - watch->left_at_us);
+  }
+  watch->was_registered = registered;
+}
+
+static gboolean
+flow_replaced (gpointer data)
+{
+  Watch *watch = data;
+  GVariant *flows = kl_sip_line1_get_flows (watch->f->line);
+  g_autoptr (GVariant) flow = NULL;
+  guint failures = 0;
+
+  if (flows == NULL || g_variant_n_children (flows) == 0)
+    return FALSE;
+  flow = g_variant_get_child_value (flows, 0);
+  g_variant_lookup (flow, "failures", "u", &failures);
+  return failures >= 1 && line_registered (watch->f->line);
+}
+
+static void
+test_a_registrar_without_outbound_closing_idle_connections (Fixture *f, gconstpointer data)
+{
+  g_autofree char *servers = g_strdup_printf ("sip outbound support: 1\n"
+                                              "sip proxy ip: %s\nsip proxy port: 5060\n",
+                                              REGISTRAR);
+  Watch watch = { f, 0, TRUE };
+  g_autofree char *bindings = NULL;
+
+  f->registrar = kl_test_kamailio_start_as (REGISTRAR, certdir, 30, "PLAIN");
+  start_sipd (f, servers);
+  g_assert_false (kl_sip_line1_get_outbound (f->line)); /* the 200 did not grant it */
+  bindings = kl_test_kamailio_bindings (f->registrar, "1001");
+  g_test_message ("the registrar's binding:\n%s", bindings);
+  g_signal_connect (f->line, "g-properties-changed", G_CALLBACK (on_line_properties), &watch);
+
+  /* Kamailio's tcp_connection_lifetime is 20 s */
+  if (!kl_test_wait_until (flow_replaced, &watch, 40000))
+    g_error ("the flow was not replaced within 40 s: %s", g_variant_print (kl_sip_line1_get_flows (f->line), FALSE));
+  g_assert_true (kl_test_wait_until (line_registered, f->line, WAIT_MS));
+  g_test_message ("line 1 left \"registered\" %u times, for %.3f s at most", watch.left,
+                  watch.longest_gap_us / 1e6);
+  /* a new connection and a REGISTER on loopback, not the back-off (3 to 6 s here) */
+  g_assert_cmpint (watch.longest_gap_us, <, G_USEC_PER_SEC);
+  g_assert_cmpuint (kl_test_kamailio_count_bindings (f->registrar, "1001"), ==, 1);
+  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+  g_assert_cmpuint (kl_sip_line1_get_failovers (f->line), ==, 0);
+  g_signal_handlers_disconnect_by_data (f->line, &watch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -164,6 +239,8 @@ main (int argc, char **argv)
                    test_an_edge_and_a_registrar_challenging_in_turn, fixture_teardown);
   kl_test_e2e_add ("/e2e/servers/a-registrar-with-service-route", Fixture, NULL, fixture_setup,
                    test_a_registrar_with_service_route, fixture_teardown);
+  kl_test_e2e_add ("/e2e/servers/a-registrar-without-outbound-closing-idle-connections", Fixture, NULL, fixture_setup,
+                   test_a_registrar_without_outbound_closing_idle_connections, fixture_teardown);
   status = g_test_run ();
   kl_test_config_dir_remove (certdir);
   g_free (certdir);

@@ -704,6 +704,14 @@ test_server_fail (TestServer *server, TestFault fault)
   }
 }
 
+/* An idle timeout: every TCP connection of the server ends with a FIN; it
+ * keeps listening, and its bindings over them go, as Kamailio's do. */
+void
+test_server_close_connections (TestServer *server)
+{
+  g_ptr_array_set_size (server->connections, 0);
+}
+
 void
 test_server_recover (TestServer *server)
 {

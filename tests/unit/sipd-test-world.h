@@ -39,6 +39,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestWorld, test_world_free)
 TestServer *test_world_add_server (TestWorld *world, const char *address);
 void test_server_fail (TestServer *server, TestFault fault);
 void test_server_recover (TestServer *server);
+void test_server_close_connections (TestServer *server);
 /* Every REGISTER for this registrar is answered with status (0: normally). */
 void test_server_set_register_reply (TestServer *server, guint status);
 void test_server_set_register_reply_once (TestServer *server, guint status);

@@ -27,6 +27,7 @@
 #define FAULT_HOLD_MS 60000
 
 static const KlTestRow no_backup = { "outbound-on/no-backup", TRUE, FALSE, FALSE, FALSE };
+static const KlTestRow plain_no_backup = { "outbound-off/no-backup", FALSE, FALSE, FALSE, FALSE };
 static const KlTestServers servers = { PRIMARY, BACKUP, EDGE, BACKUP_EDGE };
 
 typedef struct {
@@ -701,6 +702,54 @@ test_a_430_makes_a_new_flow_to_the_same_server (Fixture *f, gconstpointer data)
   test_server_set_register_reply (f->primary, 0);
 }
 
+/* A registrar without outbound closes the idle connection (its idle
+ * timeout): the line registers again over a new one at once, with no back-off
+ * and no failover, and the binding of the old connection is removed in the
+ * same REGISTER. A close right after registering is a failure as before. */
+static void
+remember_contacts (SipdMessage *request, gpointer user_data)
+{
+  GString *contacts = user_data;
+
+  if (!g_str_equal (sipd_message_get_method (request), "REGISTER"))
+    return;
+  g_string_truncate (contacts, 0);
+  for (const sip_contact_t *c = sipd_message_get_sip (request)->sip_contact; c != NULL; c = c->m_next) {
+    g_autofree char *text = sipd_message_print_header (request, c);
+    g_string_append_printf (contacts, "%s\n", text);
+  }
+}
+
+static void
+test_an_idle_close_without_outbound_registers_again_at_once (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) contacts = g_string_new (NULL);
+  g_auto (GStrv) lines = NULL;
+  guint registers;
+
+  assert_at (f, primary_place (f->c->row), "before the close");
+  test_world_wait (f->world, 6000); /* idle */
+  registers = test_server_count_requests (f->primary, "REGISTER");
+  test_server_set_request_hook (f->primary, remember_contacts, contacts);
+  test_server_close_connections (f->primary);
+  test_world_wait (f->world, 200);
+  test_server_set_request_hook (f->primary, NULL, NULL);
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
+  g_test_message ("the REGISTER over the new connection:\n%s", contacts->str);
+  lines = g_strsplit (g_strchomp (contacts->str), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_null (strstr (lines[0], "expires=0"));
+  g_assert_nonnull (strstr (lines[1], "expires=0"));
+  g_assert_cmpuint (test_server_count_requests (f->primary, "REGISTER"), ==, registers + 1);
+  g_assert_cmpuint (test_world_count_bindings (f->world, PRIMARY, "1001", NULL), ==, 1);
+  g_assert_cmpuint (f->failed_over, ==, 0);
+
+  /* at once again: not an idle timeout, the line backs off */
+  test_server_close_connections (f->primary);
+  test_world_wait (f->world, 200);
+  g_assert_cmpint (sipd_line_get_state (f->line), !=, SIPD_LINE_STATE_REGISTERED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -745,6 +794,7 @@ main (int argc, char **argv)
   {
     static const Case dual = { &kl_test_rows[5], KL_TEST_FAULT_RESET, TRUE };
     static const Case alone = { &no_backup, KL_TEST_FAULT_RESET, FALSE };
+    static const Case plain_alone = { &plain_no_backup, KL_TEST_FAULT_FIN, FALSE };
 
     g_test_add ("/sipd/line/outbound-on/backup-outbound-proxy-only/dual-flow-keeps-the-backup-registered", Fixture,
                 &dual, fixture_setup, test_dual_flow_keeps_the_backup_registered, fixture_teardown);
@@ -775,6 +825,8 @@ main (int argc, char **argv)
                 test_refusal_without_a_backup_registers_again_after_the_retry_timer, fixture_teardown);
     g_test_add ("/sipd/line/no-backup/a-430-makes-a-new-flow-to-the-same-server", Fixture, &alone, fixture_setup,
                 test_a_430_makes_a_new_flow_to_the_same_server, fixture_teardown);
+    g_test_add ("/sipd/line/outbound-off/no-backup/an-idle-close-registers-again-at-once", Fixture, &plain_alone,
+                fixture_setup, test_an_idle_close_without_outbound_registers_again_at_once, fixture_teardown);
   }
   return g_test_run ();
 }
