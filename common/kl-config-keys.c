@@ -43,6 +43,13 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "Seconds between keep-alives on a flow. The smaller of this and the "
     "registrar's Flow-Timer applies; 0 = the RFC 5626 recommendation for the "
     "transport (a random 95-120 s for TCP and TLS, 24-29 s for UDP)." },
+  [KL_CONFIG_KEY_KEEP_ALIVE_OPTIONS_INTERVAL] = {
+    "sip keep alive options interval", KL_CONFIG_TYPE_INT, GLOBAL, "30", 0, 3600, "s",
+    "Seconds between SIP OPTIONS that keep a flow alive and check its server "
+    "when the registrar did not grant SIP Outbound (it answers no CRLF ping or "
+    "STUN); any answer, even 404 or 405, says the server lives, none within "
+    "the transaction timeout fails the flow. Probes of a failed primary send "
+    "one too. 0 = none (CRLF on persistent TLS, as with outbound)." },
   [KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW] = {
     "sip outbound dual flow", KL_CONFIG_TYPE_BOOL, LINE, "0", 0, 1, NULL,
     "Keep the backup flow established and registered at all times (reg-id 1 "

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "sipd-flow-keeper"
 
-#include "sipd-flow-keeper.h"
+#include "sipd-flow-keeper-private.h"
 
 #include "kl-log.h"
 #include "sipd-target-walk.h"
@@ -10,44 +10,6 @@
 /* the shortest idle time after which a server's close is its idle timeout */
 #define ORDINARY_CLOSE_MIN_S 5
 
-struct _SipdFlowKeeper {
-  SipdStack *stack;
-  SipdResolver *resolver;
-  SipdServer server;
-  KlTransport transport;
-  SipdFlowKeeperBackoff backoff;
-  guint fixed_retry_s;
-  guint rejected_retry_s;
-  guint keepalive_s;
-  guint suspect_floor_ms;
-  gboolean keepalive_without_outbound;
-  guint scale_percent;
-  guint line;
-  char *name;
-  SipdFlowKeeperCallbacks callbacks;
-  gpointer user_data;
-
-  SipdFlowKeeperState state;
-  gboolean held;
-  gboolean unusable;     /* the transport cannot be used at all: no new attempt */
-  char *reason;          /* why it is down */
-  guint failure_status;  /* of the refused REGISTER that took it down */
-
-  SipdRegistration *registration; /* NULL for a probe */
-  SipdResolverLookup *lookup;
-  SipdTargetWalk *targets; /* of the server, as last looked up, and which failed lately */
-  SipdFlow *flow;
-  guint watch;
-  KlTimer *retry_timer;
-  guint failures;           /* failed attempts in a row, for the back-off */
-  gboolean network_changed; /* a failure now is the network's: try again at once */
-  gboolean flow_lost_at_edge; /* a 430: a new flow to the same target, at once */
-  guint edge_losses;          /* 430s since the last registration: a second is a failure */
-  gint64 registered_ms;       /* when the registration last succeeded */
-  guint flow_failures;
-  char *last_failure;
-  gint64 shown_rtt_ms; /* the round trip Flows shows */
-};
 
 static void connect_flow (SipdFlowKeeper *self);
 
@@ -161,7 +123,37 @@ attempt_failed (SipdFlowKeeper *self, const char *reason)
 static void
 drop_flow (SipdFlowKeeper *self)
 {
+  g_clear_pointer (&self->options, sipd_options_ping_free);
   g_clear_pointer (&self->flow, sipd_flow_unref);
+}
+
+static void keepalive_answered (SipdFlowKeeper *self);
+
+static void
+on_options_answered (guint status, gpointer user_data)
+{
+  SipdFlowKeeper *self = user_data;
+
+  if (is_probe (self))
+    keepalive_answered (self); /* any answer: the server lives */
+}
+
+static void
+on_options_failed (const char *reason, gpointer user_data)
+{
+  SipdFlowKeeper *self = user_data;
+  g_autofree char *why = g_strdup_printf ("no answer to OPTIONS (%s)", reason);
+
+  if (!is_probe (self) && self->flow != NULL && sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
+    sipd_flow_fail (self->flow, why);
+}
+
+static const SipdOptionsPingCallbacks options_callbacks = { on_options_answered, on_options_failed };
+
+static const char *
+from_of (SipdFlowKeeper *self)
+{
+  return self->registration ? sipd_registration_get_aor (self->registration) : "sip:probe@keepline.invalid";
 }
 
 static void
@@ -171,7 +163,11 @@ flow_active (SipdFlowKeeper *self)
     sipd_registration_register (self->registration, self->flow);
     return;
   }
-  sipd_flow_keepalive_now (self->flow); /* a probe: one keep-alive answered is enough */
+  /* a probe: one keep-alive answered is enough, a CRLF pong or an answer to
+   * OPTIONS from a server without RFC 5626 */
+  sipd_flow_keepalive_now (self->flow);
+  g_clear_pointer (&self->options, sipd_options_ping_free);
+  self->options = sipd_options_ping_new (self->stack, self->flow, from_of (self), 0, &options_callbacks, self);
 }
 
 /* RFC 3263 §4.3: the next target of the server, before the line fails over
@@ -308,14 +304,26 @@ on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer u
   }
 }
 
+/* With outbound, CRLF or STUN pings that the registrar answers (RFC 5626
+ * §4.4.1). Without it, a server that answers neither: SIP OPTIONS, any
+ * answer alive; or, with "sip keep alive options interval" 0, CRLF on
+ * persistent TLS as before. */
 static void
 start_keepalive (SipdFlowKeeper *self)
 {
   gboolean outbound = sipd_registration_get_outbound (self->registration);
 
-  if (self->flow != NULL && (outbound || self->keepalive_without_outbound))
+  g_clear_pointer (&self->options, sipd_options_ping_free);
+  if (self->flow == NULL)
+    return;
+  if (!outbound && self->options_keepalive_s > 0) {
+    sipd_flow_stop_keepalive (self->flow);
+    self->options = sipd_options_ping_new (self->stack, self->flow, from_of (self), self->options_keepalive_s,
+                                           &options_callbacks, self);
+  } else if (outbound || self->keepalive_without_outbound) {
     sipd_flow_start_keepalive (self->flow, outbound ? sipd_registration_get_flow_timer (self->registration) : 0,
                                self->keepalive_s, self->suspect_floor_ms);
+  }
 }
 
 static void
@@ -469,6 +477,7 @@ sipd_flow_keeper_new (SipdStack *stack,
   self->keepalive_s = options->keepalive_s;
   self->suspect_floor_ms = options->suspect_floor_ms;
   self->keepalive_without_outbound = options->keepalive_without_outbound;
+  self->options_keepalive_s = options->options_keepalive_s;
   self->scale_percent = options->scale_percent;
   self->failures = options->failures;
   self->line = options->line;
@@ -627,102 +636,3 @@ sipd_flow_keeper_targets_changed (SipdFlowKeeper *self,
          !flow_goes_to (self->flow, g_ptr_array_index (targets->targets, 0));
 }
 
-/* Properties */
-
-SipdFlowKeeperState
-sipd_flow_keeper_get_state (SipdFlowKeeper *self)
-{
-  return self->state;
-}
-
-gboolean
-sipd_flow_keeper_is_up (SipdFlowKeeper *self)
-{
-  return self->state == SIPD_FLOW_KEEPER_STATE_UP || self->state == SIPD_FLOW_KEEPER_STATE_SUSPECT;
-}
-
-const char *
-sipd_flow_keeper_get_reason (SipdFlowKeeper *self)
-{
-  return self->state == SIPD_FLOW_KEEPER_STATE_DOWN ? self->reason : NULL;
-}
-
-guint
-sipd_flow_keeper_get_failure_status (SipdFlowKeeper *self)
-{
-  return self->failure_status;
-}
-
-gboolean
-sipd_flow_keeper_will_retry (SipdFlowKeeper *self)
-{
-  return !self->unusable;
-}
-
-gint64
-sipd_flow_keeper_get_retry_delay_ms (SipdFlowKeeper *self)
-{
-  if (!kl_timer_is_active (self->retry_timer))
-    return -1;
-  return kl_timer_get_deadline_ms (self->retry_timer) - kl_clock_now_ms (sipd_stack_get_clock (self->stack));
-}
-
-SipdFlow *
-sipd_flow_keeper_get_flow (SipdFlowKeeper *self)
-{
-  if (self->flow == NULL || sipd_flow_get_state (self->flow) != SIPD_FLOW_STATE_ACTIVE)
-    return NULL;
-  return self->flow;
-}
-
-SipdRegistration *
-sipd_flow_keeper_get_registration (SipdFlowKeeper *self)
-{
-  return self->registration;
-}
-
-const SipdServer *
-sipd_flow_keeper_get_server (SipdFlowKeeper *self)
-{
-  return &self->server;
-}
-
-gboolean
-sipd_flow_keeper_view (SipdFlowKeeper *self, SipdFlowKeeperView *ret_view)
-{
-  SipdFlowKeeperView view = {
-    .transport = self->transport,
-    .rtt_ms = -1,
-    .failures = self->flow_failures,
-    .last_failure = self->last_failure ? self->last_failure : "",
-  };
-
-  if (self->flow != NULL) {
-    gboolean active = sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE;
-
-    view.local = sipd_socket_address_to_string (sipd_flow_get_local (self->flow));
-    view.remote = sipd_socket_address_to_string (sipd_flow_get_remote (self->flow));
-    view.state = active && self->state == SIPD_FLOW_KEEPER_STATE_SUSPECT
-                   ? "suspect"
-                   : sipd_flow_state_to_string (sipd_flow_get_state (self->flow));
-    self->shown_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
-    view.rtt_ms = (gint32) self->shown_rtt_ms;
-    view.keepalive_s = sipd_flow_get_keepalive_s (self->flow);
-  } else if (self->state == SIPD_FLOW_KEEPER_STATE_DOWN && self->failure_status == 0 &&
-             kl_timer_is_active (self->retry_timer)) {
-    view.local = g_strdup ("");
-    view.remote = sipd_format_host_port (self->server.host, self->server.port);
-    view.state = "backoff";
-  } else {
-    return FALSE;
-  }
-  *ret_view = view;
-  return TRUE;
-}
-
-void
-sipd_flow_keeper_view_clear (SipdFlowKeeperView *view)
-{
-  g_clear_pointer (&view->local, g_free);
-  g_clear_pointer (&view->remote, g_free);
-}

@@ -50,6 +50,7 @@ typedef struct {
   guint keepalive_s;        /* configured keep-alive interval; 0 = the RFC's */
   guint suspect_floor_ms;   /* the least a keep-alive may take before the flow is suspect; 0 = 1 s */
   gboolean keepalive_without_outbound; /* persistent TLS keeps its connection alive */
+  guint options_keepalive_s; /* without outbound: SIP OPTIONS this often instead; 0 = none */
   guint scale_percent;      /* "sip timer scale percent" */
   guint failures;           /* failed attempts already: a probe waits longer at first */
   guint line;               /* for the LINE= field of its logs */

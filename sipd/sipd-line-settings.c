@@ -115,6 +115,7 @@ sipd_line_settings_new (KlConfig *config, guint line)
   self->timer_scale_percent = (guint) kl_config_get_int (config, 0, KL_CONFIG_KEY_TIMER_SCALE_PERCENT);
   /* a lab may scale it down, not below what a loaded host's scheduler needs */
   self->suspect_floor_ms = MAX (SIPD_SUSPECT_FLOOR_MIN_MS, scaled (config, 0, KL_CONFIG_KEY_OUTBOUND_SUSPECT_FLOOR));
+  self->options_keepalive_s = (guint) kl_config_get_int (config, 0, KL_CONFIG_KEY_KEEP_ALIVE_OPTIONS_INTERVAL);
   self->explicit_mwi = kl_config_get_bool (config, line, KL_CONFIG_KEY_EXPLICIT_MWI_SUBSCRIPTION);
   self->mwi_expires_s = (guint) kl_config_get_int (config, line, KL_CONFIG_KEY_EXPLICIT_MWI_SUBSCRIPTION_PERIOD);
   self->blf = kl_config_get_list (config, line, KL_CONFIG_KEY_BLF_EXTENSIONS);
@@ -232,7 +233,8 @@ sipd_line_settings_equal (const SipdLineSettings *a, const SipdLineSettings *b)
          a->transport == b->transport && a->outbound == b->outbound && a->dual_flow == b->dual_flow &&
          a->expires_s == b->expires_s &&
          a->renewal_s == b->renewal_s && a->retry_s == b->retry_s && a->timeout_retry_s == b->timeout_retry_s &&
-         a->keepalive_s == b->keepalive_s && a->suspect_floor_ms == b->suspect_floor_ms && a->keepalive_without_outbound == b->keepalive_without_outbound &&
+         a->keepalive_s == b->keepalive_s && a->suspect_floor_ms == b->suspect_floor_ms &&
+         a->options_keepalive_s == b->options_keepalive_s && a->keepalive_without_outbound == b->keepalive_without_outbound &&
          a->timer_scale_percent == b->timer_scale_percent && a->explicit_mwi == b->explicit_mwi &&
          a->mwi_expires_s == b->mwi_expires_s && g_strv_equal ((const char *const *) a->blf,
                                                                (const char *const *) b->blf) &&

@@ -37,6 +37,7 @@ typedef struct {
   guint timeout_retry_s; /* after an unanswered REGISTER (outbound off) */
   guint keepalive_s;     /* configured keep-alive interval; 0 = RFC default */
   guint suspect_floor_ms; /* "sip outbound suspect floor", scaled */
+  guint options_keepalive_s; /* "sip keep alive options interval" */
   gboolean keepalive_without_outbound; /* persistent TLS keeps its connection alive */
   guint timer_scale_percent;
   gboolean explicit_mwi;

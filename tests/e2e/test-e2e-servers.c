@@ -22,6 +22,7 @@
 #include "kl-test-kamailio.h"
 
 #define REGISTRAR kl_test_e2e_address (2)
+#define BACKUP kl_test_e2e_address (3)
 #define EDGE kl_test_e2e_address (6)
 #define SIP_NAME "org.keepline.Sip"
 #define WAIT_MS 10000
@@ -30,6 +31,7 @@ static char *certdir;
 
 typedef struct {
   KlTestKamailio *registrar;
+  KlTestKamailio *backup;
   KlTestKamailio *edge;
   KlTestBus *bus;
   char *config_dir;
@@ -53,6 +55,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->config_dir);
   kl_test_bus_free (f->bus);
   g_clear_pointer (&f->edge, kl_test_kamailio_free);
+  g_clear_pointer (&f->backup, kl_test_kamailio_free);
   g_clear_pointer (&f->registrar, kl_test_kamailio_free);
 }
 
@@ -228,6 +231,52 @@ test_a_registrar_without_outbound_closing_idle_connections (Fixture *f, gconstpo
   g_signal_handlers_disconnect_by_data (f->line, &watch);
 }
 
+static gboolean
+on_backup (gpointer data)
+{
+  return kl_sip_line1_get_on_backup (data) && line_registered (data);
+}
+
+static gboolean
+on_primary (gpointer data)
+{
+  return !kl_sip_line1_get_on_backup (data) && line_registered (data);
+}
+
+/* Without outbound, OPTIONS every 2 s keep the flow and tell a silent
+ * registrar; and the probe of the failed primary, which answers no CRLF
+ * ping, finds it alive by its answer to OPTIONS: the line comes back. */
+static void
+test_a_silent_registrar_without_outbound_is_left_and_found_again_by_options (Fixture *f, gconstpointer data)
+{
+  g_autofree char *servers = g_strdup_printf ("sip outbound support: 1\n"
+                                              "sip keep alive options interval: 2\n"
+                                              "sip transaction timer: 2000\n"
+                                              "sip proxy ip: %s\nsip proxy port: 5060\n"
+                                              "sip backup proxy ip: %s\nsip backup proxy port: 5060\n",
+                                              REGISTRAR, BACKUP);
+  gint64 started;
+
+  f->registrar = kl_test_kamailio_start_as (REGISTRAR, certdir, 30, "PLAIN");
+  f->backup = kl_test_kamailio_start_as (BACKUP, certdir, 30, "PLAIN");
+  start_sipd (f, servers);
+  g_assert_false (kl_sip_line1_get_outbound (f->line));
+
+  started = g_get_monotonic_time ();
+  kl_test_kamailio_pause (f->registrar, TRUE);
+  if (!kl_test_wait_until (on_backup, f->line, 30000))
+    g_error ("line 1 did not move to its backup: %s", kl_sip_line1_get_last_error (f->line));
+  g_test_message ("on the backup %.1f s after the registrar hung: %s", (g_get_monotonic_time () - started) / 1e6,
+                  kl_sip_line1_get_last_failover (f->line));
+  g_assert_nonnull (strstr (kl_sip_line1_get_last_failover (f->line), "OPTIONS"));
+
+  started = g_get_monotonic_time ();
+  kl_test_kamailio_pause (f->registrar, FALSE);
+  if (!kl_test_wait_until (on_primary, f->line, 60000))
+    g_error ("line 1 did not come back to its primary");
+  g_test_message ("back on the primary %.1f s after it answered again", (g_get_monotonic_time () - started) / 1e6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -241,6 +290,9 @@ main (int argc, char **argv)
                    test_a_registrar_with_service_route, fixture_teardown);
   kl_test_e2e_add ("/e2e/servers/a-registrar-without-outbound-closing-idle-connections", Fixture, NULL, fixture_setup,
                    test_a_registrar_without_outbound_closing_idle_connections, fixture_teardown);
+  kl_test_e2e_add ("/e2e/servers/a-silent-registrar-without-outbound-is-left-and-found-again-by-options", Fixture,
+                   NULL, fixture_setup, test_a_silent_registrar_without_outbound_is_left_and_found_again_by_options,
+                   fixture_teardown);
   status = g_test_run ();
   kl_test_config_dir_remove (certdir);
   g_free (certdir);

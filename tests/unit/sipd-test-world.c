@@ -144,6 +144,10 @@ peer_send (Peer *peer, GBytes *bytes)
 
   if (peer->connection != NULL) {
     sent = g_socket_send (peer->connection->socket, data, length, NULL, &error);
+    /* the phone may have closed the connection first, as any client may */
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+      return;
     if (sent != (gssize) length)
       g_error ("%s could not send %" G_GSIZE_FORMAT " bytes: %s", peer->server->address, length,
                error ? error->message : "short write");

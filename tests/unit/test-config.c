@@ -162,6 +162,7 @@ static const KeyCase key_cases[] = {
   { KL_CONFIG_KEY_TLS_LOCAL_CERTIFICATE, "/etc/keepline/phone.pem", "/etc/keepline/phone.pem", 0 },
   { KL_CONFIG_KEY_TLS_PRIVATE_KEY, "/etc/keepline/phone.key", "/etc/keepline/phone.key", 0 },
   { KL_CONFIG_KEY_TLS_REVOCATION_LIST, "/etc/keepline/crl.pem", "/etc/keepline/crl.pem", 0 },
+  { KL_CONFIG_KEY_KEEP_ALIVE_OPTIONS_INTERVAL, "15", "15", 15 },
 };
 
 static void
