@@ -27,6 +27,7 @@ struct _SipdEvents {
   GHashTable *blf_states; /* extension → state */
   SipdFlow *flow;
   gboolean unsubscribing;
+  SipdMwiSummary mwi; /* as the last message-summary said: shown again when the line returns */
 };
 
 static void
@@ -55,6 +56,16 @@ publish_subscriptions (SipdEvents *self)
                            self->proxy);
   }
   kl_sip_line1_set_subscriptions (self->iface, g_variant_builder_end (&list));
+}
+
+static void
+publish_mwi (SipdEvents *self)
+{
+  if (self->unsubscribing)
+    return;
+  kl_sip_line1_set_messages_waiting (self->iface, self->mwi.waiting);
+  kl_sip_line1_set_voice_messages (self->iface,
+                                   g_variant_new ("(uu)", self->mwi.new_messages, self->mwi.old_messages));
 }
 
 static void
@@ -95,8 +106,8 @@ show_mwi (SipdEvents *self, const char *data, gsize length)
     g_message ("ignored a message-summary NOTIFY: %s", reason);
     return FALSE;
   }
-  kl_sip_line1_set_messages_waiting (self->iface, summary.waiting);
-  kl_sip_line1_set_voice_messages (self->iface, g_variant_new ("(uu)", summary.new_messages, summary.old_messages));
+  self->mwi = summary;
+  publish_mwi (self);
   return TRUE;
 }
 
@@ -196,8 +207,7 @@ sipd_events_new (SipdStack *stack,
     add_entry (self, &config, settings->blf[i]);
     g_hash_table_replace (self->blf_states, g_strdup (settings->blf[i]), g_strdup ("unknown"));
   }
-  kl_sip_line1_set_messages_waiting (self->iface, FALSE);
-  kl_sip_line1_set_voice_messages (self->iface, g_variant_new ("(uu)", 0, 0));
+  publish_mwi (self);
   publish_blf (self);
   publish_subscriptions (self);
   return self;
@@ -310,6 +320,7 @@ sipd_events_show_unsolicited_mwi (SipdEvents *self, SipdMessage *notify)
 void
 sipd_events_publish (SipdEvents *self)
 {
+  publish_mwi (self);
   publish_blf (self);
   publish_subscriptions (self);
 }

@@ -237,6 +237,28 @@ test_a_notify_over_another_flow_is_ignored (Subscribed *f, gconstpointer data)
   g_assert_false (kl_sip_line1_get_messages_waiting (f->iface));
 }
 
+/* The line came back to these subscriptions (a suspicion cleared, a move
+ * undone): what their notifier said last shows again, voicemail included. */
+static void
+test_the_voicemail_shows_again_when_the_line_returns (Subscribed *f, gconstpointer data)
+{
+  g_autofree char *notify = notify_text (f, 1, "application/simple-message-summary", MWI_BODY);
+  g_autofree char *answer = NULL;
+  guint32 new_messages = 0, old_messages = 0;
+
+  send_text (f->notifier, f->flow, notify);
+  answer = receive (f->notifier);
+  g_assert_true (kl_sip_line1_get_messages_waiting (f->iface));
+  /* another plan's subscriptions showed theirs meanwhile */
+  kl_sip_line1_set_messages_waiting (f->iface, FALSE);
+  kl_sip_line1_set_voice_messages (f->iface, g_variant_new ("(uu)", 0, 0));
+  sipd_events_publish (f->events);
+  g_assert_true (kl_sip_line1_get_messages_waiting (f->iface));
+  g_variant_get (kl_sip_line1_get_voice_messages (f->iface), "(uu)", &new_messages, &old_messages);
+  g_assert_cmpuint (new_messages, ==, 3);
+  g_assert_cmpuint (old_messages, ==, 1);
+}
+
 /* RFC 6665 §4.1.2.1: a 423 with Min-Expires asks for a longer subscription */
 static void
 test_a_423_subscribes_again_for_min_expires (Subscribed *f, gconstpointer data)
@@ -425,6 +447,8 @@ main (int argc, char **argv)
               subscribed_setup, test_a_notify_of_another_type_gets_415_and_changes_nothing, subscribed_teardown);
   g_test_add ("/sipd/events-in/a-notify-over-another-flow-is-ignored", Subscribed, NULL, subscribed_setup,
               test_a_notify_over_another_flow_is_ignored, subscribed_teardown);
+  g_test_add ("/sipd/events-in/the-voicemail-shows-again-when-the-line-returns", Subscribed, NULL, subscribed_setup,
+              test_the_voicemail_shows_again_when_the_line_returns, subscribed_teardown);
   g_test_add ("/sipd/events-in/a-423-subscribes-again-for-min-expires", Subscribed, NULL, subscribed_setup,
               test_a_423_subscribes_again_for_min_expires, subscribed_teardown);
   g_test_add ("/sipd/events-in/unsolicited-mwi-from-the-lines-server-is-shown", Unsolicited, NULL,
