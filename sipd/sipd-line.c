@@ -289,7 +289,6 @@ suspicion_confirmed (SipdLine *self)
   sipd_primaries_fail (self->primaries, server, self->failback_failures);
   count_failover (self, failover);
   sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
-  sipd_line_iface_show_plan (self->iface, self->plan);
   if (sipd_plan_is_registered (self->plan)) {
     plan_up (self);
     sipd_plan_resume (self->plan); /* its subscriptions show again: the primary's ended after them */
@@ -434,9 +433,7 @@ void
 sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice)
 {
   self->plan = sipd_plan_new (self->context, self->iface, self->settings, choice, &plan_callbacks, self);
-  /* a suspicion is no move yet: D-Bus shows the backup once the primary failed */
-  if (self->state != SIPD_LINE_STATE_SUSPECTING)
-    sipd_line_iface_show_plan (self->iface, self->plan);
+  sipd_line_iface_show_plan (self->iface, self->plan);
   update_flows_property (self);
   sipd_plan_start (self->plan);
 }

@@ -611,8 +611,6 @@ suspect_and_register_at_the_backup (Fixture *f)
   g_assert_true (test_world_run (f->world, backup_holds_the_line, f, 1000));
   g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_SUSPECTING);
   g_assert_cmpuint (f->failed_over, ==, 0);
-  /* no move yet on D-Bus: the screen shows the line where it is registered */
-  g_assert_false (kl_sip_line1_get_on_backup (f->iface));
   return suspected_at;
 }
 
@@ -638,7 +636,6 @@ test_suspect_primary_silent_until_the_deadline_completes_the_move (Fixture *f, g
   g_assert_true (test_world_run (f->world, line_on_backup_settled, f, 1500));
   g_assert_cmpuint (f->failed_over, ==, 1);
   g_assert_cmpuint (kl_sip_line1_get_suspicions_cleared (f->iface), ==, 0);
-  g_assert_true (kl_sip_line1_get_on_backup (f->iface));
   assert_at (f, failover_place (f->c->row), "after the deadline");
   end_fault (f, fault_target (f));
   assert_at (f, primary_place (f->c->row), "after the primary returned");
