@@ -28,15 +28,22 @@ next_ms (SipdOptionsPing *self)
   return (gint64) (full_ms * 4 / 5 + kl_random_below ((guint32) MAX (full_ms / 5, 1)));
 }
 
+/* The OPTIONS under way got its answer or its deadline: the next one is due. */
+static void
+attempt_over (SipdOptionsPing *self)
+{
+  self->request = 0;
+  kl_timer_stop (self->deadline);
+  if (self->interval_s > 0)
+    kl_timer_start (self->timer, next_ms (self));
+}
+
 static void
 on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpointer user_data)
 {
   SipdOptionsPing *self = user_data;
 
-  self->request = 0;
-  kl_timer_stop (self->deadline);
-  if (self->interval_s > 0)
-    kl_timer_start (self->timer, next_ms (self));
+  attempt_over (self);
   if (response != NULL)
     self->callbacks.answered (sipd_message_get_status (response), self->user_data);
   else
@@ -94,9 +101,7 @@ on_deadline (gpointer user_data)
                                              sipd_stack_get_timers (self->stack)->transaction_ms);
 
   sipd_stack_cancel_request (self->stack, self->request);
-  self->request = 0;
-  if (self->interval_s > 0)
-    kl_timer_start (self->timer, next_ms (self));
+  attempt_over (self);
   self->callbacks.failed (reason, self->user_data);
 }
 
