@@ -5,17 +5,10 @@
  * The seeds are dumps and notifications captured from a kernel. */
 #include <string.h>
 
+#include "fuzz-quiet.h"
 #include "netmond-links.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
-
-static GLogWriterOutput
-quiet_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    return g_log_writer_default (level, fields, n_fields, user_data);
-  return G_LOG_WRITER_HANDLED;
-}
 
 static void
 read_model (NetmondLinks *links)
@@ -44,7 +37,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   g_autoptr (NetmondLinks) split = NULL;
 
   if (!initialized) {
-    g_log_set_writer_func (quiet_writer, NULL, NULL);
+    g_log_set_writer_func (fuzz_quiet_writer, NULL, NULL);
     g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
     initialized = TRUE;
   }

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <string.h>
 
+#include "fuzz-quiet.h"
 #include "kl-dbus.h"
 #include "sipd-events.h"
 #include "sipd-registration.h"
@@ -63,7 +64,7 @@ setup (void)
   g_autoptr (GPtrArray) diagnostics = kl_config_diagnostics_new ();
   SipdFailoverChoice primary = { 0 };
 
-  g_log_set_writer_func (g_log_writer_default, NULL, NULL);
+  g_log_set_writer_func (fuzz_quiet_writer, NULL, NULL);
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
   g_setenv ("G_MESSAGES_DEBUG", "", TRUE);
   server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);

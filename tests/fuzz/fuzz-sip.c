@@ -9,6 +9,7 @@
  * crashes, leaks or stalls. */
 #include <string.h>
 
+#include "fuzz-quiet.h"
 #include "sipd-call-input.h"
 #include "sipd-dialog.h"
 #include "sipd-event-body.h"
@@ -69,7 +70,7 @@ setup (void)
   g_autoptr (GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
   g_autoptr (GSocketAddress) sink_address = NULL;
 
-  g_log_set_writer_func (g_log_writer_default, NULL, NULL);
+  g_log_set_writer_func (fuzz_quiet_writer, NULL, NULL);
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
   g_setenv ("G_MESSAGES_DEBUG", "", TRUE);
   sink = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
