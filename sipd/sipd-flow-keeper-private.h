@@ -44,7 +44,7 @@ struct _SipdFlowKeeper {
   gboolean network_changed; /* a failure now is the network's: try again at once */
   gboolean flow_lost_at_edge; /* a 430: a new flow to the same target, at once */
   guint edge_losses;          /* 430s since the last registration: a second is a failure */
-  gint64 registered_ms;       /* when the registration last succeeded */
+  gint64 up_ms;               /* when it last came up: registered, or a keep-alive answered */
   guint flow_failures;
   char *last_failure;
   gint64 shown_rtt_ms; /* the round trip Flows shows */

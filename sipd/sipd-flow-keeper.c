@@ -134,7 +134,7 @@ on_options_answered (guint status, gpointer user_data)
 {
   SipdFlowKeeper *self = user_data;
 
-  if (is_probe (self))
+  if (self->registration == NULL)
     keepalive_answered (self); /* any answer: the server lives */
 }
 
@@ -163,11 +163,14 @@ flow_active (SipdFlowKeeper *self)
     sipd_registration_register (self->registration, self->flow);
     return;
   }
-  /* a probe: one keep-alive answered is enough, a CRLF pong or an answer to
-   * OPTIONS from a server without RFC 5626 */
+  /* no registration: up once a keep-alive is answered, a CRLF pong or an
+   * answer to OPTIONS from a server without RFC 5626. A probe asks once; a
+   * proxy's flow goes on asking every "sip keep alive options interval". */
   sipd_flow_keepalive_now (self->flow);
   g_clear_pointer (&self->options, sipd_options_ping_free);
-  self->options = sipd_options_ping_new (self->stack, self->flow, from_of (self), 0, &options_callbacks, self);
+  self->options = sipd_options_ping_new (self->stack, self->flow, from_of (self),
+                                         is_probe (self) ? 0 : self->options_keepalive_s, &options_callbacks, self);
+  sipd_options_ping_now (self->options);
 }
 
 /* RFC 3263 §4.3: the next target of the server, before the line fails over
@@ -198,10 +201,14 @@ is_ordinary_close (SipdFlowKeeper *self)
 {
   gint64 now_ms = kl_clock_now_ms (sipd_stack_get_clock (self->stack));
 
-  return self->flow != NULL && sipd_flow_was_closed_by_server (self->flow) && self->registration != NULL &&
-         sipd_registration_get_state (self->registration) == SIPD_REGISTRATION_STATE_REGISTERED &&
-         !sipd_registration_get_outbound (self->registration) &&
-         now_ms - self->registered_ms >= ORDINARY_CLOSE_MIN_S * 1000;
+  gboolean up_without_outbound = self->registration != NULL
+                                   ? sipd_registration_get_state (self->registration) ==
+                                         SIPD_REGISTRATION_STATE_REGISTERED &&
+                                       !sipd_registration_get_outbound (self->registration)
+                                   : !is_probe (self) && sipd_flow_keeper_is_up (self);
+
+  return self->flow != NULL && sipd_flow_was_closed_by_server (self->flow) && up_without_outbound &&
+         now_ms - self->up_ms >= ORDINARY_CLOSE_MIN_S * 1000;
 }
 
 static void
@@ -252,9 +259,12 @@ keepalive_answered (SipdFlowKeeper *self)
   if (self->state == SIPD_FLOW_KEEPER_STATE_SUSPECT) {
     keeper_log (self, G_LOG_LEVEL_MESSAGE, "the flow answers its keep-alive: it is no longer suspect");
     changed = set_state (self, SIPD_FLOW_KEEPER_STATE_UP);
-  } else if (is_probe (self) && self->state == SIPD_FLOW_KEEPER_STATE_CONNECTING) {
-    keeper_log (self, G_LOG_LEVEL_MESSAGE, "%s answers again (attempt %u)", self->server.host, self->failures + 1);
+  } else if (self->registration == NULL && self->state == SIPD_FLOW_KEEPER_STATE_CONNECTING) {
+    keeper_log (self, G_LOG_LEVEL_MESSAGE, "%s answers%s (attempt %u)", self->server.host,
+                is_probe (self) ? " again" : "", self->failures + 1);
     self->failures = 0;
+    self->up_ms = kl_clock_now_ms (sipd_stack_get_clock (self->stack));
+    set_reason (self, NULL, 0);
     changed = set_state (self, SIPD_FLOW_KEEPER_STATE_UP);
   }
   if (changed || rtt_worth_showing (self->shown_rtt_ms, sipd_flow_get_rtt_ms (self->flow)))
@@ -337,7 +347,7 @@ on_registration_changed (SipdRegistration *registration, gpointer user_data)
   case SIPD_REGISTRATION_STATE_REGISTERED:
     self->failures = 0;
     self->edge_losses = 0;
-    self->registered_ms = kl_clock_now_ms (sipd_stack_get_clock (self->stack));
+    self->up_ms = kl_clock_now_ms (sipd_stack_get_clock (self->stack));
     self->network_changed = FALSE;
     set_reason (self, NULL, 0);
     start_keepalive (self);
@@ -463,8 +473,6 @@ sipd_flow_keeper_new (SipdStack *stack,
                       gpointer user_data)
 {
   SipdFlowKeeper *self = g_new0 (SipdFlowKeeper, 1);
-
-  g_return_val_if_fail (options->registration != NULL || options->backoff == SIPD_FLOW_KEEPER_BACKOFF_PROBE, NULL);
 
   self->stack = stack;
   self->resolver = resolver;

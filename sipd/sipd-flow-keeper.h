@@ -9,8 +9,10 @@
  * One kind serves every flow of a line: the registration with its primary or
  * backup servers (RFC 5626 §4.5 back-off with base 30 s, or the "registration
  * timeout retry timer" without outbound), the dual flow's reg-id 2 (base 90 s:
- * another flow works) and the probe of a failed primary (no registration: up
- * once a keep-alive is answered; 5-10 s between attempts, doubling).
+ * another flow works), the flow to a proxy that is not the registrar (no
+ * registration: up once a keep-alive is answered, then SIP OPTIONS keep it
+ * alive) and the probe of a failed primary (no registration: up once a
+ * keep-alive is answered; 5-10 s between attempts, doubling).
  *
  * The owner may free the keeper when it is told that the keeper is up or down:
  * the keeper calls it last then. Told that it is connecting, the owner must not. */
@@ -42,7 +44,7 @@ typedef enum {
 typedef struct {
   const SipdServer *server; /* the next hop */
   KlTransport transport;
-  /* what to register over the flow; NULL for a probe */
+  /* what to register over the flow; NULL for a probe or a proxy's flow */
   const SipdRegistrationConfig *registration;
   SipdFlowKeeperBackoff backoff;
   guint fixed_retry_s;      /* BACKOFF_FIXED: after a failed flow */

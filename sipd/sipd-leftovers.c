@@ -178,6 +178,23 @@ same_binding (const SipdPlanServers *a, const SipdPlanServers *b, gboolean outbo
   return outbound && g_str_equal (a->aor, b->aor) && g_str_equal (a->registrar_uri, b->registrar_uri);
 }
 
+/* What the old plan holds over a flow that failed is kept, to be removed
+ * over the line's next flow to the same server (sipd_leftovers_clear_at()):
+ * its registration, its subscriptions, or both (the proxy's flow may fail
+ * while the registrar's works). */
+static void
+strand (SipdLeftovers *self, const SipdPlanServers *servers, SipdRegistration *registration, SipdEvents *events)
+{
+  Stranded *stranded = g_new0 (Stranded, 1);
+
+  stranded->servers = sipd_plan_servers_copy (servers);
+  stranded->registration = registration;
+  stranded->events = events;
+  if (self->stranded->len == SIPD_LEFTOVERS_MAX_STRANDED)
+    g_ptr_array_remove_index (self->stranded, 0);
+  g_ptr_array_add (self->stranded, stranded);
+}
+
 void
 sipd_leftovers_add_moved (SipdLeftovers *self, SipdPlan *old, SipdPlan *current, gboolean outbound)
 {
@@ -185,28 +202,23 @@ sipd_leftovers_add_moved (SipdLeftovers *self, SipdPlan *old, SipdPlan *current,
   const SipdPlanServers *now = sipd_plan_get_servers (current);
   SipdRegistration *registration = sipd_plan_steal_registration (old);
   SipdEvents *events = sipd_plan_steal_events (old);
+  gboolean registration_works = flow_works (sipd_registration_get_flow (registration));
+  gboolean events_work = events == NULL || flow_works (sipd_events_get_flow (events));
 
-  if (!flow_works (sipd_registration_get_flow (registration))) {
-    Stranded *stranded = g_new0 (Stranded, 1);
-
-    stranded->servers = sipd_plan_servers_copy (servers);
-    stranded->registration = registration;
-    stranded->events = events;
-    if (self->stranded->len == SIPD_LEFTOVERS_MAX_STRANDED)
-      g_ptr_array_remove_index (self->stranded, 0);
-    g_ptr_array_add (self->stranded, stranded);
-    sipd_plan_free (old);
-    return;
-  }
+  if (!registration_works || !events_work)
+    strand (self, servers, registration_works ? NULL : g_steal_pointer (&registration),
+            events_work ? NULL : g_steal_pointer (&events));
   /* the same Contact at the same registrar is one binding: removing the old removes the new */
-  if (same_binding (servers, now, outbound) ||
-      (g_str_equal (servers->registrar_uri, now->registrar_uri) &&
-       g_strcmp0 (sipd_registration_get_contact (registration),
-                  sipd_registration_get_contact (sipd_plan_get_registration (current))) == 0))
+  if (registration != NULL &&
+      (same_binding (servers, now, outbound) ||
+       (g_str_equal (servers->registrar_uri, now->registrar_uri) &&
+        g_strcmp0 (sipd_registration_get_contact (registration),
+                   sipd_registration_get_contact (sipd_plan_get_registration (current))) == 0)))
     sipd_registration_free (registration);
-  else
+  else if (registration != NULL)
     retire_registration (self, registration);
-  retire_events (self, events);
+  if (events != NULL)
+    retire_events (self, events);
   sipd_plan_free (old);
 }
 
@@ -215,13 +227,13 @@ sipd_leftovers_clear_at (SipdLeftovers *self, SipdPlan *current, gboolean outbou
 {
   const SipdPlanServers *now = sipd_plan_get_servers (current);
   SipdFlow *flow = sipd_flow_keeper_get_flow (sipd_plan_get_keeper (current));
+  SipdFlow *request_flow = sipd_flow_keeper_get_flow (sipd_plan_get_request_keeper (current));
 
-  if (flow == NULL)
-    return;
   for (guint i = self->stranded->len; i-- > 0;) {
     Stranded *stranded = g_ptr_array_index (self->stranded, i);
 
-    if (stranded->registration != NULL && g_str_equal (stranded->servers->registrar_uri, now->registrar_uri)) {
+    if (stranded->registration != NULL && flow != NULL &&
+        g_str_equal (stranded->servers->registrar_uri, now->registrar_uri)) {
       SipdRegistration *registration = g_steal_pointer (&stranded->registration);
 
       if (!same_binding (stranded->servers, now, outbound) &&
@@ -232,11 +244,11 @@ sipd_leftovers_clear_at (SipdLeftovers *self, SipdPlan *current, gboolean outbou
         sipd_registration_free (registration);
       }
     }
-    if (stranded->events != NULL && g_str_equal (stranded->servers->proxy, now->proxy)) {
+    if (stranded->events != NULL && request_flow != NULL && g_str_equal (stranded->servers->proxy, now->proxy)) {
       SipdEvents *events = g_steal_pointer (&stranded->events);
       const char *gone_edge = stranded->servers->route != NULL ? stranded->servers->next_hop.host : NULL;
 
-      if (sipd_events_end_over (events, flow, gone_edge, now->route)) {
+      if (sipd_events_end_over (events, request_flow, gone_edge, now->route)) {
         leftovers_log (self, "ending the subscriptions a failed flow left at %s", now->proxy);
         keep_retiring_events (self, events);
       } else {

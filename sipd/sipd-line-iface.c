@@ -41,7 +41,7 @@ sipd_line_iface_show_plan (KlSipLine1 *iface, SipdPlan *plan)
 
 /* One entry of the Flows property, with the keys the XML documents. */
 static void
-add_flow (GVariantBuilder *flows, guint reg_id, SipdFlowKeeper *keeper)
+add_flow (GVariantBuilder *flows, guint reg_id, const char *purpose, SipdFlowKeeper *keeper)
 {
   SipdFlowKeeperView view;
   GVariantBuilder entry;
@@ -50,6 +50,7 @@ add_flow (GVariantBuilder *flows, guint reg_id, SipdFlowKeeper *keeper)
     return;
   g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&entry, "{sv}", "reg-id", g_variant_new_uint32 (reg_id));
+  g_variant_builder_add (&entry, "{sv}", "purpose", g_variant_new_string (purpose));
   g_variant_builder_add (&entry, "{sv}", "transport", g_variant_new_string (kl_transport_to_string (view.transport)));
   g_variant_builder_add (&entry, "{sv}", "local", g_variant_new_string (view.local));
   g_variant_builder_add (&entry, "{sv}", "remote", g_variant_new_string (view.remote));
@@ -68,8 +69,10 @@ sipd_line_iface_show_flows (KlSipLine1 *iface, SipdPlan *plan, gboolean outbound
   GVariantBuilder flows;
 
   g_variant_builder_init (&flows, G_VARIANT_TYPE ("aa{sv}"));
-  if (plan != NULL)
-    add_flow (&flows, outbound ? 1 : 0, sipd_plan_get_keeper (plan));
-  add_flow (&flows, 2, second);
+  if (plan != NULL) {
+    add_flow (&flows, outbound ? 1 : 0, "registration", sipd_plan_get_keeper (plan));
+    add_flow (&flows, 0, "proxy", sipd_plan_get_proxy_keeper (plan));
+  }
+  add_flow (&flows, 2, "registration", second);
   kl_sip_line1_set_flows (iface, g_variant_builder_end (&flows));
 }

@@ -9,7 +9,7 @@ void
 sipd_line_network_lost (SipdLine *self)
 {
   if (self->plan != NULL)
-    sipd_flow_keeper_network_lost (sipd_plan_get_keeper (self->plan));
+    sipd_plan_network_lost (self->plan);
   if (self->standby != NULL)
     sipd_flow_keeper_network_lost (self->standby);
 }
@@ -22,7 +22,7 @@ sipd_line_network_gained (SipdLine *self, SipdNetmon *netmon)
   sipd_primaries_network_gained (self->primaries, netmon);
   if (self->standby != NULL)
     sipd_flow_keeper_network_gained (self->standby, netmon);
-  sipd_flow_keeper_network_gained (sipd_plan_get_keeper (self->plan), netmon);
+  sipd_plan_network_gained (self->plan, netmon);
 }
 
 /* netmond resolved a server again and the answer changed: a line registered
@@ -43,7 +43,7 @@ sipd_line_targets_changed (SipdLine *self,
   sipd_primaries_targets_changed (self->primaries, host, port, transport, targets);
   if (self->standby != NULL)
     sipd_flow_keeper_targets_changed (self->standby, host, port, transport, targets);
-  if (!sipd_flow_keeper_targets_changed (sipd_plan_get_keeper (self->plan), host, port, transport, targets) ||
+  if (!sipd_plan_targets_changed (self->plan, host, port, transport, targets) ||
       (self->state != SIPD_LINE_STATE_REGISTERED && self->state != SIPD_LINE_STATE_ON_BACKUP))
     return;
   reason = g_strdup_printf ("%s has new addresses in DNS", host);

@@ -25,9 +25,9 @@ sipd_line_path_choose (SipdPlan *plan,
   for (int suspect_too = 0; suspect_too <= 1; suspect_too++) {
     for (guint i = 0; i < G_N_ELEMENTS (plans); i++) {
       if (plans[i] == NULL || !sipd_plan_is_registered (plans[i]) ||
-          !usable (sipd_plan_get_keeper (plans[i]), avoid, suspect_too))
+          !usable (sipd_plan_get_request_keeper (plans[i]), avoid, suspect_too))
         continue;
-      ret_path->flow = sipd_flow_keeper_get_flow (sipd_plan_get_keeper (plans[i]));
+      ret_path->flow = sipd_flow_keeper_get_flow (sipd_plan_get_request_keeper (plans[i]));
       ret_path->route = sipd_plan_get_route (plans[i]);
       ret_path->aor = sipd_plan_get_servers (plans[i])->aor;
       return TRUE;

@@ -131,6 +131,17 @@ active (const SipdLineSettings *settings, const SipdFailoverChoice *choice, Sipd
   return &settings->servers[role][choice->use_backup[role] ? 1 : 0];
 }
 
+/* One server under two names: the same host, and the same port once an
+ * unset port stands for the transport's default. */
+static gboolean
+same_server (const SipdServer *a, const SipdServer *b, KlTransport transport)
+{
+  guint16 fallback = transport == KL_TRANSPORT_TLS ? 5061 : 5060;
+
+  return g_ascii_strcasecmp (a->host, b->host) == 0 &&
+         (a->port ? a->port : fallback) == (b->port ? b->port : fallback);
+}
+
 SipdPlanServers *
 sipd_plan_servers_new (const SipdLineSettings *settings, const SipdFailoverChoice *choice)
 {
@@ -150,6 +161,8 @@ sipd_plan_servers_new (const SipdLineSettings *settings, const SipdFailoverChoic
     self->next_hop = (SipdServer) { g_strdup (outbound->host), outbound->port };
   } else {
     self->next_hop = (SipdServer) { g_strdup (registrar->host), registrar->port };
+    if (!same_server (proxy, registrar, settings->transport))
+      self->proxy_hop = (SipdServer) { g_strdup (proxy->host), proxy->port };
   }
   self->on_backup = sipd_failover_choice_any (choice);
   return self;
@@ -166,6 +179,7 @@ sipd_plan_servers_copy (const SipdPlanServers *self)
   copy->proxy = g_strdup (self->proxy);
   copy->registrar = g_strdup (self->registrar);
   copy->next_hop = (SipdServer) { g_strdup (self->next_hop.host), self->next_hop.port };
+  copy->proxy_hop = (SipdServer) { g_strdup (self->proxy_hop.host), self->proxy_hop.port };
   copy->on_backup = self->on_backup;
   return copy;
 }
@@ -179,6 +193,7 @@ sipd_plan_servers_free (SipdPlanServers *self)
   g_free (self->proxy);
   g_free (self->registrar);
   g_free (self->next_hop.host);
+  g_free (self->proxy_hop.host);
   g_free (self);
 }
 

@@ -63,6 +63,10 @@ typedef struct {
   char *proxy;         /* host[:port] of the proxy, for D-Bus */
   char *registrar;     /* host[:port] of the registrar, for D-Bus */
   SipdServer next_hop; /* where the flow goes: the outbound proxy if there is one, else the registrar */
+  /* where requests outside the registration go over a flow of their own: the
+   * proxy, when it is not the registrar and there is no outbound proxy;
+   * host NULL otherwise */
+  SipdServer proxy_hop;
   gboolean on_backup;
 } SipdPlanServers;
 

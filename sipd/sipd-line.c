@@ -157,6 +157,27 @@ announce_failback (SipdLine *self)
 
 /* Registered with the plan: what the line had before goes, and what failed
  * flows left at these servers. */
+/* While the line moves, the new plan's proxy (when it is not the registrar)
+ * must answer too before what the line had goes. */
+static gboolean
+proxy_pending (SipdLine *self)
+{
+  SipdFlowKeeper *proxy = sipd_plan_get_proxy_keeper (self->plan);
+
+  if (self->previous == NULL || proxy == NULL)
+    return FALSE;
+  switch (sipd_flow_keeper_get_state (proxy)) {
+  case SIPD_FLOW_KEEPER_STATE_IDLE:
+  case SIPD_FLOW_KEEPER_STATE_CONNECTING:
+    return TRUE;
+  case SIPD_FLOW_KEEPER_STATE_UP:
+  case SIPD_FLOW_KEEPER_STATE_SUSPECT:
+  case SIPD_FLOW_KEEPER_STATE_DOWN:
+    break;
+  }
+  return FALSE;
+}
+
 static void
 plan_up (SipdLine *self)
 {
@@ -164,6 +185,8 @@ plan_up (SipdLine *self)
   gboolean outbound = sipd_registration_get_outbound (registration);
   gboolean failing_back = self->state == SIPD_LINE_STATE_FAILING_BACK;
 
+  if (proxy_pending (self))
+    return;
   if (self->previous == NULL &&
       (self->state == SIPD_LINE_STATE_REGISTERED || self->state == SIPD_LINE_STATE_ON_BACKUP))
     return; /* it was up already: a keep-alive answered after a network change */
@@ -425,7 +448,54 @@ on_plan_flow_changed (SipdPlan *plan, gpointer user_data)
     update_flows_property (self);
 }
 
-static const SipdPlanCallbacks plan_callbacks = { on_plan_keeper_changed, on_plan_flow_changed };
+/* The flow to the plan's proxy (not the registrar) failed on every target:
+ * a proxy failure in the guide's sense when the proxy has a backup. */
+static void
+proxy_down (SipdLine *self, SipdFlowKeeper *proxy)
+{
+  const char *reason = sipd_flow_keeper_get_reason (proxy);
+  const SipdServer *server = sipd_flow_keeper_get_server (proxy);
+  const SipdServer *primary = sipd_primaries_behind (self->primaries, current_choice (self), server);
+  g_autofree char *error = g_strdup_printf ("flow to proxy %s failed: %s", server->host, reason ? reason : "failed");
+
+  set_last_error (self, error);
+  if (primary != NULL) {
+    fail_primaries (self, primary, reason ? reason : "failed");
+    return;
+  }
+  line_log (self, G_LOG_LEVEL_MESSAGE, "%s; subscriptions and calls wait for a new flow in %" G_GINT64_FORMAT " ms",
+            error, sipd_flow_keeper_get_retry_delay_ms (proxy));
+  if (self->previous != NULL && sipd_plan_is_registered (self->plan))
+    plan_up (self); /* no better proxy to wait for: the move completes */
+}
+
+static void
+on_plan_proxy_changed (SipdPlan *plan, gpointer user_data)
+{
+  SipdLine *self = user_data;
+  SipdFlowKeeper *proxy = sipd_plan_get_proxy_keeper (plan);
+
+  if (plan != self->plan)
+    return; /* a plan being left is held as it is */
+  update_flows_property (self);
+  switch (sipd_flow_keeper_get_state (proxy)) {
+  case SIPD_FLOW_KEEPER_STATE_UP:
+    if (sipd_plan_is_registered (plan))
+      plan_up (self);
+    sipd_leftovers_clear_at (self->leftovers, plan, self->settings->outbound);
+    break;
+  case SIPD_FLOW_KEEPER_STATE_DOWN:
+    proxy_down (self, proxy);
+    break;
+  case SIPD_FLOW_KEEPER_STATE_IDLE:
+  case SIPD_FLOW_KEEPER_STATE_CONNECTING:
+  case SIPD_FLOW_KEEPER_STATE_SUSPECT:
+    break;
+  }
+}
+
+static const SipdPlanCallbacks plan_callbacks = { on_plan_keeper_changed, on_plan_flow_changed,
+                                                  on_plan_proxy_changed };
 
 /* Moves */
 
@@ -587,19 +657,28 @@ sipd_line_get_request_path (SipdLine *self, SipdFlow *avoid, SipdLinePath *ret_p
   return sipd_line_path_choose (self->plan, self->previous, self->standby, avoid, ret_path);
 }
 
+/* A request over the flow of the plan's registration or of its proxy found
+ * the server failed (Timer B, 503, 408). */
 gboolean
 sipd_line_server_failed (SipdLine *self, SipdFlow *flow, const char *reason)
 {
-  SipdFlowKeeper *keeper = self->plan ? sipd_plan_get_keeper (self->plan) : NULL;
-  const SipdServer *primary;
+  SipdFlowKeeper *keepers[] = {
+    self->plan ? sipd_plan_get_keeper (self->plan) : NULL,
+    self->plan ? sipd_plan_get_proxy_keeper (self->plan) : NULL,
+  };
 
-  if (keeper == NULL || sipd_flow_keeper_get_flow (keeper) != flow)
-    return FALSE;
-  primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keeper));
-  if (primary == NULL)
-    return FALSE;
-  fail_primaries (self, primary, reason);
-  return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (keepers); i++) {
+    const SipdServer *primary;
+
+    if (keepers[i] == NULL || sipd_flow_keeper_get_flow (keepers[i]) != flow)
+      continue;
+    primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keepers[i]));
+    if (primary == NULL)
+      return FALSE;
+    fail_primaries (self, primary, reason);
+    return TRUE;
+  }
+  return FALSE;
 }
 
 gboolean

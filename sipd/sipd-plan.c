@@ -7,23 +7,25 @@ struct _SipdPlan {
   SipdFailoverChoice choice;
   SipdPlanServers *servers;
   SipdFlowKeeper *keeper;
+  SipdFlowKeeper *proxy_keeper; /* the flow to a proxy that is not the registrar, or NULL */
   SipdEvents *events;
   gboolean held;
   SipdPlanCallbacks callbacks;
   gpointer user_data;
 };
 
-/* Subscriptions ride the plan's flow: new dialogs once it is up, forgotten
- * when it failed. A plan being left subscribes nothing new. */
+/* Subscriptions ride the plan's flow to its proxy: new dialogs once it is
+ * up, forgotten when it failed. A plan being left subscribes nothing new. */
 static void
 follow_keeper (SipdPlan *self)
 {
-  SipdFlow *flow = sipd_flow_keeper_get_flow (self->keeper);
+  SipdFlowKeeper *keeper = sipd_plan_get_request_keeper (self);
+  SipdFlow *flow = sipd_flow_keeper_get_flow (keeper);
   SipdFlow *subscribed = self->events ? sipd_events_get_flow (self->events) : NULL;
 
   if (self->events == NULL)
     return;
-  if (sipd_flow_keeper_is_up (self->keeper)) {
+  if (sipd_flow_keeper_is_up (keeper)) {
     if (!self->held && flow != NULL && subscribed != flow) {
       sipd_events_set_route (self->events, sipd_plan_get_route (self));
       sipd_events_subscribe (self->events, flow);
@@ -51,6 +53,33 @@ on_keeper_flow_changed (SipdFlowKeeper *keeper, gpointer user_data)
 }
 
 static const SipdFlowKeeperCallbacks keeper_callbacks = { on_keeper_state_changed, on_keeper_flow_changed };
+
+static void
+on_proxy_keeper_state_changed (SipdFlowKeeper *keeper, gpointer user_data)
+{
+  SipdPlan *self = user_data;
+
+  follow_keeper (self);
+  self->callbacks.proxy_changed (self, self->user_data);
+}
+
+static const SipdFlowKeeperCallbacks proxy_keeper_callbacks = { on_proxy_keeper_state_changed,
+                                                                on_keeper_flow_changed };
+
+/* A proxy that is not the registrar is a next hop of its own (issue 13):
+ * no registration over its flow, which SIP OPTIONS keep alive, any answer
+ * alive, as a server without RFC 5626 needs. */
+static SipdFlowKeeper *
+new_proxy_keeper (SipdPlan *self, SipdLineContext *context, const SipdLineSettings *settings)
+{
+  g_autofree char *name = g_strdup_printf ("line %u proxy", settings->index);
+  SipdFlowKeeperOptions options = sipd_plan_keeper_options (settings, &self->servers->proxy_hop,
+                                                            settings->outbound ? SIPD_FLOW_KEEPER_BACKOFF_OUTBOUND
+                                                                               : SIPD_FLOW_KEEPER_BACKOFF_FIXED,
+                                                            name);
+
+  return sipd_flow_keeper_new (context->stack, context->resolver, &options, &proxy_keeper_callbacks, self);
+}
 
 SipdFlowKeeperOptions
 sipd_plan_keeper_options (const SipdLineSettings *settings,
@@ -122,6 +151,8 @@ sipd_plan_new (SipdLineContext *context,
                                       name);
   options.registration = &registration;
   self->keeper = sipd_flow_keeper_new (context->stack, context->resolver, &options, &keeper_callbacks, self);
+  if (self->servers->proxy_hop.host != NULL)
+    self->proxy_keeper = new_proxy_keeper (self, context, settings);
   self->events = sipd_events_new (context->stack, iface, settings, self->servers, context->user_agent);
   return self;
 }
@@ -150,6 +181,7 @@ sipd_plan_free (SipdPlan *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->keeper, sipd_flow_keeper_free);
+  g_clear_pointer (&self->proxy_keeper, sipd_flow_keeper_free);
   g_clear_pointer (&self->events, sipd_events_free);
   sipd_plan_servers_free (self->servers);
   g_free (self);
@@ -158,6 +190,8 @@ sipd_plan_free (SipdPlan *self)
 void
 sipd_plan_start (SipdPlan *self)
 {
+  if (self->proxy_keeper != NULL)
+    sipd_flow_keeper_start (self->proxy_keeper);
   sipd_flow_keeper_start (self->keeper);
 }
 
@@ -166,6 +200,8 @@ sipd_plan_hold (SipdPlan *self)
 {
   self->held = TRUE;
   sipd_flow_keeper_hold (self->keeper);
+  if (self->proxy_keeper != NULL)
+    sipd_flow_keeper_hold (self->proxy_keeper);
 }
 
 /* The line returns to the plan: its subscriptions show on D-Bus again, and
@@ -176,6 +212,8 @@ sipd_plan_resume (SipdPlan *self)
   self->held = FALSE;
   sipd_events_publish (self->events);
   follow_keeper (self);
+  if (self->proxy_keeper != NULL)
+    sipd_flow_keeper_resume (self->proxy_keeper);
   sipd_flow_keeper_resume (self->keeper);
 }
 
@@ -203,6 +241,18 @@ sipd_plan_get_keeper (SipdPlan *self)
   return self->keeper;
 }
 
+SipdFlowKeeper *
+sipd_plan_get_proxy_keeper (SipdPlan *self)
+{
+  return self->proxy_keeper;
+}
+
+SipdFlowKeeper *
+sipd_plan_get_request_keeper (SipdPlan *self)
+{
+  return self->proxy_keeper ? self->proxy_keeper : self->keeper;
+}
+
 SipdRegistration *
 sipd_plan_get_registration (SipdPlan *self)
 {
@@ -210,13 +260,14 @@ sipd_plan_get_registration (SipdPlan *self)
 }
 
 /* The Route of requests outside a dialog: the outbound proxy's, then the
- * registrar's Service-Route once it gave one. */
+ * registrar's Service-Route once it gave one; none when they go to a proxy
+ * of their own, which the administrator put there to route them. */
 const char *
 sipd_plan_get_route (SipdPlan *self)
 {
   SipdRegistration *registration = sipd_plan_get_registration (self);
 
-  return registration ? sipd_registration_get_preloaded_route (registration) : self->servers->route;
+  return registration && self->proxy_keeper == NULL ? sipd_registration_get_preloaded_route (registration) : self->servers->route;
 }
 
 gboolean
@@ -237,7 +288,9 @@ gboolean
 sipd_plan_show_unsolicited_mwi (SipdPlan *self, SipdFlow *flow, SipdMessage *notify)
 {
   if (self->events == NULL || flow == NULL ||
-      (flow != sipd_flow_keeper_get_flow (self->keeper) && flow != sipd_events_get_flow (self->events)))
+      (flow != sipd_flow_keeper_get_flow (self->keeper) &&
+       flow != sipd_flow_keeper_get_flow (sipd_plan_get_request_keeper (self)) &&
+       flow != sipd_events_get_flow (self->events)))
     return FALSE;
   return sipd_events_show_unsolicited_mwi (self->events, notify);
 }
@@ -253,4 +306,36 @@ SipdEvents *
 sipd_plan_steal_events (SipdPlan *self)
 {
   return g_steal_pointer (&self->events);
+}
+
+/* The network, for both keepers */
+
+void
+sipd_plan_network_lost (SipdPlan *self)
+{
+  sipd_flow_keeper_network_lost (self->keeper);
+  if (self->proxy_keeper != NULL)
+    sipd_flow_keeper_network_lost (self->proxy_keeper);
+}
+
+void
+sipd_plan_network_gained (SipdPlan *self, SipdNetmon *netmon)
+{
+  sipd_flow_keeper_network_gained (self->keeper, netmon);
+  if (self->proxy_keeper != NULL)
+    sipd_flow_keeper_network_gained (self->proxy_keeper, netmon);
+}
+
+gboolean
+sipd_plan_targets_changed (SipdPlan *self,
+                           const char *host,
+                           guint16 port,
+                           KlTransport transport,
+                           const KlSipTargets *targets)
+{
+  gboolean moved = sipd_flow_keeper_targets_changed (self->keeper, host, port, transport, targets);
+
+  if (self->proxy_keeper != NULL)
+    moved = sipd_flow_keeper_targets_changed (self->proxy_keeper, host, port, transport, targets) || moved;
+  return moved;
 }

@@ -34,6 +34,9 @@ typedef struct {
   void (*keeper_changed) (SipdPlan *plan, gpointer user_data);
   /* what Flows shows of its keeper changed */
   void (*flow_changed) (SipdPlan *plan, gpointer user_data);
+  /* its proxy keeper (sipd_plan_get_proxy_keeper) is up, suspect, down or
+   * connecting; called last, as keeper_changed */
+  void (*proxy_changed) (SipdPlan *plan, gpointer user_data);
 } SipdPlanCallbacks;
 
 SipdPlan *sipd_plan_new (SipdLineContext *context,
@@ -53,11 +56,27 @@ void sipd_plan_register_now (SipdPlan *self);
 const SipdPlanServers *sipd_plan_get_servers (SipdPlan *self);
 const SipdFailoverChoice *sipd_plan_get_choice (SipdPlan *self);
 SipdFlowKeeper *sipd_plan_get_keeper (SipdPlan *self);
+/* The keeper of the flow to a proxy that is not the registrar, when there is
+ * no outbound proxy; NULL otherwise. */
+SipdFlowKeeper *sipd_plan_get_proxy_keeper (SipdPlan *self);
+/* The keeper of the flow that requests outside the registration (SUBSCRIBE,
+ * INVITE, MESSAGE) take: the proxy keeper if there is one, else the keeper. */
+SipdFlowKeeper *sipd_plan_get_request_keeper (SipdPlan *self);
 SipdRegistration *sipd_plan_get_registration (SipdPlan *self);
 gboolean sipd_plan_is_registered (SipdPlan *self);
 const char *sipd_plan_get_route (SipdPlan *self);
 gboolean sipd_plan_handle_notify (SipdPlan *self, SipdFlow *flow, SipdMessage *notify);
 gboolean sipd_plan_show_unsolicited_mwi (SipdPlan *self, SipdFlow *flow, SipdMessage *notify);
+
+void sipd_plan_network_lost (SipdPlan *self);
+void sipd_plan_network_gained (SipdPlan *self, SipdNetmon *netmon);
+/* TRUE when a keeper of the plan is up and its flow does not go to the
+ * first of the new targets (see sipd_flow_keeper_targets_changed). */
+gboolean sipd_plan_targets_changed (SipdPlan *self,
+                                    const char *host,
+                                    guint16 port,
+                                    KlTransport transport,
+                                    const KlSipTargets *targets);
 
 /* For the leftovers, once the line has left the plan: what it holds at its
  * servers. The plan does nothing more after this. */
