@@ -49,7 +49,8 @@ kctl_or_none (const char *text)
   return text && *text ? text : "-";
 }
 
-/* "reg-id 1 tcp 127.0.0.1:40312 -> 127.0.15.2:5060 active, keep-alive 90 s, rtt 3 ms" */
+/* "reg-id 1 tcp 127.0.0.1:40312 -> 127.0.15.2:5060 active, keep-alive 90 s, rtt 3 ms",
+ * or "proxy tcp …" for the flow to a proxy that is not the registrar */
 char *
 kctl_flow_text (GVariant *flow)
 {
@@ -58,8 +59,11 @@ kctl_flow_text (GVariant *flow)
   gint rtt_ms = kctl_int (flow, "rtt-ms");
   guint failures = kctl_uint (flow, "failures");
 
-  g_string_append_printf (text, "reg-id %u %s %s -> %s %s", kctl_uint (flow, "reg-id"),
-                          kctl_str (flow, "transport"), kctl_or_none (kctl_str (flow, "local")),
+  if (g_strcmp0 (kctl_str (flow, "purpose"), "proxy") == 0)
+    g_string_append (text, "proxy ");
+  else
+    g_string_append_printf (text, "reg-id %u ", kctl_uint (flow, "reg-id"));
+  g_string_append_printf (text, "%s %s -> %s %s", kctl_str (flow, "transport"), kctl_or_none (kctl_str (flow, "local")),
                           kctl_str (flow, "remote"), kctl_str (flow, "state"));
   if (keepalive_s > 0)
     g_string_append_printf (text, ", keep-alive %u s", keepalive_s);
