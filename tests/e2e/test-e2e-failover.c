@@ -235,20 +235,6 @@ bindings_are_at (PlaceWait *wait)
   return TRUE;
 }
 
-static guint
-count_watchers (KlTestKamailio *kamailio, const char *edge)
-{
-  g_autofree char *watchers = kamailio ? kl_test_kamailio_subscriptions (kamailio) : g_strdup ("");
-  g_auto (GStrv) lines = g_strsplit (watchers, "\n", -1);
-  guint count = 0;
-
-  for (guint i = 0; lines[i]; i++) {
-    if (strstr (lines[i], "message-summary") != NULL && (edge == NULL || strstr (lines[i], edge) != NULL))
-      count++;
-  }
-  return count;
-}
-
 /* Exactly one MWI subscription, at the proxy of the place; none at the other. */
 static gboolean
 watchers_are_at (PlaceWait *wait)
@@ -256,9 +242,9 @@ watchers_are_at (PlaceWait *wait)
   Fixture *f = wait->f;
   KlTestKamailio *proxy = registrar_at (f, wait->place.registrar);
   KlTestKamailio *other = proxy == f->primary ? f->backup : f->primary;
-  guint count = count_watchers (proxy, NULL);
-  guint through_edge = count_watchers (proxy, wait->place.edge);
-  guint elsewhere = wait->place.other_unchecked ? 0 : count_watchers (other, NULL);
+  guint count = kl_test_kamailio_count_mwi_subscriptions (proxy, NULL);
+  guint through_edge = kl_test_kamailio_count_mwi_subscriptions (proxy, wait->place.edge);
+  guint elsewhere = wait->place.other_unchecked ? 0 : kl_test_kamailio_count_mwi_subscriptions (other, NULL);
 
   if (count != 1 || through_edge != 1 || elsewhere != 0) {
     g_autofree char *watchers = kl_test_kamailio_subscriptions (proxy);

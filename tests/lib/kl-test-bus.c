@@ -233,6 +233,18 @@ kl_test_bus_wait_for_name (KlTestBus *bus, const char *name, gboolean owned)
 /* Polls while running the default main context, so that signals and property
  * changes reach proxies created by the test. */
 gboolean
+kl_test_not_yet (char **why, const char *format, ...)
+{
+  va_list args;
+
+  g_free (*why);
+  va_start (args, format);
+  *why = g_strdup_vprintf (format, args);
+  va_end (args);
+  return FALSE;
+}
+
+gboolean
 kl_test_wait_until (gboolean (*condition) (gpointer), gpointer data, guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;

@@ -33,6 +33,9 @@ void kl_test_config_write (const char *dir, const char *name, const char *text);
 void kl_test_config_dir_remove (const char *dir);
 
 gboolean kl_test_wait_until (gboolean (*condition) (gpointer), gpointer data, guint timeout_ms);
+/* For a condition that is waited on: says why it does not hold yet, in *why
+ * (for the test's error once the wait gives up), and returns FALSE. */
+gboolean kl_test_not_yet (char **why, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 /* g_variant_lookup() in one entry (a{sv}) of a property such as Flows or
  * Servers; the test fails when the key is missing or of another type. A "&s"

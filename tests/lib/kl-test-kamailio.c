@@ -274,6 +274,20 @@ kl_test_kamailio_subscriptions (KlTestKamailio *self)
   return self->pid > 0 ? kamcmd (self, args) : g_strdup ("");
 }
 
+guint
+kl_test_kamailio_count_mwi_subscriptions (KlTestKamailio *self, const char *through)
+{
+  g_autofree char *watchers = self ? kl_test_kamailio_subscriptions (self) : g_strdup ("");
+  g_auto (GStrv) lines = g_strsplit (watchers, "\n", -1);
+  guint count = 0;
+
+  for (guint i = 0; lines[i]; i++) {
+    if (strstr (lines[i], "message-summary") != NULL && (through == NULL || strstr (lines[i], through) != NULL))
+      count++;
+  }
+  return count;
+}
+
 /* tests/e2e/sip-inject.py against this server; returns its exit status. */
 int
 kl_test_kamailio_inject (KlTestKamailio *self, const char *const *args, char **ret_output)

@@ -37,6 +37,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlTestKamailio, kl_test_kamailio_free)
 char *kl_test_kamailio_bindings (KlTestKamailio *self, const char *user);
 guint kl_test_kamailio_count_bindings (KlTestKamailio *self, const char *user);
 char *kl_test_kamailio_subscriptions (KlTestKamailio *self);
+/* The MWI subscriptions it holds as notifier; through: only those whose
+ * Record-Route names this address (an edge proxy), or NULL for all. A NULL
+ * server holds none. */
+guint kl_test_kamailio_count_mwi_subscriptions (KlTestKamailio *self, const char *through);
 int kl_test_kamailio_inject (KlTestKamailio *self, const char *const *args, char **ret_output);
 void kl_test_kamailio_reset_connections (KlTestKamailio *self);
 void kl_test_kamailio_kill (KlTestKamailio *self);

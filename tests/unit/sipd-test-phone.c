@@ -37,15 +37,3 @@ test_phone_clear (TestPhone *self)
   sipd_stack_free (self->stack);
   kl_config_unref (self->config);
 }
-
-gboolean
-test_not_yet (char **why, const char *format, ...)
-{
-  va_list args;
-
-  g_free (*why);
-  va_start (args, format);
-  *why = g_strdup_vprintf (format, args);
-  va_end (args);
-  return FALSE;
-}

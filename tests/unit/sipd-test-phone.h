@@ -18,8 +18,4 @@ typedef struct {
 void test_phone_init (TestPhone *self, KlClock *clock, const char *config_text);
 void test_phone_clear (TestPhone *self);
 
-/* For a condition of test_world_run(): says why it does not hold yet, in
- * *why (for the test's error once it gives up), and returns FALSE. */
-gboolean test_not_yet (char **why, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
 G_END_DECLS

@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "kl-config.h"
+#include "kl-test-bus.h"
 #include "sipd-line.h"
 #include "kl-test-failover.h"
-#include "sipd-test-phone.h"
 #include "sipd-test-world.h"
 
 #define PRIMARY "127.0.100.2"
@@ -173,13 +173,13 @@ is_at (gpointer data)
   guint elsewhere;
 
   if (g_strcmp0 (kl_sip_line1_get_state (f->iface), "registered") != 0)
-    return test_not_yet (&f->why, "line 1 is %s (%s; last error: %s)", kl_sip_line1_get_state (f->iface),
+    return kl_test_not_yet (&f->why, "line 1 is %s (%s; last error: %s)", kl_sip_line1_get_state (f->iface),
                     sipd_line_state_to_string (sipd_line_get_state (f->line)),
                     kl_sip_line1_get_last_error (f->iface));
   if (g_strcmp0 (kl_sip_line1_get_registrar (f->iface), registrar) != 0 ||
       g_strcmp0 (kl_sip_line1_get_aor (f->iface), aor) != 0 ||
       kl_sip_line1_get_on_backup (f->iface) != place->on_backup)
-    return test_not_yet (&f->why, "line 1 is registered as %s at %s, %s", kl_sip_line1_get_aor (f->iface),
+    return kl_test_not_yet (&f->why, "line 1 is registered as %s at %s, %s", kl_sip_line1_get_aor (f->iface),
                     kl_sip_line1_get_registrar (f->iface),
                     kl_sip_line1_get_on_backup (f->iface) ? "on backup" : "not on backup");
   elsewhere = place->other_unchecked || server_at (f, other) == NULL
@@ -187,18 +187,18 @@ is_at (gpointer data)
                 : test_world_count_bindings (f->world, other, "1001", NULL);
   if (test_world_count_bindings (f->world, place->registrar, "1001", NULL) != 1 || elsewhere != 0 ||
       test_world_count_bindings (f->world, place->registrar, "1001", place->edge) != 1)
-    return test_not_yet (&f->why, "want one binding at %s through %s, none at %s:\n%s", place->registrar,
+    return kl_test_not_yet (&f->why, "want one binding at %s through %s, none at %s:\n%s", place->registrar,
                     place->edge ? place->edge : "no edge", other, tables);
   if (subscriptions != NULL && g_variant_n_children (subscriptions) > 0)
     g_variant_get_child (subscriptions, 0, "(&s&s&s&s)", NULL, NULL, &subscription_state, NULL);
   if (g_strcmp0 (subscription_state, "active") != 0)
-    return test_not_yet (&f->why, "the MWI subscription is %s on D-Bus", subscription_state ? subscription_state : "missing");
+    return kl_test_not_yet (&f->why, "the MWI subscription is %s on D-Bus", subscription_state ? subscription_state : "missing");
   elsewhere = place->other_unchecked || server_at (f, other) == NULL
                 ? 0
                 : test_world_count_subscriptions (f->world, other, NULL);
   if (test_world_count_subscriptions (f->world, place->registrar, NULL) != 1 || elsewhere != 0 ||
       test_world_count_subscriptions (f->world, place->registrar, place->edge) != 1)
-    return test_not_yet (&f->why, "want one subscription at %s through %s, none at %s:\n%s", place->registrar,
+    return kl_test_not_yet (&f->why, "want one subscription at %s through %s, none at %s:\n%s", place->registrar,
                     place->edge ? place->edge : "no edge", other, tables);
   return TRUE;
 }
@@ -427,7 +427,7 @@ bindings_through (gpointer data)
       test_world_count_bindings (f->world, PRIMARY, "1001", wait->edges[0]) != 1 ||
       (wait->edges[1] && test_world_count_bindings (f->world, PRIMARY, "1001", wait->edges[1]) != 1) ||
       g_variant_n_children (kl_sip_line1_get_flows (f->iface)) != expected)
-    return test_not_yet (&f->why, "line 1 %s with %" G_GSIZE_FORMAT " flows:\n%s", kl_sip_line1_get_state (f->iface),
+    return kl_test_not_yet (&f->why, "line 1 %s with %" G_GSIZE_FORMAT " flows:\n%s", kl_sip_line1_get_state (f->iface),
                     g_variant_n_children (kl_sip_line1_get_flows (f->iface)), tables);
   return TRUE;
 }

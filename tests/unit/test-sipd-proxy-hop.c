@@ -7,17 +7,18 @@
  * back once the proxy answers its probe. A registrar's failure moves the
  * registration only. Nothing is left registered or subscribed behind.
  *
- * Proxy 127.0.104.2, backup proxy .3, registrar .4, backup registrar .5. */
+ * Proxy 127.0.105.2, backup proxy .3, registrar .4, backup registrar .5. */
 #include <string.h>
 
+#include "kl-test-bus.h"
 #include "sipd-line.h"
 #include "sipd-test-phone.h"
 #include "sipd-test-world.h"
 
-#define PROXY "127.0.104.2"
-#define BACKUP_PROXY "127.0.104.3"
-#define REGISTRAR "127.0.104.4"
-#define BACKUP_REGISTRAR "127.0.104.5"
+#define PROXY "127.0.105.2"
+#define BACKUP_PROXY "127.0.105.3"
+#define REGISTRAR "127.0.105.4"
+#define BACKUP_REGISTRAR "127.0.105.5"
 #define WAIT_MS (5 * 60 * 1000) /* of fake time */
 
 typedef struct {
@@ -113,18 +114,18 @@ is_at (gpointer data)
   const char *other_proxy = g_str_equal (place->proxy, PROXY) ? BACKUP_PROXY : PROXY;
 
   if (g_strcmp0 (kl_sip_line1_get_state (f->iface), "registered") != 0)
-    return test_not_yet (&f->why, "line 1 is %s (%s; last error: %s)", kl_sip_line1_get_state (f->iface),
+    return kl_test_not_yet (&f->why, "line 1 is %s (%s; last error: %s)", kl_sip_line1_get_state (f->iface),
                     sipd_line_state_to_string (sipd_line_get_state (f->line)),
                     kl_sip_line1_get_last_error (f->iface));
   if (g_strcmp0 (kl_sip_line1_get_aor (f->iface), aor) != 0 ||
       g_strcmp0 (kl_sip_line1_get_registrar (f->iface), registrar) != 0)
-    return test_not_yet (&f->why, "line 1 is %s at %s", kl_sip_line1_get_aor (f->iface), kl_sip_line1_get_registrar (f->iface));
+    return kl_test_not_yet (&f->why, "line 1 is %s at %s", kl_sip_line1_get_aor (f->iface), kl_sip_line1_get_registrar (f->iface));
   if (test_world_count_bindings (f->world, place->registrar, "1001", NULL) != 1 ||
       (!place->other_unchecked && bindings_elsewhere (f, place->registrar) != 0))
-    return test_not_yet (&f->why, "want one binding, at %s:\n%s", place->registrar, tables);
+    return kl_test_not_yet (&f->why, "want one binding, at %s:\n%s", place->registrar, tables);
   if (test_world_count_subscriptions (f->world, place->proxy, NULL) != 1 ||
       (!place->other_unchecked && test_world_count_subscriptions (f->world, other_proxy, NULL) != 0))
-    return test_not_yet (&f->why, "want one subscription, at %s:\n%s", place->proxy, tables);
+    return kl_test_not_yet (&f->why, "want one subscription, at %s:\n%s", place->proxy, tables);
   return TRUE;
 }
 
