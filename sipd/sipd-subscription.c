@@ -214,17 +214,15 @@ contact_uri (SipdSubscription *self)
 
 static void on_response (SipdStack *stack, SipdMessage *response, const char *failure, gpointer user_data);
 
-static void
-send_subscribe (SipdSubscription *self)
+/* A SUBSCRIBE in the subscription's dialog (or starting one) over flow. */
+static GBytes *
+build_subscribe (SipdSubscription *self, SipdFlow *flow, const char *branch, guint expires_s)
 {
-  g_autofree char *branch = sipd_new_branch ();
-  g_autofree char *via = sipd_stack_via (self->stack, self->flow, branch);
+  g_autofree char *via = sipd_stack_via (self->stack, flow, branch);
   const char *uri = self->remote_target ? self->remote_target : self->resource;
   const char *route = self->to_tag != NULL ? self->route_set : self->route;
   SipdBuilder *builder = sipd_builder_new_request ("SUBSCRIBE", uri);
-  g_autoptr (GBytes) request = NULL;
 
-  cancel_pending (self);
   sipd_builder_add (builder, "Via", "%s", via);
   sipd_builder_add (builder, "Max-Forwards", "70");
   sipd_builder_add (builder, "From", "<%s>;tag=%s", self->aor, self->from_tag);
@@ -239,12 +237,44 @@ send_subscribe (SipdSubscription *self)
   sipd_builder_add (builder, "Contact", "<%s>", self->contact);
   sipd_builder_add (builder, "Event", "%s", self->event);
   sipd_builder_add (builder, "Accept", "%s", self->accept);
-  sipd_builder_add (builder, "Expires", "%u", self->unsubscribing ? 0 : self->expires_s);
+  sipd_builder_add (builder, "Expires", "%u", expires_s);
   sipd_auth_add_credentials (&self->auth, builder, self->auth_user, self->password, "SUBSCRIBE", uri);
   sipd_builder_add (builder, "User-Agent", "%s", self->user_agent);
-  request = sipd_builder_finish (builder, NULL, NULL);
+  return sipd_builder_finish (builder, NULL, NULL);
+}
+
+static void
+send_subscribe (SipdSubscription *self)
+{
+  g_autofree char *branch = sipd_new_branch ();
+  g_autoptr (GBytes) request = NULL;
+
+  cancel_pending (self);
+  request = build_subscribe (self, self->flow, branch, self->unsubscribing ? 0 : self->expires_s);
   self->transaction = sipd_stack_send_request (self->stack, self->flow, "SUBSCRIBE", branch, request, on_response,
                                                self);
+}
+
+static void
+on_stale_dialog_answered (SipdStack *stack, SipdMessage *response, const char *failure, gpointer user_data)
+{
+  g_debug ("the old subscription dialog: %s", response ? sipd_message_get_reason (response) : failure);
+}
+
+/* The dialog of a flow that failed ends at the notifier (Expires: 0), over
+ * the new flow, answered or not; else the notifier keeps it, and sends its
+ * NOTIFYs to a contact that is gone, until it expires. */
+static void
+end_stale_dialog (SipdSubscription *self, SipdFlow *flow)
+{
+  g_autofree char *branch = sipd_new_branch ();
+  g_autoptr (GBytes) request = NULL;
+
+  if (self->to_tag == NULL || self->flow == NULL || self->flow == flow ||
+      sipd_flow_get_state (self->flow) == SIPD_FLOW_STATE_ACTIVE)
+    return;
+  request = build_subscribe (self, flow, branch, 0);
+  sipd_stack_send_request (self->stack, flow, "SUBSCRIBE", branch, request, on_stale_dialog_answered, NULL);
 }
 
 /* Learns the dialog from a 2xx or the first NOTIFY: the remote tag and target. */
@@ -465,6 +495,7 @@ sipd_subscription_subscribe (SipdSubscription *self, SipdFlow *flow)
 {
   g_return_if_fail (flow != NULL);
 
+  end_stale_dialog (self, flow);
   if (self->flow != flow) {
     g_clear_pointer (&self->flow, sipd_flow_unref);
     self->flow = sipd_flow_ref (flow);

@@ -680,9 +680,10 @@ test_a_430_makes_a_new_flow_to_the_same_server (Fixture *f, gconstpointer data)
   g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
   g_assert_cmpuint (f->failed_over, ==, 0);
   /* the refresh, then the REGISTER over the new flow, which replaced the
-   * binding (the subscription's old dialog is left to expire there) */
+   * binding; the subscription's old dialog ended over the new flow */
   g_assert_cmpuint (test_server_count_requests (f->primary, "REGISTER"), ==, registers + 2);
   g_assert_cmpuint (test_world_count_bindings (f->world, PRIMARY, "1001", NULL), ==, 1);
+  g_assert_cmpuint (test_world_count_subscriptions (f->world, PRIMARY, NULL), ==, 1);
 
   test_server_set_register_reply (f->primary, 430);
   register_now (f);
@@ -730,6 +731,7 @@ test_an_idle_close_without_outbound_registers_again_at_once (Fixture *f, gconstp
   g_assert_nonnull (strstr (lines[1], "expires=0"));
   g_assert_cmpuint (test_server_count_requests (f->primary, "REGISTER"), ==, registers + 1);
   g_assert_cmpuint (test_world_count_bindings (f->world, PRIMARY, "1001", NULL), ==, 1);
+  g_assert_cmpuint (test_world_count_subscriptions (f->world, PRIMARY, NULL), ==, 1);
   g_assert_cmpuint (f->failed_over, ==, 0);
 
   /* at once again: not an idle timeout, the line backs off */
