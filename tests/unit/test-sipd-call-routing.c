@@ -8,7 +8,9 @@
  * without it. With the dual flow it goes over reg-id 2 after T1. Without any
  * backup the call ends at once and says why. And two answers from the same
  * next hop: a second forked 2xx is ended with ACK and BYE, and a proxy's 407
- * followed by a registrar's 401 are both answered. Its servers are on 127.0.101.x,
+ * followed by a registrar's 401 are both answered. A proxy apart from the
+ * registrar is the call's next hop, and its failure moves the call to the
+ * backup proxy. Its servers are on 127.0.101.x,
  * beside test-sipd-line's on 127.0.100.x. */
 #include <string.h>
 
@@ -33,6 +35,7 @@ typedef struct {
   gboolean dual_flow;
   guint invite_reply; /* the next hop answers INVITE with this instead of failing */
   gboolean service_route; /* the registrars give one, and the line subscribes to MWI */
+  gboolean proxy_apart; /* proxy .2 (backup .3), registrar .6 (backup .7), no outbound proxy */
 } Case;
 
 typedef struct {
@@ -97,7 +100,14 @@ fixture_setup (Fixture *f, gconstpointer data)
     if (f->c->service_route)
       test_server_set_service_route (f->servers[i], SERVICE_ROUTE);
   }
-  kl_test_row_append_servers (text, f->c->row, &servers, FALSE);
+  if (f->c->proxy_apart)
+    g_string_append (text, "sip outbound support: 1\nsip transport protocol: 2\n"
+                           "sip proxy ip: " PRIMARY "\nsip proxy port: 5060\n"
+                           "sip registrar ip: " EDGE "\nsip registrar port: 5060\n"
+                           "sip backup proxy ip: " BACKUP "\nsip backup proxy port: 5060\n"
+                           "sip backup registrar ip: " BACKUP_EDGE "\nsip backup registrar port: 5060\n");
+  else
+    kl_test_row_append_servers (text, f->c->row, &servers, FALSE);
   g_string_append_printf (text, "sip line1 user name: 1001\nsip line1 password: secret1001\n"
                                 "sip outbound keep alive timer: 10\nsip outbound dual flow: %d\n",
                           f->c->dual_flow);
@@ -267,6 +277,30 @@ test_service_route_is_the_preloaded_route (Fixture *f, gconstpointer data)
   g_assert_null (strstr (g_hash_table_lookup (f->routes, "REGISTER"), "orig@"));
 }
 
+/* A proxy apart from the registrar is the call's next hop; when it fails
+ * (or refuses with 503) the call goes through the backup proxy, with the
+ * backup AOR, and never to a registrar. */
+static void
+test_call_through_a_proxy_apart (Fixture *f, gconstpointer data)
+{
+  TestServer *proxy = f->servers[0];
+  TestServer *backup_proxy = f->servers[1];
+  gboolean fails = f->c->fault != TEST_FAULT_NONE || f->c->invite_reply != 0;
+
+  if (f->c->invite_reply != 0)
+    test_server_set_invite_reply (proxy, f->c->invite_reply);
+  else if (f->c->fault != TEST_FAULT_NONE)
+    test_server_fail (proxy, f->c->fault);
+  dial_and_wait (f);
+  g_assert_cmpstr (kl_sip_call1_get_state (f->call), ==, "active");
+  g_assert_cmpuint (test_server_count_requests (fails ? backup_proxy : proxy, "INVITE"), ==, 1);
+  g_assert_cmpuint (test_server_count_requests (f->servers[2], "INVITE"), ==, 0);
+  g_assert_cmpuint (test_server_count_requests (f->servers[3], "INVITE"), ==, 0);
+  g_assert_cmpint (kl_sip_line1_get_on_backup (sipd_line_get_iface (f->line)), ==, fails);
+  if (fails)
+    g_assert_cmpstr (kl_sip_line1_get_aor (sipd_line_get_iface (f->line)), ==, "sip:1001@" BACKUP);
+}
+
 static void
 test_call_without_backup_ends_and_says_why (Fixture *f, gconstpointer data)
 {
@@ -280,7 +314,17 @@ int
 main (int argc, char **argv)
 {
   static const TestFault faults[] = { TEST_FAULT_RESET, TEST_FAULT_FIN, TEST_FAULT_HUNG };
-  static Case cases[KL_TEST_N_ROWS * (1 + G_N_ELEMENTS (faults)) + 5];
+  static Case cases[KL_TEST_N_ROWS * (1 + G_N_ELEMENTS (faults)) + 9];
+  static const struct {
+    const char *name;
+    TestFault fault;
+    guint invite_reply;
+  } apart[] = {
+    { "through-it", TEST_FAULT_NONE, 0 },
+    { "reset", TEST_FAULT_RESET, 0 },
+    { "hung", TEST_FAULT_HUNG, 0 },
+    { "503", TEST_FAULT_NONE, 503 },
+  };
   guint n = 0;
 
   g_test_init (&argc, &argv, NULL);
@@ -316,5 +360,11 @@ main (int argc, char **argv)
   cases[n] = (Case) { &no_backup, TEST_FAULT_NONE, FALSE, 0 };
   g_test_add ("/sipd/call-routing/no-backup/reset", Fixture, &cases[n++], fixture_setup,
               test_call_without_backup_ends_and_says_why, fixture_teardown);
+  for (guint i = 0; i < G_N_ELEMENTS (apart); i++) {
+    g_autofree char *path = g_strdup_printf ("/sipd/call-routing/proxy-apart/%s", apart[i].name);
+
+    cases[n] = (Case) { &kl_test_rows[3], apart[i].fault, FALSE, apart[i].invite_reply, FALSE, TRUE };
+    g_test_add (path, Fixture, &cases[n++], fixture_setup, test_call_through_a_proxy_apart, fixture_teardown);
+  }
   return g_test_run ();
 }

@@ -214,6 +214,7 @@ test_proxy_without_backup (Fixture *f, gconstpointer data)
 
 static const Case plain_reset = { FALSE, TRUE, TRUE, TEST_FAULT_RESET };
 static const Case plain_hung = { FALSE, TRUE, TRUE, TEST_FAULT_HUNG };
+static const Case plain_fin = { FALSE, TRUE, TRUE, TEST_FAULT_FIN };
 static const Case outbound_reset = { TRUE, TRUE, TRUE, TEST_FAULT_RESET };
 static const Case outbound_hung = { TRUE, TRUE, TRUE, TEST_FAULT_HUNG };
 static const Case registrar_reset = { TRUE, TRUE, FALSE, TEST_FAULT_RESET };
@@ -228,6 +229,7 @@ main (int argc, char **argv)
   ADD ("/sipd/proxy-hop/subscriptions-go-to-the-proxy", &plain_reset, test_subscriptions_go_to_the_proxy);
   ADD ("/sipd/proxy-hop/outbound-off/proxy-reset", &plain_reset, test_failover_and_back);
   ADD ("/sipd/proxy-hop/outbound-off/proxy-hung", &plain_hung, test_failover_and_back);
+  ADD ("/sipd/proxy-hop/outbound-off/proxy-crash-with-fin", &plain_fin, test_failover_and_back);
   ADD ("/sipd/proxy-hop/outbound-on/proxy-reset", &outbound_reset, test_failover_and_back);
   ADD ("/sipd/proxy-hop/outbound-on/proxy-hung", &outbound_hung, test_failover_and_back);
   ADD ("/sipd/proxy-hop/outbound-on/registrar-reset", &registrar_reset, test_failover_and_back);
