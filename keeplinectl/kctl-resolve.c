@@ -52,7 +52,7 @@ print_json (const char *host, guint port, const char *transport, GVariant *targe
 
   g_variant_builder_init (&list, G_VARIANT_TYPE ("aa{sv}"));
   g_variant_iter_init (&iter, targets);
-  while (g_variant_iter_next (&iter, "(&sq)", &address, &target_port)) {
+  while (g_variant_iter_next (&iter, "(&sqq)", &address, &target_port, NULL)) {
     GVariantBuilder target;
     g_variant_builder_init (&target, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add (&target, "{sv}", "address", g_variant_new_string (address));
@@ -89,12 +89,12 @@ kctl_resolve (Kctl *ctl, int argc, char **argv)
       || (ret = kctl_need (ctl, KCTL_NETMON)) != KCTL_EXIT_OK)
     return ret;
   reply = kctl_call (ctl, KCTL_NETMON, KCTL_NETMON_PATH, KCTL_NETMON_IFACE, "Resolve",
-                     g_variant_new ("(sqs)", name, (guint16)port, transport), "(a(sq)us)", &error);
+                     g_variant_new ("(sqs)", name, (guint16)port, transport), "(a(sqq)us)", &error);
   if (reply == NULL) {
     what = g_strdup_printf ("resolve %s (%s)", name, transport);
     return kctl_fail (what, error);
   }
-  g_variant_get (reply, "(@a(sq)u&s)", &targets, &ttl, &path);
+  g_variant_get (reply, "(@a(sqq)u&s)", &targets, &ttl, &path);
   if (ctl->json) {
     print_json (name, port, transport, targets, ttl, path);
     return KCTL_EXIT_OK;
@@ -104,7 +104,7 @@ kctl_resolve (Kctl *ctl, int argc, char **argv)
     g_print ("; ttl %u s", ttl);
   g_print ("\n");
   g_variant_iter_init (&iter, targets);
-  while (g_variant_iter_next (&iter, "(&sq)", &address, &target_port))
+  while (g_variant_iter_next (&iter, "(&sqq)", &address, &target_port, NULL))
     g_print ("  %s:%u\n", address, target_port);
   return KCTL_EXIT_OK;
 }

@@ -128,18 +128,19 @@ on_links_changed (NetmondLinks *links, gpointer user_data)
 
 /* Servers and probes */
 
-/* The targets in the order to try them, address and port: for TargetsChanged and Resolve */
+/* The targets in the order to try them, address, port and SRV priority: for
+ * TargetsChanged and Resolve */
 static GVariant *
 targets_variant (const KlSipTargets *targets)
 {
   GVariantBuilder builder;
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sq)"));
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sqq)"));
   for (guint i = 0; targets != NULL && i < targets->targets->len; i++) {
     const KlSipTarget *target = g_ptr_array_index (targets->targets, i);
     g_autofree char *address = g_inet_address_to_string (target->address);
 
-    g_variant_builder_add (&builder, "(sq)", address, target->port);
+    g_variant_builder_add (&builder, "(sqq)", address, target->port, target->priority);
   }
   return g_variant_builder_end (&builder);
 }

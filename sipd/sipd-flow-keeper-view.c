@@ -63,6 +63,28 @@ sipd_flow_keeper_get_server (SipdFlowKeeper *self)
   return &self->server;
 }
 
+const KlSipTargets *
+sipd_flow_keeper_get_targets (SipdFlowKeeper *self)
+{
+  return sipd_target_walk_get_targets (self->targets);
+}
+
+const KlSipTarget *
+sipd_flow_keeper_get_target (SipdFlowKeeper *self)
+{
+  const KlSipTargets *targets = sipd_flow_keeper_get_targets (self);
+  GInetSocketAddress *remote = self->flow ? sipd_flow_get_remote (self->flow) : NULL;
+
+  for (guint i = 0; remote != NULL && targets != NULL && i < targets->targets->len; i++) {
+    const KlSipTarget *target = g_ptr_array_index (targets->targets, i);
+
+    if (g_inet_socket_address_get_port (remote) == target->port &&
+        g_inet_address_equal (g_inet_socket_address_get_address (remote), target->address))
+      return target;
+  }
+  return NULL;
+}
+
 gboolean
 sipd_flow_keeper_view (SipdFlowKeeper *self, SipdFlowKeeperView *ret_view)
 {

@@ -434,6 +434,10 @@ on_looked_up (const KlSipTargets *targets, const char *error, gpointer user_data
   } else {
     sipd_target_walk_set (self->targets, targets);
   }
+  if (sipd_target_walk_is_empty (self->targets)) {
+    notify (self, attempt_failed (self, "none of its targets is preferred to the one in use"));
+    return;
+  }
   use_target (self);
 }
 
@@ -497,6 +501,7 @@ sipd_flow_keeper_new (SipdStack *stack,
     self->registration = sipd_registration_new (stack, options->registration, on_registration_changed, self);
   self->retry_timer = kl_timer_new (sipd_stack_get_clock (stack), on_retry_due, self);
   self->targets = sipd_target_walk_new (sipd_stack_get_clock (stack), options->scale_percent);
+  sipd_target_walk_keep_below (self->targets, options->below_priority);
   self->watch = sipd_stack_add_flow_watch (stack, on_flow_event, self);
   return self;
 }
@@ -531,6 +536,13 @@ sipd_flow_keeper_start (SipdFlowKeeper *self)
     return;
   }
   connect_flow (self);
+}
+
+void
+sipd_flow_keeper_start_at (SipdFlowKeeper *self, const KlSipTarget *target)
+{
+  sipd_target_walk_start_at (self->targets, target);
+  sipd_flow_keeper_start (self);
 }
 
 void

@@ -55,6 +55,7 @@ typedef struct {
   guint options_keepalive_s; /* without outbound: SIP OPTIONS this often instead; 0 = none */
   guint scale_percent;      /* "sip timer scale percent" */
   guint failures;           /* failed attempts already: a probe waits longer at first */
+  guint16 below_priority;   /* a probe of preferred SRV targets: those of a priority below this; 0 = all */
   guint line;               /* for the LINE= field of its logs */
   const char *name;         /* for its logs: "line 1", "line 1 second flow" … */
 } SipdFlowKeeperOptions;
@@ -89,6 +90,9 @@ void sipd_flow_keeper_free (SipdFlowKeeper *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdFlowKeeper, sipd_flow_keeper_free)
 
 void sipd_flow_keeper_start (SipdFlowKeeper *self);
+/* Starts with TARGET of its server when a lookup still gives it: a return to
+ * a target a probe found alive. */
+void sipd_flow_keeper_start_at (SipdFlowKeeper *self, const KlSipTarget *target);
 /* Registers again now; over a new flow when the flow is not active. */
 void sipd_flow_keeper_register_now (SipdFlowKeeper *self);
 /* Keeps what it has, tries nothing new: a plan the line is leaving. */
@@ -122,6 +126,10 @@ gint64 sipd_flow_keeper_get_retry_delay_ms (SipdFlowKeeper *self);
 SipdFlow *sipd_flow_keeper_get_flow (SipdFlowKeeper *self);
 SipdRegistration *sipd_flow_keeper_get_registration (SipdFlowKeeper *self);
 const SipdServer *sipd_flow_keeper_get_server (SipdFlowKeeper *self);
+/* The target of the server its flow goes to, or NULL without a flow. */
+const KlSipTarget *sipd_flow_keeper_get_target (SipdFlowKeeper *self);
+/* The server's targets as last looked up (those it may walk), or NULL. */
+const KlSipTargets *sipd_flow_keeper_get_targets (SipdFlowKeeper *self);
 /* FALSE when Flows shows nothing of it: no flow, and not waiting for one. */
 gboolean sipd_flow_keeper_view (SipdFlowKeeper *self, SipdFlowKeeperView *ret_view);
 void sipd_flow_keeper_view_clear (SipdFlowKeeperView *view);

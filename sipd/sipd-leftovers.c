@@ -222,6 +222,33 @@ sipd_leftovers_add_moved (SipdLeftovers *self, SipdPlan *old, SipdPlan *current,
   sipd_plan_free (old);
 }
 
+static gboolean
+same_remote (SipdFlow *a, SipdFlow *b)
+{
+  GInetSocketAddress *x = sipd_flow_get_remote (a);
+  GInetSocketAddress *y = sipd_flow_get_remote (b);
+
+  return g_inet_socket_address_get_port (x) == g_inet_socket_address_get_port (y) &&
+         g_inet_address_equal (g_inet_socket_address_get_address (x), g_inet_socket_address_get_address (y));
+}
+
+void
+sipd_leftovers_add_returned (SipdLeftovers *self, SipdPlan *old, SipdPlan *current, gboolean outbound)
+{
+  SipdFlow *was = sipd_flow_keeper_get_flow (sipd_plan_get_keeper (old));
+  SipdFlow *now = sipd_flow_keeper_get_flow (sipd_plan_get_keeper (current));
+  g_autofree char *remote = NULL;
+
+  if (was == NULL || now == NULL || same_remote (was, now)) {
+    sipd_leftovers_add_moved (self, old, current, outbound);
+    return;
+  }
+  remote = g_inet_address_to_string (g_inet_socket_address_get_address (sipd_flow_get_remote (was)));
+  leftovers_log (self, "removing the binding at %s:%u, the target it returned from", remote,
+                 g_inet_socket_address_get_port (sipd_flow_get_remote (was)));
+  sipd_leftovers_add_dropped (self, old);
+}
+
 void
 sipd_leftovers_clear_at (SipdLeftovers *self, SipdPlan *current, gboolean outbound)
 {

@@ -21,6 +21,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdLeftovers, sipd_leftovers_free)
 
 /* The line moved from old (freed here) to current, which is up: make before break. */
 void sipd_leftovers_add_moved (SipdLeftovers *self, SipdPlan *old, SipdPlan *current, gboolean outbound);
+/* The line returned from old (freed here) to current, which is up at a better
+ * SRV target of the same registrar: another node, whose binding and
+ * subscriptions are removed over the old flow. As a move when both flows go to
+ * one address (the return ended where it began). */
+void sipd_leftovers_add_returned (SipdLeftovers *self, SipdPlan *old, SipdPlan *current, gboolean outbound);
 /* The line lets go of plan (freed here): removed where its flow works, forgotten elsewhere. */
 void sipd_leftovers_add_dropped (SipdLeftovers *self, SipdPlan *plan);
 void sipd_leftovers_add_registration (SipdLeftovers *self, SipdRegistration *registration);

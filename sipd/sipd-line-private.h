@@ -7,6 +7,7 @@
 #include "sipd-leftovers.h"
 #include "sipd-line.h"
 #include "sipd-primaries.h"
+#include "sipd-target-probe.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ struct _SipdLine {
   SipdLineState state;
 
   SipdPrimaries *primaries; /* which failed: they decide the plan; NULL while disabled */
+  SipdTargetProbe *targets; /* the better SRV targets the plan's keeper passed over; NULL while disabled */
   SipdPlan *plan;           /* the plan in use, or the one the line moves to */
   SipdPlan *previous;       /* the plan it moves away from, until the new one is up */
   SipdFlowKeeper *standby;  /* reg-id 2 through the backup outbound proxy, with "sip outbound dual flow" */
@@ -32,11 +34,18 @@ struct _SipdLine {
   guint suspicions_cleared;
   char *failback_reason;   /* what the failback under way will announce */
   guint failback_failures; /* in a row: probes start backed off by them */
+  guint returns;           /* to a better SRV target, since the line was last on its best: its probe backs off */
 };
 
 /* Every change of the line's state goes through here. */
 void sipd_line_transition (SipdLine *self, SipdLineEvent event, const char *reason);
-/* A new plan for the choice, in use now, started. */
-void sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice);
+/* A new plan for the choice, in use now, started; its keeper starts at
+ * first, a target of its next hop, or NULL for the first not passed over. */
+void sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice, const KlSipTarget *first);
+/* The plan's keeper settled, or the line moves: the better SRV targets are
+ * watched, or no longer. */
+void sipd_line_follow_targets (SipdLine *self);
+/* A better SRV target of host answers its probe: the line returns to it. */
+void sipd_line_target_back (const char *host, const KlSipTarget *target, gpointer user_data);
 
 G_END_DECLS

@@ -13,6 +13,8 @@ sipd_line_state_to_string (SipdLineState state)
     return "registered";
   case SIPD_LINE_STATE_MOVING:
     return "moving";
+  case SIPD_LINE_STATE_RETURNING:
+    return "returning";
   case SIPD_LINE_STATE_SUSPECTING:
     return "suspecting";
   case SIPD_LINE_STATE_FAILING_OVER:
@@ -55,6 +57,8 @@ sipd_line_event_to_string (SipdLineEvent event)
     return "primary back";
   case SIPD_LINE_EVENT_DNS_MOVED:
     return "dns moved";
+  case SIPD_LINE_EVENT_TARGET_BACK:
+    return "target back";
   }
   g_return_val_if_reached ("?");
 }
@@ -62,8 +66,8 @@ sipd_line_event_to_string (SipdLineEvent event)
 static gboolean
 is_move (SipdLineState state)
 {
-  return state == SIPD_LINE_STATE_MOVING || state == SIPD_LINE_STATE_SUSPECTING || state == SIPD_LINE_STATE_FAILING_OVER ||
-         state == SIPD_LINE_STATE_FAILING_BACK;
+  return state == SIPD_LINE_STATE_MOVING || state == SIPD_LINE_STATE_RETURNING || state == SIPD_LINE_STATE_SUSPECTING ||
+         state == SIPD_LINE_STATE_FAILING_OVER || state == SIPD_LINE_STATE_FAILING_BACK;
 }
 
 static gboolean
@@ -105,6 +109,8 @@ sipd_line_state_next (SipdLineState state, SipdLineEvent event, const SipdLineFa
     return SIPD_LINE_STATE_FAILING_BACK;
   case SIPD_LINE_EVENT_DNS_MOVED:
     return is_settled (state) ? SIPD_LINE_STATE_MOVING : state;
+  case SIPD_LINE_EVENT_TARGET_BACK:
+    return is_settled (state) ? SIPD_LINE_STATE_RETURNING : state;
   }
   g_return_val_if_reached (state);
 }
@@ -123,6 +129,7 @@ sipd_line_state_to_public (SipdLineState state, gboolean registered_before)
     return "registered";
   case SIPD_LINE_STATE_REGISTERING:
   case SIPD_LINE_STATE_MOVING:
+  case SIPD_LINE_STATE_RETURNING:
   case SIPD_LINE_STATE_FAILING_OVER:
   case SIPD_LINE_STATE_FAILING_BACK:
   case SIPD_LINE_STATE_BACKING_OFF:

@@ -11,11 +11,12 @@
  *   on-backup ──primary answers again──▶ failing-back ──up──▶ registered
  *   failing-back ──primary failed again──▶ failing-over (back to the backup)
  *   registered / on-backup ──DNS moved the server──▶ moving ──up──▶ registered / on-backup
+ *   registered / on-backup ──a better SRV target answers──▶ returning ──up──▶ registered / on-backup
  *   any ──flow failed, nothing to fail over to──▶ backing-off ──retry──▶ registering
  *   any ──registrar refused──▶ rejected ──retry──▶ registering
  *
  * A move keeps what the line had until the new plan is up (make before break),
- * so "moving", "suspecting", "failing-over" and "failing-back" may still count
+ * so "moving", "returning", "suspecting", "failing-over" and "failing-back" may still count
  * as registered; "suspecting" stays while the backup registers and is up, until
  * the suspect primary flow answers or fails;
  * a failure of the new plan then leaves the state as it is. */
@@ -30,6 +31,7 @@ typedef enum {
   SIPD_LINE_STATE_REGISTERING,  /* registering with the servers it uses, nothing else registered */
   SIPD_LINE_STATE_REGISTERED,   /* registered with its primary servers */
   SIPD_LINE_STATE_MOVING,       /* the same servers at new addresses (DNS): registering there */
+  SIPD_LINE_STATE_RETURNING,    /* a better SRV target of its server answers again: registering there */
   SIPD_LINE_STATE_SUSPECTING,   /* the primary's flow is suspect: registering with the backup, the primary held */
   SIPD_LINE_STATE_FAILING_OVER, /* a primary failed: registering with the backup servers */
   SIPD_LINE_STATE_ON_BACKUP,    /* registered with backup servers */
@@ -50,6 +52,7 @@ typedef enum {
   SIPD_LINE_EVENT_PRIMARY_FAILED,  /* a primary with a backup failed: the line moves to the backup */
   SIPD_LINE_EVENT_PRIMARY_BACK,    /* a failed primary answers again: the line moves back */
   SIPD_LINE_EVENT_DNS_MOVED,       /* the server of its flow has new addresses */
+  SIPD_LINE_EVENT_TARGET_BACK,     /* a target of its server with a better SRV priority answers again */
 } SipdLineEvent;
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include "sipd-line-path.h"
 
 static void move_to (SipdLine *self, const SipdFailoverChoice *choice);
+static void return_to_previous (SipdLine *self);
 
 G_GNUC_PRINTF (3, 4)
 static void
@@ -184,6 +185,7 @@ plan_up (SipdLine *self)
   SipdRegistration *registration = sipd_plan_get_registration (self->plan);
   gboolean outbound = sipd_registration_get_outbound (registration);
   gboolean failing_back = self->state == SIPD_LINE_STATE_FAILING_BACK;
+  gboolean returning = self->state == SIPD_LINE_STATE_RETURNING;
 
   if (proxy_pending (self))
     return;
@@ -201,7 +203,10 @@ plan_up (SipdLine *self)
   kl_sip_line1_set_registrar (self->iface, sipd_plan_get_servers (self->plan)->registrar);
   kl_sip_line1_set_outbound (self->iface, outbound);
   sipd_line_transition (self, SIPD_LINE_EVENT_UP, outbound ? "200 OK, outbound in use" : "200 OK");
-  if (self->previous != NULL)
+  if (self->previous != NULL && returning)
+    sipd_leftovers_add_returned (self->leftovers, g_steal_pointer (&self->previous), self->plan,
+                                 self->settings->outbound);
+  else if (self->previous != NULL)
     sipd_leftovers_add_moved (self->leftovers, g_steal_pointer (&self->previous), self->plan,
                               self->settings->outbound);
   sipd_leftovers_clear_at (self->leftovers, self->plan, self->settings->outbound);
@@ -346,6 +351,11 @@ plan_down (SipdLine *self)
   const SipdServer *primary;
   g_autofree char *error = NULL;
 
+  if (self->state == SIPD_LINE_STATE_RETURNING && registered_before (self)) {
+    line_log (self, G_LOG_LEVEL_MESSAGE, "returning did not work (%s); staying where it was", reason);
+    return_to_previous (self);
+    return;
+  }
   kl_sip_line1_set_registrar (self->iface, "");
   if (!sipd_flow_keeper_will_retry (keeper)) {
     if (self->settings->transport == KL_TRANSPORT_TLS)
@@ -418,25 +428,26 @@ on_plan_keeper_changed (SipdPlan *plan, gpointer user_data)
 
   if (plan == self->previous) {
     previous_changed (self);
-    return;
+  } else {
+    update_flows_property (self);
+    switch (sipd_flow_keeper_get_state (sipd_plan_get_keeper (plan))) {
+    case SIPD_FLOW_KEEPER_STATE_UP:
+      plan_up (self);
+      break;
+    case SIPD_FLOW_KEEPER_STATE_CONNECTING:
+      sipd_line_transition (self, SIPD_LINE_EVENT_CONNECTING, "registering");
+      break;
+    case SIPD_FLOW_KEEPER_STATE_DOWN:
+      plan_down (self);
+      break;
+    case SIPD_FLOW_KEEPER_STATE_SUSPECT:
+      plan_suspect (self);
+      break;
+    case SIPD_FLOW_KEEPER_STATE_IDLE:
+      break;
+    }
   }
-  update_flows_property (self);
-  switch (sipd_flow_keeper_get_state (sipd_plan_get_keeper (plan))) {
-  case SIPD_FLOW_KEEPER_STATE_UP:
-    plan_up (self);
-    break;
-  case SIPD_FLOW_KEEPER_STATE_CONNECTING:
-    sipd_line_transition (self, SIPD_LINE_EVENT_CONNECTING, "registering");
-    break;
-  case SIPD_FLOW_KEEPER_STATE_DOWN:
-    plan_down (self);
-    break;
-  case SIPD_FLOW_KEEPER_STATE_SUSPECT:
-    plan_suspect (self);
-    break;
-  case SIPD_FLOW_KEEPER_STATE_IDLE:
-    break;
-  }
+  sipd_line_follow_targets (self);
 }
 
 static void
@@ -500,12 +511,15 @@ static const SipdPlanCallbacks plan_callbacks = { on_plan_keeper_changed, on_pla
 /* Moves */
 
 void
-sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice)
+sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice, const KlSipTarget *first)
 {
   self->plan = sipd_plan_new (self->context, self->iface, self->settings, choice, &plan_callbacks, self);
   sipd_line_iface_show_plan (self->iface, self->plan);
   update_flows_property (self);
-  sipd_plan_start (self->plan);
+  if (first != NULL)
+    sipd_plan_start_at (self->plan, first);
+  else
+    sipd_plan_start (self->plan);
 }
 
 /* The move failed before it was made: the line goes on with the plan it had,
@@ -537,7 +551,7 @@ move_to (SipdLine *self, const SipdFailoverChoice *choice)
     sipd_plan_hold (self->previous);
   }
   g_clear_pointer (&self->plan, sipd_plan_free);
-  sipd_line_adopt_plan (self, choice);
+  sipd_line_adopt_plan (self, choice, NULL);
 }
 
 /* Lifetime */
@@ -546,6 +560,8 @@ static void
 reset (SipdLine *self)
 {
   g_clear_pointer (&self->primaries, sipd_primaries_free);
+  g_clear_pointer (&self->targets, sipd_target_probe_free);
+  self->returns = 0;
   if (self->standby != NULL)
     stop_standby (self);
   if (self->previous != NULL)
@@ -692,6 +708,7 @@ sipd_line_is_heading_for_a_flow (SipdLine *self)
   case SIPD_LINE_STATE_REGISTERING:
   case SIPD_LINE_STATE_REGISTERED:
   case SIPD_LINE_STATE_MOVING:
+  case SIPD_LINE_STATE_RETURNING:
   case SIPD_LINE_STATE_SUSPECTING:
   case SIPD_LINE_STATE_FAILING_OVER:
   case SIPD_LINE_STATE_ON_BACKUP:
@@ -746,5 +763,6 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   }
   self->primaries = sipd_primaries_new (self->context, self->settings, on_primary_back, self);
   sipd_line_transition (self, SIPD_LINE_EVENT_CONFIGURED, "configured");
-  sipd_line_adopt_plan (self, current_choice (self)); /* no plan yet: the primaries */
+  self->targets = sipd_target_probe_new (self->context, self->settings, sipd_line_target_back, self);
+  sipd_line_adopt_plan (self, current_choice (self), NULL); /* no plan yet: the primaries */
 }

@@ -69,12 +69,13 @@ targets_from_variant (const char *host, GVariant *variant, guint32 ttl_s, const 
   GVariantIter iter;
   const char *address_text;
   guint16 port;
+  guint16 priority;
 
   g_variant_iter_init (&iter, variant);
-  while (g_variant_iter_next (&iter, "(&sq)", &address_text, &port)) {
+  while (g_variant_iter_next (&iter, "(&sqq)", &address_text, &port, &priority)) {
     g_autoptr (GInetAddress) address = g_inet_address_new_from_string (address_text);
     if (address != NULL)
-      kl_sip_targets_add (targets, host, address, port, 0, 0);
+      kl_sip_targets_add (targets, host, address, port, priority, 0);
   }
   return targets;
 }

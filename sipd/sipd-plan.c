@@ -196,6 +196,12 @@ sipd_plan_start (SipdPlan *self)
 }
 
 void
+sipd_plan_start_at (SipdPlan *self, const KlSipTarget *target)
+{
+  sipd_flow_keeper_start_at (self->keeper, target);
+}
+
+void
 sipd_plan_hold (SipdPlan *self)
 {
   self->held = TRUE;

@@ -49,6 +49,8 @@ void sipd_plan_free (SipdPlan *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdPlan, sipd_plan_free)
 
 void sipd_plan_start (SipdPlan *self);
+/* Starts with the keeper at TARGET of its next hop (see sipd_flow_keeper_start_at). */
+void sipd_plan_start_at (SipdPlan *self, const KlSipTarget *target);
 void sipd_plan_hold (SipdPlan *self);
 void sipd_plan_resume (SipdPlan *self);
 void sipd_plan_register_now (SipdPlan *self);

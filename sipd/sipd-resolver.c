@@ -8,6 +8,7 @@
 struct _SipdResolver {
   KlDnsClient *client;
   guint32 seed;
+  KlDnsSource source; /* the client's, or a test's */
   SipdNetmon *netmon;
 };
 
@@ -20,6 +21,8 @@ struct _SipdResolverLookup {
   GCancellable *cancellable;
   SipdResolverFunc func;
   gpointer user_data;
+  gboolean starting; /* sipd_resolver_lookup() has not returned yet */
+  gboolean answered; /* while starting: a source answered at once */
 };
 
 static void
@@ -37,15 +40,16 @@ on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
 
   if (!g_cancellable_is_cancelled (lookup->cancellable))
     lookup->func (targets, error ? error->message : NULL, lookup->user_data);
-  lookup_free (lookup);
+  if (lookup->starting)
+    lookup->answered = TRUE; /* sipd_resolver_lookup() frees it and returns NULL */
+  else
+    lookup_free (lookup);
 }
 
 static void
 resolve_alone (SipdResolverLookup *lookup)
 {
-  KlDnsSource source = kl_dns_client_get_source (lookup->resolver->client);
-
-  kl_sip_resolve (&source, lookup->host, lookup->port, lookup->transport, lookup->resolver->seed,
+  kl_sip_resolve (&lookup->resolver->source, lookup->host, lookup->port, lookup->transport, lookup->resolver->seed,
                   lookup->cancellable, on_resolved, lookup);
 }
 
@@ -94,11 +98,17 @@ sipd_resolver_lookup (SipdResolver *resolver,
   lookup->cancellable = g_cancellable_new ();
   lookup->func = func;
   lookup->user_data = user_data;
+  lookup->starting = TRUE;
   if (sipd_netmon_is_present (resolver->netmon))
     sipd_netmon_resolve (resolver->netmon, lookup->host, lookup->port, lookup->transport, lookup->cancellable,
                          on_netmon_answer, lookup);
   else
     resolve_alone (lookup);
+  lookup->starting = FALSE;
+  if (lookup->answered) {
+    lookup_free (lookup);
+    return NULL;
+  }
   return lookup;
 }
 
@@ -115,8 +125,15 @@ sipd_resolver_new (KlClock *clock, GInetSocketAddress *dns_server, guint32 seed)
   SipdResolver *self = g_new0 (SipdResolver, 1);
 
   self->client = kl_dns_client_new (clock, dns_server, NULL);
+  self->source = kl_dns_client_get_source (self->client);
   self->seed = seed;
   return self;
+}
+
+void
+sipd_resolver_set_source (SipdResolver *self, const KlDnsSource *source)
+{
+  self->source = *source;
 }
 
 void

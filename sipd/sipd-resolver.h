@@ -25,11 +25,15 @@ typedef void (*SipdResolverFunc) (const KlSipTargets *targets, const char *error
 SipdResolver *sipd_resolver_new (KlClock *clock, GInetSocketAddress *dns_server, guint32 seed);
 void sipd_resolver_free (SipdResolver *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipdResolver, sipd_resolver_free)
+/* Where sipd's own lookups get their records instead of its DNS client: a
+ * scripted source, for tests. */
+void sipd_resolver_set_source (SipdResolver *self, const KlDnsSource *source);
 /* netmond's client, or NULL; not owned */
 void sipd_resolver_set_netmon (SipdResolver *self, SipdNetmon *netmon);
 
-/* For an address, func runs before this returns NULL; otherwise it runs
- * later, unless sipd_resolver_lookup_cancel() came first. */
+/* For an address, or from a source with the answer at hand, func runs
+ * before this returns NULL; otherwise it runs later, unless
+ * sipd_resolver_lookup_cancel() came first. */
 SipdResolverLookup *sipd_resolver_lookup (SipdResolver *resolver,
                                const SipdServer *server,
                                KlTransport transport,

@@ -7,6 +7,8 @@ struct _SipdTargetWalk {
   KlSipTargets *targets; /* NULL until a lookup gave some */
   guint current;
   GHashTable *skipped; /* "address port" -> until when, ms */
+  guint16 below_priority; /* only targets of an SRV priority below this; 0 = all */
+  char *first;            /* "address port": where the next walk starts, once */
 };
 
 static char *
@@ -35,6 +37,7 @@ sipd_target_walk_free (SipdTargetWalk *self)
     return;
   g_clear_pointer (&self->targets, kl_sip_targets_free);
   g_hash_table_unref (self->skipped);
+  g_free (self->first);
   kl_clock_unref (self->clock);
   g_free (self);
 }
@@ -48,10 +51,29 @@ is_skipped (SipdTargetWalk *self, guint index)
   return until != NULL && *until > kl_clock_now_ms (self->clock);
 }
 
+/* The target start_at() named, when the targets have it: once. */
+static gboolean
+start_at_first (SipdTargetWalk *self)
+{
+  g_autofree char *first = g_steal_pointer (&self->first);
+
+  for (guint i = 0; i < self->targets->targets->len; i++) {
+    g_autofree char *key = key_of (g_ptr_array_index (self->targets->targets, i));
+
+    if (g_str_equal (key, first)) {
+      self->current = i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 void
 sipd_target_walk_restart (SipdTargetWalk *self)
 {
   self->current = 0;
+  if (self->targets != NULL && self->first != NULL && start_at_first (self))
+    return;
   for (guint i = 0; self->targets != NULL && i < self->targets->targets->len; i++) {
     if (!is_skipped (self, i)) {
       self->current = i;
@@ -60,14 +82,51 @@ sipd_target_walk_restart (SipdTargetWalk *self)
   }
 }
 
+/* The targets the walk may use: all, or those of a better priority. */
+static KlSipTargets *
+kept (SipdTargetWalk *self, const KlSipTargets *targets)
+{
+  KlSipTargets *copy = kl_sip_targets_copy (targets);
+
+  for (guint i = copy->targets->len; self->below_priority > 0 && i-- > 0;) {
+    if (((KlSipTarget *) g_ptr_array_index (copy->targets, i))->priority >= self->below_priority)
+      g_ptr_array_remove_index (copy->targets, i);
+  }
+  return copy;
+}
+
 void
 sipd_target_walk_set (SipdTargetWalk *self, const KlSipTargets *targets)
 {
-  if (self->targets != NULL && kl_sip_targets_equal (self->targets, targets))
+  g_autoptr (KlSipTargets) copy = kept (self, targets);
+
+  if (self->targets != NULL && kl_sip_targets_equal (self->targets, copy) && self->first == NULL)
     return;
   g_clear_pointer (&self->targets, kl_sip_targets_free);
-  self->targets = kl_sip_targets_copy (targets);
+  self->targets = g_steal_pointer (&copy);
   sipd_target_walk_restart (self);
+}
+
+void
+sipd_target_walk_keep_below (SipdTargetWalk *self, guint16 priority)
+{
+  self->below_priority = priority;
+}
+
+void
+sipd_target_walk_start_at (SipdTargetWalk *self, const KlSipTarget *target)
+{
+  g_free (self->first);
+  self->first = key_of (target);
+  g_hash_table_remove (self->skipped, self->first);
+  if (self->targets != NULL)
+    sipd_target_walk_restart (self);
+}
+
+const KlSipTargets *
+sipd_target_walk_get_targets (SipdTargetWalk *self)
+{
+  return self->targets;
 }
 
 gboolean

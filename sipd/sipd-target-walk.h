@@ -32,5 +32,13 @@ void sipd_target_walk_fail (SipdTargetWalk *self, guint retry_after_s);
 gboolean sipd_target_walk_next (SipdTargetWalk *self);
 /* Back to the first target not passed over, or the first of all. */
 void sipd_target_walk_restart (SipdTargetWalk *self);
+/* Only targets of an SRV priority below PRIORITY (a lower number) are
+ * walked: a probe of the targets preferred to the one in use. */
+void sipd_target_walk_keep_below (SipdTargetWalk *self, guint16 priority);
+/* The walk starts at TARGET, once, when the targets have it: a return to a
+ * target a probe found alive, which is not passed over whatever it did before. */
+void sipd_target_walk_start_at (SipdTargetWalk *self, const KlSipTarget *target);
+/* the targets walked, or NULL before a lookup gave some */
+const KlSipTargets *sipd_target_walk_get_targets (SipdTargetWalk *self);
 
 G_END_DECLS

@@ -454,7 +454,7 @@ test_netmond_refuses_bad_arguments_and_goes_on (Fixture *f, gconstpointer data)
   g_assert_true (kl_net_mon1_call_resolve_sync (netmon, "127.0.0.9", 0, "tls", &targets, &ttl, &path, NULL, &error));
   g_assert_no_error (error);
   text = g_variant_print (targets, FALSE);
-  g_assert_cmpstr (text, ==, "[('127.0.0.9', 5061)]");
+  g_assert_cmpstr (text, ==, "[('127.0.0.9', 5061, 0)]");
   g_assert_cmpuint (ttl, ==, G_MAXUINT32);
   g_assert_cmpstr (path, ==, "address");
 

@@ -51,20 +51,8 @@ typedef struct {
   GSubprocess *sipd;
   KlSipLine1 *line;
   KlNetMon1 *netmon;
-  guint registered_left; /* times the line's State left "registered" */
-  gboolean was_registered;
+  KlTestRegisteredWatch registered;
 } Fixture;
-
-static void
-on_line_properties (GDBusProxy *proxy, GVariant *changed, const char *const *invalidated, gpointer user_data)
-{
-  Fixture *f = user_data;
-  gboolean registered = g_strcmp0 (kl_sip_line1_get_state (f->line), "registered") == 0;
-
-  if (f->was_registered && !registered)
-    f->registered_left++;
-  f->was_registered = registered;
-}
 
 static void
 write_config (Fixture *f, const char *proxy, const char *extra)
@@ -102,7 +90,7 @@ start_daemons (Fixture *f, gboolean with_netmond)
   f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
                                          "/org/keepline/Sip/Line/1", NULL, &error);
   g_assert_no_error (error);
-  g_signal_connect (f->line, "g-properties-changed", G_CALLBACK (on_line_properties), f);
+  kl_test_watch_registered (G_DBUS_PROXY (f->line), &f->registered);
 }
 
 static void
@@ -317,7 +305,7 @@ test_a_503_from_the_first_srv_target_moves_to_the_next (Fixture *f, gconstpointe
   g_assert_true (wait_bindings (f, f->sip2, 1, WAIT_MS));
   wait_for_remote (f, SIP2);
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip1, "1001"), ==, 0);
-  g_assert_cmpuint (f->registered_left, ==, 0);
+  g_assert_cmpuint (f->registered.left, ==, 0);
 }
 
 static void
@@ -346,7 +334,7 @@ test_a_changed_a_record_moves_the_line_within_the_ttl (Fixture *f, gconstpointer
   start_daemons (f, TRUE);
   wait_registered (f);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
-  f->registered_left = 0;
+  f->registered.left = 0;
 
   queries_before = kl_test_dnsmasq_count_queries (f->dns, "A", "sip1.keepline.test");
   kl_test_dnsmasq_set_address (f->dns, "sip1.keepline.test", SIP1_MOVED);
@@ -359,7 +347,7 @@ test_a_changed_a_record_moves_the_line_within_the_ttl (Fixture *f, gconstpointer
   wait_for_remote (f, SIP1_MOVED);
   /* dnsmasq was asked again, as the TTL said, and the line never stopped being registered */
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "A", "sip1.keepline.test"), >, queries_before);
-  g_assert_cmpuint (f->registered_left, ==, 0);
+  g_assert_cmpuint (f->registered.left, ==, 0);
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->moved, "1001"), ==, 1);
 }
 
@@ -431,7 +419,7 @@ test_a_bad_answer_keeps_the_last_good_targets (Fixture *f, gconstpointer data)
   start_daemons (f, TRUE);
   wait_registered (f);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
-  f->registered_left = 0;
+  f->registered.left = 0;
 
   /* the nameserver goes bad at the same address */
   g_clear_pointer (&f->dns, kl_test_dnsmasq_free);
@@ -450,7 +438,7 @@ test_a_bad_answer_keeps_the_last_good_targets (Fixture *f, gconstpointer data)
                                                 &error));
   g_assert_no_error (error);
   g_assert_cmpuint (g_variant_n_children (targets), ==, 2);
-  g_assert_cmpuint (f->registered_left, ==, 0);
+  g_assert_cmpuint (f->registered.left, ==, 0);
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip1, "1001"), ==, 1);
 
   /* a name never resolved gets the error itself */

@@ -259,6 +259,24 @@ kl_test_wait_until (gboolean (*condition) (gpointer), gpointer data, guint timeo
   return TRUE;
 }
 
+static void
+on_line_properties (GDBusProxy *line, GVariant *changed, const char *const *invalidated, gpointer user_data)
+{
+  KlTestRegisteredWatch *watch = user_data;
+  g_autoptr (GVariant) state = g_dbus_proxy_get_cached_property (line, "State");
+  gboolean registered = state != NULL && g_strcmp0 (g_variant_get_string (state, NULL), "registered") == 0;
+
+  if (watch->was_registered && !registered)
+    watch->left++;
+  watch->was_registered = registered;
+}
+
+void
+kl_test_watch_registered (GDBusProxy *line, KlTestRegisteredWatch *watch)
+{
+  g_signal_connect (line, "g-properties-changed", G_CALLBACK (on_line_properties), watch);
+}
+
 void
 kl_test_lookup (GVariant *entry, const char *key, const char *format, ...)
 {

@@ -42,4 +42,13 @@ gboolean kl_test_not_yet (char **why, const char *format, ...) G_GNUC_PRINTF (2,
  * string stays valid while the entry, or the property it came from, exists. */
 void kl_test_lookup (GVariant *entry, const char *key, const char *format, ...);
 
+/* Counts the times the State of a line (a proxy of org.keepline.Sip.Line1)
+ * leaves "registered": a move made before it breaks leaves it never. The
+ * watch must outlive the proxy. */
+typedef struct {
+  guint left;
+  gboolean was_registered;
+} KlTestRegisteredWatch;
+void kl_test_watch_registered (GDBusProxy *line, KlTestRegisteredWatch *watch);
+
 G_END_DECLS

@@ -42,6 +42,7 @@ struct _TestServer {
   TestResponseFunc request_func;
   gpointer request_data;
   char *service_route; /* given in every 200 to REGISTER, or NULL */
+  char *cluster;       /* the name it answers to beside its address, or NULL */
 };
 
 typedef struct {
@@ -188,6 +189,16 @@ find_server (TestWorld *world, const char *address)
   return NULL;
 }
 
+/* The server a request naming host is for: the one it reached when host is
+ * that server's cluster, else the one at that address. */
+static TestServer *
+server_for (Peer *peer, const char *host)
+{
+  if (host != NULL && g_strcmp0 (peer->server->cluster, host) == 0)
+    return peer->server;
+  return find_server (peer->server->world, host);
+}
+
 /* A Contact parameter's value without its quotes and angle brackets. */
 static char *
 contact_param (const sip_contact_t *contact, const char *name)
@@ -238,7 +249,7 @@ handle_register (Peer *peer, SipdMessage *request)
 {
   TestWorld *world = peer->server->world;
   sip_t *sip = sipd_message_get_sip (request);
-  TestServer *registrar = find_server (world, sip->sip_request->rq_url->url_host);
+  TestServer *registrar = server_for (peer, sip->sip_request->rq_url->url_host);
   const sip_contact_t *contact = sip->sip_contact;
   g_autofree char *aor = sipd_message_print_uri (request, sip->sip_to->a_url);
   g_autofree char *instance = NULL;
@@ -355,7 +366,7 @@ handle_subscribe (Peer *peer, SipdMessage *request)
   sip_t *sip = sipd_message_get_sip (request);
   Subscription *subscription = find_subscription (world, sipd_message_get_call_id (request));
   /* a new subscription names its notifier; one in a dialog is that dialog's */
-  TestServer *notifier = find_server (world, subscription ? subscription->notifier : sip->sip_request->rq_url->url_host);
+  TestServer *notifier = server_for (peer, subscription ? subscription->notifier : sip->sip_request->rq_url->url_host);
   guint expires = sip->sip_expires ? (guint) sip->sip_expires->ex_delta : 3600;
   g_autofree char *headers = NULL;
 
@@ -657,6 +668,7 @@ server_free (TestServer *server)
   g_hash_table_unref (server->requests);
   g_free (server->address);
   g_free (server->service_route);
+  g_free (server->cluster);
   g_free (server);
 }
 
@@ -757,6 +769,13 @@ test_server_set_request_hook (TestServer *server, TestResponseFunc func, gpointe
 {
   server->request_func = func;
   server->request_data = user_data;
+}
+
+void
+test_server_set_cluster (TestServer *server, const char *name)
+{
+  g_free (server->cluster);
+  server->cluster = g_strdup (name);
 }
 
 void

@@ -37,6 +37,10 @@ void test_world_free (TestWorld *world);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestWorld, test_world_free)
 
 TestServer *test_world_add_server (TestWorld *world, const char *address);
+/* The server is a node of the cluster NAME (the SRV target of a name): a
+ * request naming NAME is for the node it reaches, which keeps its own
+ * bindings, as separate Kamailio nodes do. */
+void test_server_set_cluster (TestServer *server, const char *name);
 void test_server_fail (TestServer *server, TestFault fault);
 void test_server_recover (TestServer *server);
 void test_server_close_connections (TestServer *server);
