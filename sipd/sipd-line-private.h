@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Inside a line, for its two files: sipd-line.c (state, plans, failover,
- * failback, suspicion) and sipd-line-network.c (what netmond says: links,
- * addresses, DNS answers). Nothing else includes this. */
+/* Inside a line, for its files: sipd-line.c (state, plans, failover,
+ * failback), sipd-line-suspicion.c (a suspect primary) and
+ * sipd-line-network.c (what netmond says: links, addresses, DNS answers).
+ * Nothing else includes this. */
 #pragma once
 
 #include "sipd-leftovers.h"
@@ -39,6 +40,21 @@ struct _SipdLine {
 
 /* Every change of the line's state goes through here. */
 void sipd_line_transition (SipdLine *self, SipdLineEvent event, const char *reason);
+const SipdFailoverChoice *sipd_line_current_choice (SipdLine *self);
+void sipd_line_set_last_error (SipdLine *self, const char *error);
+void sipd_line_update_flows (SipdLine *self);
+void sipd_line_count_failover (SipdLine *self, const char *failover);
+/* Registered with the plan in use: what the line had before goes. */
+void sipd_line_plan_up (SipdLine *self);
+/* Moves the line to the servers of a failover choice, make before break. */
+void sipd_line_move_to (SipdLine *self, const SipdFailoverChoice *choice);
+
+/* sipd-line-suspicion.c: the plan's flow turned suspect; the suspect
+ * primary (the plan held as previous) answered again, or failed. */
+void sipd_line_plan_suspect (SipdLine *self);
+void sipd_line_suspicion_cleared (SipdLine *self);
+void sipd_line_suspicion_confirmed (SipdLine *self);
+
 /* A new plan for the choice, in use now, started; its keeper starts at
  * first, a target of its next hop, or NULL for the first not passed over. */
 void sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice, const KlSipTarget *first);

@@ -8,7 +8,6 @@
 #include "sipd-line-iface.h"
 #include "sipd-line-path.h"
 
-static void move_to (SipdLine *self, const SipdFailoverChoice *choice);
 static void return_to_previous (SipdLine *self);
 
 G_GNUC_PRINTF (3, 4)
@@ -62,14 +61,14 @@ sipd_line_transition (SipdLine *self, SipdLineEvent event, const char *reason)
   publish_state (self);
 }
 
-static void
-set_last_error (SipdLine *self, const char *error)
+void
+sipd_line_set_last_error (SipdLine *self, const char *error)
 {
   kl_sip_line1_set_last_error (self->iface, error ? error : "");
 }
 
-static const SipdFailoverChoice *
-current_choice (SipdLine *self)
+const SipdFailoverChoice *
+sipd_line_current_choice (SipdLine *self)
 {
   static const SipdFailoverChoice primaries = { { FALSE } };
 
@@ -78,8 +77,8 @@ current_choice (SipdLine *self)
 
 /* D-Bus */
 
-static void
-update_flows_property (SipdLine *self)
+void
+sipd_line_update_flows (SipdLine *self)
 {
   sipd_line_iface_show_flows (self->iface, self->plan, self->settings && self->settings->outbound, self->standby);
   tell_context (self);
@@ -114,7 +113,7 @@ on_handle_register (KlSipLine1 *iface, GDBusMethodInvocation *invocation, gpoint
 static void
 on_standby_changed (SipdFlowKeeper *keeper, gpointer user_data)
 {
-  update_flows_property (user_data);
+  sipd_line_update_flows (user_data);
 }
 
 static const SipdFlowKeeperCallbacks standby_callbacks = { on_standby_changed, on_standby_changed };
@@ -132,7 +131,7 @@ static void
 update_standby (SipdLine *self)
 {
   const SipdLineSettings *s = self->settings;
-  gboolean wanted = s->dual_flow && !current_choice (self)->use_backup[SIPD_ROLE_OUTBOUND_PROXY];
+  gboolean wanted = s->dual_flow && !sipd_line_current_choice (self)->use_backup[SIPD_ROLE_OUTBOUND_PROXY];
 
   if (wanted && self->standby == NULL) {
     self->standby = sipd_plan_new_second_flow (self->context, s, &standby_callbacks, self);
@@ -140,7 +139,7 @@ update_standby (SipdLine *self)
   } else if (!wanted && self->standby != NULL) {
     stop_standby (self);
   }
-  update_flows_property (self);
+  sipd_line_update_flows (self);
 }
 
 /* The plan is up */
@@ -179,8 +178,8 @@ proxy_pending (SipdLine *self)
   return FALSE;
 }
 
-static void
-plan_up (SipdLine *self)
+void
+sipd_line_plan_up (SipdLine *self)
 {
   SipdRegistration *registration = sipd_plan_get_registration (self->plan);
   gboolean outbound = sipd_registration_get_outbound (registration);
@@ -198,7 +197,7 @@ plan_up (SipdLine *self)
     publish_state (self);
     return;
   }
-  set_last_error (self, NULL);
+  sipd_line_set_last_error (self, NULL);
   self->was_registered = TRUE;
   kl_sip_line1_set_registrar (self->iface, sipd_plan_get_servers (self->plan)->registrar);
   kl_sip_line1_set_outbound (self->iface, outbound);
@@ -219,8 +218,8 @@ plan_up (SipdLine *self)
 
 /* Failover and failback */
 
-static void
-count_failover (SipdLine *self, const char *failover)
+void
+sipd_line_count_failover (SipdLine *self, const char *failover)
 {
   self->failovers++;
   line_log (self, G_LOG_LEVEL_MESSAGE, "failing over: %s", failover);
@@ -241,7 +240,7 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
     self->failback_failures++; /* the next probes wait longer */
   sipd_primaries_fail (self->primaries, server, self->failback_failures);
   choice = sipd_primaries_choose (self->primaries);
-  if (sipd_failover_choice_equal (&choice, current_choice (self)))
+  if (sipd_failover_choice_equal (&choice, sipd_line_current_choice (self)))
     return;
   failover = g_strdup_printf ("%s: %s", server->host, reason);
   if (self->state == SIPD_LINE_STATE_FAILING_BACK) {
@@ -249,78 +248,10 @@ fail_primaries (SipdLine *self, const SipdServer *server, const char *reason)
     line_log (self, G_LOG_LEVEL_MESSAGE, "failing back did not work (%s); staying on the backup", failover);
     g_clear_pointer (&self->failback_reason, g_free);
   } else {
-    count_failover (self, failover);
+    sipd_line_count_failover (self, failover);
   }
   sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
-  move_to (self, &choice);
-}
-
-/* The flow to a primary with a backup is suspect: the line registers with
- * the backup now, make before break, and holds the primary until its flow
- * answers (the backup is withdrawn) or fails (the move completes). Not where
- * the backup plan would replace the primary's own binding (same registrar
- * and AOR with outbound): withdrawing it would remove both. */
-static void
-plan_suspect (SipdLine *self)
-{
-  SipdFlowKeeper *keeper = sipd_plan_get_keeper (self->plan);
-  SipdFlow *flow = sipd_flow_keeper_get_flow (keeper);
-  const SipdServer *primary;
-  SipdFailoverChoice choice;
-  g_autoptr (SipdPlanServers) servers = NULL;
-  const SipdPlanServers *now = sipd_plan_get_servers (self->plan);
-  g_autofree char *reason = NULL;
-
-  if (self->state != SIPD_LINE_STATE_REGISTERED || self->previous != NULL || flow == NULL ||
-      !sipd_flow_is_suspect (flow))
-    return;
-  primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keeper));
-  if (primary == NULL)
-    return;
-  choice = sipd_primaries_choose_if_failed (self->primaries, primary);
-  servers = sipd_plan_servers_new (self->settings, &choice);
-  if (sipd_failover_choice_equal (&choice, current_choice (self)) ||
-      (g_str_equal (servers->registrar_uri, now->registrar_uri) && g_str_equal (servers->aor, now->aor)))
-    return;
-  reason = g_strdup_printf ("the flow to %s is suspect", primary->host);
-  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_SUSPECT, reason);
-  move_to (self, &choice);
-}
-
-/* The suspect primary answered within its deadline: the line stays, and
- * what the backup holds (binding, subscriptions) is removed. */
-static void
-suspicion_cleared (SipdLine *self)
-{
-  self->suspicions_cleared++;
-  kl_sip_line1_set_suspicions_cleared (self->iface, self->suspicions_cleared);
-  sipd_leftovers_add_dropped (self->leftovers, g_steal_pointer (&self->plan));
-  self->plan = g_steal_pointer (&self->previous);
-  sipd_line_iface_show_plan (self->iface, self->plan);
-  sipd_plan_resume (self->plan);
-  sipd_line_transition (self, SIPD_LINE_EVENT_SUSPICION_CLEARED, "the suspect primary answered: the backup is withdrawn");
-  update_flows_property (self);
-}
-
-/* The suspect primary's flow failed: the failover counts now, and completes
- * at once if the backup is registered already. */
-static void
-suspicion_confirmed (SipdLine *self)
-{
-  SipdFlowKeeper *keeper = sipd_plan_get_keeper (self->previous);
-  const SipdServer *server = sipd_flow_keeper_get_server (keeper);
-  const char *reason = sipd_flow_keeper_get_reason (keeper);
-  g_autofree char *failover = g_strdup_printf ("%s: %s", server->host, reason ? reason : "failed");
-  g_autofree char *error = g_strdup_printf ("flow to %s failed: %s", server->host, reason ? reason : "failed");
-
-  set_last_error (self, error);
-  sipd_primaries_fail (self->primaries, server, self->failback_failures);
-  count_failover (self, failover);
-  sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_FAILED, failover);
-  if (sipd_plan_is_registered (self->plan)) {
-    plan_up (self);
-    sipd_plan_resume (self->plan); /* its subscriptions show again: the primary's ended after them */
-  }
+  sipd_line_move_to (self, &choice);
 }
 
 /* A failed primary answers its probe again: back to it, make before break. */
@@ -330,13 +261,13 @@ on_primary_back (const char *host, gpointer user_data)
   SipdLine *self = user_data;
   SipdFailoverChoice choice = sipd_primaries_choose (self->primaries);
 
-  if (sipd_failover_choice_equal (&choice, current_choice (self)))
+  if (sipd_failover_choice_equal (&choice, sipd_line_current_choice (self)))
     return;
   g_free (self->failback_reason);
   self->failback_reason = g_strdup_printf ("%s answers again", host);
   line_log (self, G_LOG_LEVEL_MESSAGE, "failing back: %s", self->failback_reason);
   sipd_line_transition (self, SIPD_LINE_EVENT_PRIMARY_BACK, self->failback_reason);
-  move_to (self, &choice);
+  sipd_line_move_to (self, &choice);
 }
 
 /* The plan's flow failed on every target, or its registrar refused: fail over
@@ -364,14 +295,14 @@ plan_down (SipdLine *self)
                                                              : "no 'sips trusted certificates'");
     else
       error = g_strdup (reason);
-    set_last_error (self, error);
+    sipd_line_set_last_error (self, error);
     sipd_line_transition (self, SIPD_LINE_EVENT_REJECTED, error);
     return;
   }
   if (status == 0) {
-    primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keeper));
+    primary = sipd_primaries_behind (self->primaries, sipd_line_current_choice (self), sipd_flow_keeper_get_server (keeper));
     error = g_strdup_printf ("flow to %s failed: %s", primary ? primary->host : servers->registrar, reason);
-    set_last_error (self, error);
+    sipd_line_set_last_error (self, error);
     if (primary != NULL) {
       fail_primaries (self, primary, reason);
     } else {
@@ -382,8 +313,8 @@ plan_down (SipdLine *self)
     return;
   }
   error = g_strdup_printf ("%s from %s", reason, servers->registrar);
-  set_last_error (self, error);
-  primary = sipd_primaries_refusing (self->primaries, current_choice (self), status);
+  sipd_line_set_last_error (self, error);
+  primary = sipd_primaries_refusing (self->primaries, sipd_line_current_choice (self), status);
   if (primary != NULL) {
     fail_primaries (self, primary, error);
   } else {
@@ -403,10 +334,10 @@ previous_changed (SipdLine *self)
   if (self->state == SIPD_LINE_STATE_SUSPECTING) {
     switch (sipd_flow_keeper_get_state (sipd_plan_get_keeper (self->previous))) {
     case SIPD_FLOW_KEEPER_STATE_UP:
-      suspicion_cleared (self);
+      sipd_line_suspicion_cleared (self);
       return;
     case SIPD_FLOW_KEEPER_STATE_DOWN:
-      suspicion_confirmed (self);
+      sipd_line_suspicion_confirmed (self);
       return;
     case SIPD_FLOW_KEEPER_STATE_IDLE:
     case SIPD_FLOW_KEEPER_STATE_CONNECTING:
@@ -429,10 +360,10 @@ on_plan_keeper_changed (SipdPlan *plan, gpointer user_data)
   if (plan == self->previous) {
     previous_changed (self);
   } else {
-    update_flows_property (self);
+    sipd_line_update_flows (self);
     switch (sipd_flow_keeper_get_state (sipd_plan_get_keeper (plan))) {
     case SIPD_FLOW_KEEPER_STATE_UP:
-      plan_up (self);
+      sipd_line_plan_up (self);
       break;
     case SIPD_FLOW_KEEPER_STATE_CONNECTING:
       sipd_line_transition (self, SIPD_LINE_EVENT_CONNECTING, "registering");
@@ -441,7 +372,7 @@ on_plan_keeper_changed (SipdPlan *plan, gpointer user_data)
       plan_down (self);
       break;
     case SIPD_FLOW_KEEPER_STATE_SUSPECT:
-      plan_suspect (self);
+      sipd_line_plan_suspect (self);
       break;
     case SIPD_FLOW_KEEPER_STATE_IDLE:
       break;
@@ -456,7 +387,7 @@ on_plan_flow_changed (SipdPlan *plan, gpointer user_data)
   SipdLine *self = user_data;
 
   if (plan == self->plan)
-    update_flows_property (self);
+    sipd_line_update_flows (self);
 }
 
 /* The flow to the plan's proxy (not the registrar) failed on every target:
@@ -466,10 +397,10 @@ proxy_down (SipdLine *self, SipdFlowKeeper *proxy)
 {
   const char *reason = sipd_flow_keeper_get_reason (proxy);
   const SipdServer *server = sipd_flow_keeper_get_server (proxy);
-  const SipdServer *primary = sipd_primaries_behind (self->primaries, current_choice (self), server);
+  const SipdServer *primary = sipd_primaries_behind (self->primaries, sipd_line_current_choice (self), server);
   g_autofree char *error = g_strdup_printf ("flow to proxy %s failed: %s", server->host, reason ? reason : "failed");
 
-  set_last_error (self, error);
+  sipd_line_set_last_error (self, error);
   if (primary != NULL) {
     fail_primaries (self, primary, reason ? reason : "failed");
     return;
@@ -477,7 +408,7 @@ proxy_down (SipdLine *self, SipdFlowKeeper *proxy)
   line_log (self, G_LOG_LEVEL_MESSAGE, "%s; subscriptions and calls wait for a new flow in %" G_GINT64_FORMAT " ms",
             error, sipd_flow_keeper_get_retry_delay_ms (proxy));
   if (self->previous != NULL && sipd_plan_is_registered (self->plan))
-    plan_up (self); /* no better proxy to wait for: the move completes */
+    sipd_line_plan_up (self); /* no better proxy to wait for: the move completes */
 }
 
 static void
@@ -488,11 +419,11 @@ on_plan_proxy_changed (SipdPlan *plan, gpointer user_data)
 
   if (plan != self->plan)
     return; /* a plan being left is held as it is */
-  update_flows_property (self);
+  sipd_line_update_flows (self);
   switch (sipd_flow_keeper_get_state (proxy)) {
   case SIPD_FLOW_KEEPER_STATE_UP:
     if (sipd_plan_is_registered (plan))
-      plan_up (self);
+      sipd_line_plan_up (self);
     sipd_leftovers_clear_at (self->leftovers, plan, self->settings->outbound);
     break;
   case SIPD_FLOW_KEEPER_STATE_DOWN:
@@ -515,7 +446,7 @@ sipd_line_adopt_plan (SipdLine *self, const SipdFailoverChoice *choice, const Kl
 {
   self->plan = sipd_plan_new (self->context, self->iface, self->settings, choice, &plan_callbacks, self);
   sipd_line_iface_show_plan (self->iface, self->plan);
-  update_flows_property (self);
+  sipd_line_update_flows (self);
   if (first != NULL)
     sipd_plan_start_at (self->plan, first);
   else
@@ -533,14 +464,14 @@ return_to_previous (SipdLine *self)
   update_standby (self);
   sipd_plan_resume (self->plan);
   if (self->plan != NULL && sipd_plan_is_registered (self->plan))
-    plan_up (self);
+    sipd_line_plan_up (self);
 }
 
 /* Moves the line to the servers of a failover choice, make before break: what
  * the line has now stays until the new plan is up; a move back to it before
  * then is a return to it. A plan neither in use nor kept was half made: it goes. */
-static void
-move_to (SipdLine *self, const SipdFailoverChoice *choice)
+void
+sipd_line_move_to (SipdLine *self, const SipdFailoverChoice *choice)
 {
   if (self->previous != NULL && sipd_failover_choice_equal (choice, sipd_plan_get_choice (self->previous))) {
     return_to_previous (self);
@@ -688,7 +619,7 @@ sipd_line_server_failed (SipdLine *self, SipdFlow *flow, const char *reason)
 
     if (keepers[i] == NULL || sipd_flow_keeper_get_flow (keepers[i]) != flow)
       continue;
-    primary = sipd_primaries_behind (self->primaries, current_choice (self), sipd_flow_keeper_get_server (keepers[i]));
+    primary = sipd_primaries_behind (self->primaries, sipd_line_current_choice (self), sipd_flow_keeper_get_server (keepers[i]));
     if (primary == NULL)
       return FALSE;
     fail_primaries (self, primary, reason);
@@ -756,7 +687,7 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   self->settings = g_steal_pointer (&settings);
   sipd_line_iface_show_settings (self->iface, self->settings);
   sipd_line_iface_show_plan (self->iface, NULL);
-  update_flows_property (self);
+  sipd_line_update_flows (self);
   if (self->settings == NULL) {
     sipd_line_transition (self, SIPD_LINE_EVENT_UNCONFIGURED, "no user name configured");
     return;
@@ -764,5 +695,5 @@ sipd_line_apply_config (SipdLine *self, KlConfig *config)
   self->primaries = sipd_primaries_new (self->context, self->settings, on_primary_back, self);
   sipd_line_transition (self, SIPD_LINE_EVENT_CONFIGURED, "configured");
   self->targets = sipd_target_probe_new (self->context, self->settings, sipd_line_target_back, self);
-  sipd_line_adopt_plan (self, current_choice (self), NULL); /* no plan yet: the primaries */
+  sipd_line_adopt_plan (self, sipd_line_current_choice (self), NULL); /* no plan yet: the primaries */
 }
