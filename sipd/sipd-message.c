@@ -165,10 +165,19 @@ char *
 sipd_message_print_uri (SipdMessage *self, const url_t *url)
 {
   char *text = url_as_string (msg_home (self->msg), url);
-  char *copy = g_utf8_make_valid (text ? text : "", -1);
+  GString *out = g_string_new (NULL);
 
+  for (const char *p = text ? text : ""; *p != '\0'; p++) {
+    guchar c = (guchar) *p;
+    gboolean escape_ok = c == '%' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]);
+
+    if (c <= 0x20 || c >= 0x7f || strchr ("<>\"{}|\\^`", c) != NULL || (c == '%' && !escape_ok))
+      g_string_append_printf (out, "%%%02X", c);
+    else
+      g_string_append_c (out, (char) c);
+  }
   su_free (msg_home (self->msg), text);
-  return copy;
+  return g_string_free (out, FALSE);
 }
 
 GBytes *

@@ -26,6 +26,10 @@ const char *sipd_message_get_call_id (SipdMessage *self);
 const char *sipd_message_get_unknown_header (SipdMessage *self, const char *name);
 gboolean sipd_message_has_option_tag (SipdMessage *self, const char *header, const char *tag);
 char *sipd_message_print_header (SipdMessage *self, const void *header);
+/* A URI as text that fits a request line or a header: a byte that no SIP URI
+ * may hold (a space or another control, a quote, an angle bracket, non-ASCII,
+ * a % that starts no escape) is %-escaped (RFC 3261 §25.1), so that a
+ * malformed Contact a server sent cannot break the phone's next request. */
 char *sipd_message_print_uri (SipdMessage *self, const url_t *url);
 GBytes *sipd_message_get_body (SipdMessage *self);
 char *sipd_message_describe (SipdMessage *self);
