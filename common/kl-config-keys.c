@@ -49,7 +49,11 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "when the registrar did not grant SIP Outbound (it answers no CRLF ping or "
     "STUN); any answer, even 404 or 405, says the server lives, none within "
     "the transaction timeout fails the flow. Probes of a failed primary send "
-    "one too. 0 = none (CRLF on persistent TLS, as with outbound)." },
+    "one too. 0 = none (CRLF on persistent TLS, as with outbound). Every "
+    "REGISTER offers keep-alives (RFC 6223: keep in its Via); a registrar "
+    "that answers keep=N gets a CRLF ping (STUN on UDP) every 80-100 % of N "
+    "seconds instead of OPTIONS, with no answer awaited, so then only a "
+    "reset, a close or an unanswered REGISTER fails the flow." },
   [KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW] = {
     "sip outbound dual flow", KL_CONFIG_TYPE_BOOL, LINE, "0", 0, 1, NULL,
     "Keep the backup flow established and registered at all times (reg-id 1 "

@@ -315,24 +315,30 @@ on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer u
 }
 
 /* With outbound, CRLF or STUN pings that the registrar answers (RFC 5626
- * §4.4.1). Without it, a server that answers neither: SIP OPTIONS, any
- * answer alive; or, with "sip keep alive options interval" 0, CRLF on
+ * §4.4.1). Without it, the keep-alives the registrar agreed to receive with
+ * keep=N (RFC 6223), every N s with no answer awaited; else SIP OPTIONS,
+ * any answer alive; or, with "sip keep alive options interval" 0, CRLF on
  * persistent TLS as before. */
 static void
 start_keepalive (SipdFlowKeeper *self)
 {
   gboolean outbound = sipd_registration_get_outbound (self->registration);
+  guint keep_s = sipd_registration_get_keep (self->registration);
 
   g_clear_pointer (&self->options, sipd_options_ping_free);
   if (self->flow == NULL)
     return;
-  if (!outbound && self->options_keepalive_s > 0) {
+  if (!outbound && keep_s > 0) {
+    sipd_flow_start_unanswered_keepalive (self->flow, keep_s);
+  } else if (!outbound && self->options_keepalive_s > 0) {
     sipd_flow_stop_keepalive (self->flow);
     self->options = sipd_options_ping_new (self->stack, self->flow, from_of (self), self->options_keepalive_s,
                                            &options_callbacks, self);
   } else if (outbound || self->keepalive_without_outbound) {
     sipd_flow_start_keepalive (self->flow, outbound ? sipd_registration_get_flow_timer (self->registration) : 0,
                                self->keepalive_s, self->suspect_floor_ms);
+  } else {
+    sipd_flow_stop_keepalive (self->flow);
   }
 }
 

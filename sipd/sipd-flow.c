@@ -338,6 +338,15 @@ sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_
   sipd_keepalive_start (self->keepalive, flow_timer_s, configured_s, suspect_floor_ms);
 }
 
+/* RFC 6223: keep-alives every interval_s that await no answer. */
+void
+sipd_flow_start_unanswered_keepalive (SipdFlow *self, guint interval_s)
+{
+  if (self->state != SIPD_FLOW_STATE_ACTIVE)
+    return;
+  sipd_keepalive_start_unanswered (self->keepalive, interval_s);
+}
+
 /* A request went out: on a stream, its silence beyond the suspicion bound
  * makes the flow suspect. */
 void

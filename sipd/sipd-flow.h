@@ -61,6 +61,7 @@ void sipd_flow_fail (SipdFlow *self, const char *reason);
 void sipd_flow_close (SipdFlow *self);
 
 void sipd_flow_start_keepalive (SipdFlow *self, guint flow_timer_s, guint configured_s, gint64 suspect_floor_ms);
+void sipd_flow_start_unanswered_keepalive (SipdFlow *self, guint interval_s);
 void sipd_flow_stop_keepalive (SipdFlow *self);
 void sipd_flow_keepalive_now (SipdFlow *self);
 gboolean sipd_flow_check (SipdFlow *self, gint64 deadline_ms);

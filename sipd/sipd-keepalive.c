@@ -27,6 +27,8 @@ struct _SipdKeepalive {
   KlTimer *suspect_timer;    /* the answer is late, or the kernel is asked again */
   KlTimer *retransmit_timer; /* STUN over UDP */
   KlTimer *request_timer;    /* a request on a stream is unanswered since */
+  KlTimer *unanswered_timer; /* RFC 6223: the next keep-alive that awaits no answer */
+  guint unanswered_s;        /* their interval, 0 when they are off */
   gint64 check_ms; /* the deadline of sipd_keepalive_check() in force, 0 if none */
   guint flow_timer_s;
   guint configured_s;
@@ -104,6 +106,7 @@ static void on_answer_deadline (gpointer user_data);
 static void on_suspect_due (gpointer user_data);
 static void on_stun_retransmit (gpointer user_data);
 static void on_request_unanswered (gpointer user_data);
+static void on_unanswered_due (gpointer user_data);
 
 SipdKeepalive *
 sipd_keepalive_new (KlClock *clock,
@@ -128,6 +131,7 @@ sipd_keepalive_new (KlClock *clock,
   self->suspect_timer = kl_timer_new (clock, on_suspect_due, self);
   self->retransmit_timer = kl_timer_new (clock, on_stun_retransmit, self);
   self->request_timer = kl_timer_new (clock, on_request_unanswered, self);
+  self->unanswered_timer = kl_timer_new (clock, on_unanswered_due, self);
   return self;
 }
 
@@ -141,6 +145,7 @@ sipd_keepalive_free (SipdKeepalive *self)
   kl_timer_free (self->suspect_timer);
   kl_timer_free (self->retransmit_timer);
   kl_timer_free (self->request_timer);
+  kl_timer_free (self->unanswered_timer);
   g_clear_object (&self->mapped);
   kl_clock_unref (self->clock);
   g_free (self);
@@ -323,9 +328,17 @@ on_answer_deadline (gpointer user_data)
   transition (self, SIPD_KEEPALIVE_EVENT_DEADLINE, reason);
 }
 
+static void
+stop_unanswered (SipdKeepalive *self)
+{
+  self->unanswered_s = 0;
+  kl_timer_stop (self->unanswered_timer);
+}
+
 void
 sipd_keepalive_start (SipdKeepalive *self, guint flow_timer_s, guint configured_s, gint64 suspect_floor_ms)
 {
+  stop_unanswered (self);
   self->flow_timer_s = flow_timer_s;
   self->configured_s = configured_s;
   self->suspect_floor_ms = suspect_floor_ms > 0 ? suspect_floor_ms : SIPD_SUSPECT_FLOOR_DEFAULT_MS;
@@ -338,12 +351,53 @@ sipd_keepalive_start (SipdKeepalive *self, guint flow_timer_s, guint configured_
 void
 sipd_keepalive_stop (SipdKeepalive *self)
 {
+  stop_unanswered (self);
   transition (self, SIPD_KEEPALIVE_EVENT_STOP, "stopped");
+}
+
+/* RFC 6223 §4.3: once the server agreed (keep=N in the top Via of the 2xx),
+ * the keep-alives of RFC 5626 (§3.5.1 for CRLF on streams, §4.4.2 for STUN
+ * on UDP) go to it every N s, jittered as RFC 5626 §4.4.1 asks (80-100 %).
+ * They keep the connection and NAT binding open; they are not RFC 5626's
+ * flow-failure detection, which belongs to outbound's procedures (RFC 5626
+ * §4.4.1, §4.5) that are not in use here. So nothing awaits an answer: a
+ * pong or a STUN answer that comes is ignored, and none is not a failure. */
+static void
+send_unanswered (SipdKeepalive *self)
+{
+  if (!self->stream) {
+    for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
+      self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
+  }
+  send_ping (self);
+  kl_timer_start (self->unanswered_timer,
+                  (gint64) (kl_clock_random (self->clock, 0.8, 1.0) * self->unanswered_s * 1000));
+}
+
+static void
+on_unanswered_due (gpointer user_data)
+{
+  send_unanswered (user_data);
+}
+
+void
+sipd_keepalive_start_unanswered (SipdKeepalive *self, guint interval_s)
+{
+  g_return_if_fail (interval_s > 0);
+  transition (self, SIPD_KEEPALIVE_EVENT_STOP, "unanswered keep-alives instead");
+  if (self->unanswered_s == interval_s && kl_timer_is_active (self->unanswered_timer))
+    return; /* a refresh with the same keep=N: the schedule stays */
+  self->unanswered_s = interval_s;
+  kl_timer_start (self->unanswered_timer, (gint64) (kl_clock_random (self->clock, 0.8, 1.0) * interval_s * 1000));
 }
 
 void
 sipd_keepalive_now (SipdKeepalive *self)
 {
+  if (self->unanswered_s > 0) {
+    send_unanswered (self);
+    return;
+  }
   transition (self, SIPD_KEEPALIVE_EVENT_PING, "now");
 }
 
@@ -353,7 +407,7 @@ sipd_keepalive_check (SipdKeepalive *self, gint64 deadline_ms)
   gint64 due = kl_clock_now_ms (self->clock) + deadline_ms;
 
   if (!sipd_keepalive_is_on (self))
-    return FALSE;
+    return FALSE; /* off, or unanswered keep-alives that cannot check */
   sipd_keepalive_now (self);
   if (kl_timer_get_deadline_ms (self->deadline_timer) > due) {
     self->check_ms = deadline_ms;
@@ -431,6 +485,8 @@ sipd_keepalive_is_on (SipdKeepalive *self)
 guint
 sipd_keepalive_get_longest_s (SipdKeepalive *self)
 {
+  if (self->unanswered_s > 0)
+    return self->unanswered_s;
   if (!sipd_keepalive_is_on (self))
     return 0;
   return sipd_keepalive_longest_s (self->stream, self->flow_timer_s, self->configured_s);

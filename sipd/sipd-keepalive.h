@@ -16,7 +16,10 @@
  *   off ──start──▶ scheduled ──ping──▶ awaiting ──answer──▶ scheduled
  *   awaiting / scheduled ──late──▶ suspect ──answer──▶ scheduled
  *   awaiting / suspect ──deadline──▶ failed
- *   any but failed ──stop──▶ off */
+ *   any but failed ──stop──▶ off
+ *
+ * Apart from these states, and with them off: RFC 6223's keep-alives, sent
+ * every N s to a server that agreed to receive them, awaiting no answer. */
 #pragma once
 
 #include <gio/gio.h>
@@ -70,6 +73,10 @@ void sipd_keepalive_free (SipdKeepalive *self);
 /* suspect_floor_ms: the least time an answer may take before the flow is suspect */
 void sipd_keepalive_start (SipdKeepalive *self, guint flow_timer_s, guint configured_s, gint64 suspect_floor_ms);
 void sipd_keepalive_stop (SipdKeepalive *self);
+/* RFC 6223 keep-alives that a server agreed to receive (keep=N): a ping
+ * every 80-100 % of interval_s, no answer awaited, none a failure; they
+ * replace the keep-alives above until those start again or stop. */
+void sipd_keepalive_start_unanswered (SipdKeepalive *self, guint interval_s);
 /* A ping now instead of at the next tick, unless one is unanswered. */
 void sipd_keepalive_now (SipdKeepalive *self);
 /* A ping now that must be answered within deadline_ms; FALSE when keep-alives are off. */

@@ -54,6 +54,7 @@ struct _SipdRegistration {
   guint retry_after_s;
   gboolean outbound;
   guint flow_timer_s;
+  guint keep_s; /* RFC 6223: keep=N in the top Via of the last 2xx, 0 if none */
   guint granted_expires_s;
   char *service_route;
   char *preloaded_route; /* route, then service_route: for requests outside a dialog */
@@ -195,7 +196,9 @@ build_register (SipdRegistration *self, const char *branch, guint expires_s)
   if (self->reg_id > 0)
     g_string_append_printf (contact, ";reg-id=%u", self->reg_id);
 
-  sipd_builder_add (builder, "Via", "%s", via);
+  /* RFC 6223 §4.3: willing to send keep-alives; the 2xx says whether the
+   * server wants them, and how often */
+  sipd_builder_add (builder, "Via", "%s%s", via, expires_s > 0 ? ";keep" : "");
   sipd_builder_add (builder, "Max-Forwards", "70");
   if (self->display_name != NULL && *self->display_name != '\0') {
     g_autofree char *display_name = sipd_quote (self->display_name);
@@ -281,6 +284,27 @@ join_route_set (SipdMessage *response, const void *first)
   return joined->len > 0 ? g_string_free (g_steal_pointer (&joined), FALSE) : NULL;
 }
 
+/* RFC 6223 §4.3, §5: the server agreed to receive keep-alives when the top
+ * Via of the 2xx has keep=N, N the seconds between them; a bare "keep" (our
+ * own, echoed) or none is no. A value out of range is none. */
+static guint
+keep_interval (SipdMessage *response)
+{
+  const sip_via_t *via = sipd_message_get_sip (response)->sip_via;
+  const char *value = via ? msg_header_find_param ((const msg_common_t *) via, "keep") : NULL;
+  char *end = NULL;
+  guint64 seconds;
+
+  if (value != NULL && *value == '=')
+    value++;
+  if (value == NULL || !g_ascii_isdigit (*value))
+    return 0;
+  seconds = g_ascii_strtoull (value, &end, 10);
+  if (*end != '\0' || seconds == 0 || seconds > SIPD_KEEP_MAX_S)
+    return 0;
+  return (guint) seconds;
+}
+
 static void
 accept_2xx (SipdRegistration *self, SipdMessage *response)
 {
@@ -299,6 +323,7 @@ accept_2xx (SipdRegistration *self, SipdMessage *response)
   self->granted_expires_s = expires;
   self->outbound = self->want_outbound && sipd_message_has_option_tag (response, "Require", "outbound");
   self->flow_timer_s = flow_timer ? (guint) strtoul (flow_timer, NULL, 10) : 0;
+  self->keep_s = keep_interval (response);
   g_clear_pointer (&self->stale_contact, g_free);
   g_free (self->service_route);
   self->service_route = join_route_set (response, sip->sip_service_route);
@@ -528,6 +553,12 @@ guint
 sipd_registration_get_flow_timer (SipdRegistration *self)
 {
   return self->flow_timer_s;
+}
+
+guint
+sipd_registration_get_keep (SipdRegistration *self)
+{
+  return self->keep_s;
 }
 
 guint

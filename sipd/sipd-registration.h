@@ -57,6 +57,9 @@ guint sipd_registration_get_failure_status (SipdRegistration *self);
 guint sipd_registration_get_retry_after (SipdRegistration *self);
 gboolean sipd_registration_get_outbound (SipdRegistration *self);
 guint sipd_registration_get_flow_timer (SipdRegistration *self);
+/* RFC 6223: the seconds between keep-alives the registrar asked for with
+ * keep=N in the top Via of its last 2xx; 0 when it did not. */
+guint sipd_registration_get_keep (SipdRegistration *self);
 guint sipd_registration_get_expires (SipdRegistration *self);
 const char *sipd_registration_get_service_route (SipdRegistration *self);
 const char *sipd_registration_get_path (SipdRegistration *self);

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 #define SIPD_BACKOFF_BASE_SOME_FAILED_S 90
 #define SIPD_PROBE_MIN_S 5.0
 #define SIPD_PROBE_MAX_S 10.0
+#define SIPD_KEEP_MAX_S 86400 /* the longest keep=N (RFC 6223) taken from a server */
 #define SIPD_PROBE_MAX_DOUBLINGS 3 /* 5-10 s, then up to 40-80 s while the server stays dead */
 
 gint64 sipd_keepalive_interval_ms (KlClock *clock,

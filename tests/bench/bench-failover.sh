@@ -18,6 +18,15 @@
 # Needs root (ss -K, nft), the non-sanitized build in build/ and baresip-core.
 # PRIMARY, BACKUP and BUILD (a build directory under the checkout) move it to
 # other addresses and another build, beside other benchmarks and tests.
+# REGISTRAR=plain: registrars without RFC 5626 (Kamailio's PLAIN: no outbound,
+# no CRLF pong, idle connections closed after 20 s). sipd has outbound off and
+# "sip keep alive options interval: 10" (sipd-10 is the same there); baresip
+# has no sipnat=outbound, so it sends no keep-alive and registers through its
+# first outbound proxy only (baresip 1.0.0 uses outbound2 only for sipnat=
+# outbound): its "failover" is the detection, at its next REGISTER. Both
+# register for 300 s; the fault falls at a random point of the OPTIONS cycle
+# for sipd, of the registration cycle (refresh at 90 %) for baresip, which
+# gets up to BARESIP_WAIT s (300) to notice and BARESIP_RUNS runs (RUNS).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -27,6 +36,14 @@ primary=${PRIMARY:-127.0.0.8}
 backup=${BACKUP:-127.0.0.9}
 build=${BUILD:-build}
 faults=${FAULTS:-"reset fin hung black-hole"}
+registrar=${REGISTRAR:-outbound}
+baresip_runs=${BARESIP_RUNS:-$runs}
+baresip_wait=${BARESIP_WAIT:-300}
+case $registrar in
+  outbound) defines="" ;;
+  plain) defines=PLAIN ;;
+  *) echo "REGISTRAR is outbound or plain, not $registrar" >&2; exit 2 ;;
+esac
 
 work=$(mktemp -d /tmp/keepline-bench-failover.XXXXXX)
 declare -A kamailio_pid=()
@@ -71,7 +88,8 @@ cp "$top/$build/sipd/sipd" "$work/sipd-under-test" # the build may change while 
 start_kamailio() {
   local addr=$1
   mkdir -p "$work/$addr"
-  kamailio_pid[$addr]=$("$top/tests/e2e/kamailio/start-instance.sh" "$addr" "$work/$addr" "$work/certs" 5060 5060 5061 25)
+  kamailio_pid[$addr]=$("$top/tests/e2e/kamailio/start-instance.sh" "$addr" "$work/$addr" "$work/certs" 5060 5060 5061 25 \
+    "$addr" "$defines")
 }
 kamctl() { kamcmd -s "unix:$work/$1/kamailio_ctl" "${@:2}" 2>/dev/null || true; }
 # bindings of user 1001 at a registrar, for the AOR of its own domain or the primary's
@@ -107,11 +125,15 @@ sipd_failed_over() {
 }
 
 start_sipd() {
-  local keepalive=$1 config=$work/sipd
+  local keepalive=$1 config=$work/sipd outbound=1 extra=""
+  if [ "$registrar" = plain ]; then
+    outbound=0
+    extra=$'sip keep alive options interval: 10\nsip registration period: 300'
+  fi
   mkdir -p "$config"
   cat > "$config/local.cfg" <<EOF
 sip local port: 0
-sip outbound support: 1
+sip outbound support: $outbound
 sip transport protocol: 2
 sip proxy ip: $primary
 sip proxy port: 5060
@@ -122,6 +144,7 @@ sip backup registrar port: 5060
 sip outbound keep alive timer: $keepalive
 sip line1 user name: 1001
 sip line1 password: secret1001
+$extra
 EOF
   sed -e "s|@BUS_DIR@|$work|" -e "s|@POLICY_DIR@|$top/systemd/dbus-policy|" -e "s|@EXTRA_POLICY@||" \
     "$top/tests/data/system-bus.conf.in" > "$work/bus.conf"
@@ -146,7 +169,11 @@ module_tmp		account.so
 audio_player		none
 audio_source		none
 EOF
-  echo "<sip:1001@$primary;transport=tcp>;auth_pass=secret1001;outbound=\"sip:$primary;transport=tcp\";outbound2=\"sip:$backup;transport=tcp\";sipnat=outbound;regint=600" > "$config/accounts"
+  if [ "$registrar" = plain ]; then
+    echo "<sip:1001@$primary;transport=tcp>;auth_pass=secret1001;outbound=\"sip:$primary;transport=tcp\";outbound2=\"sip:$backup;transport=tcp\";regint=300" > "$config/accounts"
+  else
+    echo "<sip:1001@$primary;transport=tcp>;auth_pass=secret1001;outbound=\"sip:$primary;transport=tcp\";outbound2=\"sip:$backup;transport=tcp\";sipnat=outbound;regint=600" > "$config/accounts"
+  fi
   : > "$config/contacts"
   : > "$work/baresip.log"
   # every line of its output with the time it was written
@@ -185,7 +212,7 @@ end_fault() {
 }
 
 one_run() {
-  local program=$1 fault=$2 t0 t1 failover failback cycle
+  local program=$1 fault=$2 t0 t1 failover failback cycle wait=90 reg_id=1
   start_kamailio "$primary"
   start_kamailio "$backup"
   case $program in
@@ -193,6 +220,12 @@ one_run() {
     sipd) start_sipd 0; cycle=25 ;;
     baresip) start_baresip; cycle=25 ;;
   esac
+  if [ "$registrar" = plain ]; then
+    case $program in
+      sipd-10 | sipd) cycle=10 ;;             # the OPTIONS interval
+      baresip) cycle=268; wait=$baresip_wait; reg_id=0 ;; # it refreshes after 270 s
+    esac
+  fi
   if [ "$(wait_for "$(now)" 10 at_primary)" = timeout ]; then
     echo "$program did not register at the primary" >&2
     return 1
@@ -201,16 +234,16 @@ one_run() {
   t0=$(now)
   start_fault "$fault"
   if [ "$program" = baresip ]; then
-    failover=$(wait_for "$t0" 90 baresip_said_after "$t0" "reg:|failed|timeout|reset|closed")
+    failover=$(wait_for "$t0" "$wait" baresip_said_after "$t0" "reg:|failed|timeout|reset|closed")
   else
-    failover=$(wait_for "$t0" 90 at_backup)
-    wait_for "$t0" 90 sipd_failed_over >/dev/null # the fault outlasts the pong deadline
+    failover=$(wait_for "$t0" "$wait" at_backup)
+    wait_for "$t0" "$wait" sipd_failed_over >/dev/null # the fault outlasts the pong deadline
   fi
   sleep "$(rand_between 3 6)"
   t1=$(now)
   end_fault "$fault"
   if [ "$program" = baresip ]; then
-    failback=$(wait_for "$t1" 150 baresip_said_after "$t1" "\\{1/TCP/v4\\} 200 OK")
+    failback=$(wait_for "$t1" 150 baresip_said_after "$t1" "\\{$reg_id/TCP/v4\\} 200 OK")
   else
     failback=$(wait_for "$t1" 60 only_at_primary)
   fi
@@ -233,12 +266,18 @@ summary() {
     }' "$work/results" | sort -k1,1 -k2,2
 }
 
-echo "Kamailio $(kamailio -v | head -1 | awk '{print $3}'), Flow-Timer 25, primary $primary, backup $backup, TCP, $runs runs"
+if [ "$registrar" = plain ]; then
+  echo "Kamailio $(kamailio -v | head -1 | awk '{print $3}') without outbound, OPTIONS every 10 s, primary $primary, backup $backup, TCP, $runs runs (baresip $baresip_runs)"
+else
+  echo "Kamailio $(kamailio -v | head -1 | awk '{print $3}'), Flow-Timer 25, primary $primary, backup $backup, TCP, $runs runs"
+fi
 printf '%-8s %-11s %10s %10s\n' program fault "failover s" "failback s"
 : > "$work/results"
 for program in $programs; do
+  n=$runs
+  [ "$program" = baresip ] && n=$baresip_runs
   for fault in $faults; do
-    for _ in $(seq "$runs"); do
+    for _ in $(seq "$n"); do
       one_run "$program" "$fault"
     done
   done

@@ -43,6 +43,8 @@ struct _TestServer {
   gpointer request_data;
   char *service_route; /* given in every 200 to REGISTER, or NULL */
   char *cluster;       /* the name it answers to beside its address, or NULL */
+  guint keep_s;        /* RFC 6223: keep=N in the top Via of a 200 to REGISTER that offered keep */
+  gboolean silent_pings; /* CRLF pings and STUN go unanswered */
 };
 
 typedef struct {
@@ -76,6 +78,7 @@ typedef struct {
   TestServer *server;
   Connection *connection;
   GSocketAddress *from;
+  guint keep_s; /* RFC 6223: the next answer's top Via says keep=N when the request offered keep */
 } Peer;
 
 static void
@@ -157,6 +160,27 @@ peer_send (Peer *peer, GBytes *bytes)
     g_socket_send_to (peer->server->udp, peer->from, data, length, NULL, NULL);
 }
 
+/* The top Via's bare keep (RFC 6223) as keep=N: the server agrees to
+ * receive keep-alives every N s. Takes the response. */
+static GBytes *
+with_keep (GBytes *response, guint keep_s)
+{
+  g_autofree char *text = g_strndup (g_bytes_get_data (response, NULL), g_bytes_get_size (response));
+  char *via = strstr (text, "\r\nVia: ");
+  char *end = via ? strstr (via + 2, "\r\n") : NULL;
+  char *keep = via ? g_strstr_len (via, end - via, ";keep") : NULL;
+  GString *changed;
+
+  if (keep == NULL || (keep[5] != ';' && keep[5] != '\r')) {
+    g_bytes_unref (response);
+    return g_bytes_new (text, strlen (text));
+  }
+  changed = g_string_new_len (text, keep + 5 - text);
+  g_string_append_printf (changed, "=%u%s", keep_s, keep + 5);
+  g_bytes_unref (response);
+  return g_string_free_to_bytes (changed);
+}
+
 static void
 respond (Peer *peer, SipdMessage *request, guint status, const char *reason, const char *to_tag,
          const char *headers, const char *content_type, const char *body)
@@ -173,6 +197,8 @@ respond (Peer *peer, SipdMessage *request, guint status, const char *reason, con
     sipd_builder_add (builder, lines[i], "%s", g_strstrip (colon + 1));
   }
   response = sipd_builder_finish (builder, content_type, body);
+  if (peer->keep_s > 0)
+    response = with_keep (response, peer->keep_s);
   peer_send (peer, response);
 }
 
@@ -305,7 +331,9 @@ handle_register (Peer *peer, SipdMessage *request)
     g_string_append_printf (headers, "Require: outbound\r\nFlow-Timer: %u\r\n", FLOW_TIMER_S);
   if (registrar->service_route != NULL)
     g_string_append_printf (headers, "Service-Route: %s\r\n", registrar->service_route);
+  peer->keep_s = peer->server->keep_s; /* the adjacent server's word: the edge's, or the registrar's */
   respond (peer, request, 200, "OK", "registrar", headers->str, NULL, NULL);
+  peer->keep_s = 0;
 }
 
 /* Notifier */
@@ -510,8 +538,11 @@ on_connection_readable (GSocket *socket, GIOCondition condition, gpointer user_d
   }
   sipd_framer_push (connection->framer, buffer, (gsize) got);
   while ((kind = sipd_framer_next (connection->framer, &message, NULL)) != SIPD_FRAME_NEED_MORE) {
-    if (kind == SIPD_FRAME_PING)
-      g_socket_send (socket, "\r\n", 2, NULL, NULL);
+    if (kind == SIPD_FRAME_PING) {
+      count_request (connection->server, TEST_PING);
+      if (!connection->server->silent_pings)
+        g_socket_send (socket, "\r\n", 2, NULL, NULL);
+    }
     if (kind == SIPD_FRAME_MESSAGE)
       handle_message (&peer, g_bytes_get_data (message, NULL), g_bytes_get_size (message));
     g_clear_pointer (&message, g_bytes_unref);
@@ -557,7 +588,9 @@ on_udp_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
   peer.from = from;
   if (sipd_stun_parse_binding_request (buffer, (gsize) got, &id)) {
     g_autoptr (GBytes) response = sipd_stun_binding_response (&id, G_INET_SOCKET_ADDRESS (from));
-    peer_send (&peer, response);
+    count_request (server, TEST_PING);
+    if (!server->silent_pings)
+      peer_send (&peer, response);
     return G_SOURCE_CONTINUE;
   }
   for (i = 0; i < got && (buffer[i] == '\r' || buffer[i] == '\n'); i++)
@@ -755,6 +788,13 @@ void
 test_server_set_outbound (TestServer *server, gboolean outbound)
 {
   server->outbound = outbound;
+}
+
+void
+test_server_set_keepalives (TestServer *server, guint keep_s, gboolean answered)
+{
+  server->keep_s = keep_s;
+  server->silent_pings = !answered;
 }
 
 void

@@ -49,6 +49,10 @@ void test_server_set_register_reply (TestServer *server, guint status);
 void test_server_set_register_reply_once (TestServer *server, guint status);
 /* Whether this registrar supports outbound (RFC 5626): Require and Flow-Timer in its 2xx. */
 void test_server_set_outbound (TestServer *server, gboolean outbound);
+/* RFC 6223: keep=N in the top Via of the 200 to a REGISTER that offered
+ * keep (0: the bare keep echoed, no keep-alives wanted); answered: whether
+ * CRLF pings and STUN Binding requests are answered (they are counted). */
+void test_server_set_keepalives (TestServer *server, guint keep_s, gboolean answered);
 /* What the phone answers to requests a test sends it. */
 typedef void (*TestResponseFunc) (SipdMessage *response, gpointer user_data);
 void test_server_set_response_hook (TestServer *server, TestResponseFunc func, gpointer user_data);
@@ -68,6 +72,8 @@ typedef enum {
   TEST_INVITE_TWO_CHALLENGES, /* 407 until Proxy-Authorization, then 401 until Authorization, then 200 */
 } TestInviteAnswer;
 void test_server_set_invite_answer (TestServer *server, TestInviteAnswer answer);
+/* Requests by method; TEST_PING counts CRLF pings and STUN Binding requests. */
+#define TEST_PING "ping"
 guint test_server_count_requests (TestServer *server, const char *method);
 
 /* Bindings of user at the registrar; through: the edge proxy each came

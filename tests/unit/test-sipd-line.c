@@ -740,6 +740,91 @@ test_an_idle_close_without_outbound_registers_again_at_once (Fixture *f, gconstp
   g_assert_cmpint (sipd_line_get_state (f->line), !=, SIPD_LINE_STATE_REGISTERED);
 }
 
+/* RFC 6223 against a registrar without outbound: every REGISTER offers keep
+ * in its Via; a 200 with keep=N gets keep-alives every 80-100 % of N s
+ * (CRLF on TCP, STUN on UDP) and no OPTIONS, and a keep-alive that nobody
+ * answers fails nothing; without keep=N, OPTIONS as before. */
+#define KEEP_S 20
+#define KEEP_WATCH_MS 130000
+
+static void
+remember_top_via (SipdMessage *request, gpointer user_data)
+{
+  GString *via = user_data;
+  g_autofree char *text = NULL;
+
+  if (!g_str_equal (sipd_message_get_method (request), "REGISTER"))
+    return;
+  text = sipd_message_print_header (request, sipd_message_get_sip (request)->sip_via);
+  g_string_assign (via, text);
+}
+
+static guint
+flow_keepalive_s (Fixture *f)
+{
+  GVariant *flows = kl_sip_line1_get_flows (f->iface);
+  g_autoptr (GVariant) flow = NULL;
+  guint32 keepalive_s = 0;
+
+  g_assert_cmpuint (g_variant_n_children (flows), ==, 1);
+  flow = g_variant_get_child_value (flows, 0);
+  g_assert_true (g_variant_lookup (flow, "keep-alive-s", "u", &keepalive_s));
+  return keepalive_s;
+}
+
+static void
+watch_keepalives (Fixture *f, guint keep_s, guint *ret_pings, guint *ret_options)
+{
+  g_autoptr (GString) via = g_string_new (NULL);
+  guint pings;
+  guint options;
+
+  test_server_set_keepalives (f->primary, keep_s, FALSE);
+  test_server_set_request_hook (f->primary, remember_top_via, via);
+  assert_at (f, primary_place (f->c->row), "before the keep-alives");
+  test_server_set_request_hook (f->primary, NULL, NULL);
+  g_test_message ("the REGISTER's top Via: %s", via->str);
+  g_assert_true (g_str_has_suffix (via->str, ";keep") || strstr (via->str, ";keep;") != NULL);
+
+  pings = test_server_count_requests (f->primary, TEST_PING);
+  options = test_server_count_requests (f->primary, "OPTIONS");
+  test_world_wait (f->world, KEEP_WATCH_MS);
+  g_assert_cmpint (sipd_line_get_state (f->line), ==, SIPD_LINE_STATE_REGISTERED);
+  g_assert_cmpuint (f->failed_over, ==, 0);
+  *ret_pings = test_server_count_requests (f->primary, TEST_PING) - pings;
+  *ret_options = test_server_count_requests (f->primary, "OPTIONS") - options;
+  g_test_message ("in %d s: %u keep-alives, %u OPTIONS", KEEP_WATCH_MS / 1000, *ret_pings, *ret_options);
+}
+
+static void
+test_keep_n_gives_keepalives_every_n_seconds_and_no_options (Fixture *f, gconstpointer data)
+{
+  guint pings;
+  guint options;
+
+  watch_keepalives (f, KEEP_S, &pings, &options);
+  /* every 16-20 s, none answered, none a failure */
+  g_assert_cmpuint (pings, >=, KEEP_WATCH_MS / (KEEP_S * 1000));
+  g_assert_cmpuint (pings, <=, KEEP_WATCH_MS / (KEEP_S * 800) + 1);
+  g_assert_cmpuint (options, ==, 0);
+  g_assert_cmpuint (flow_keepalive_s (f), ==, KEEP_S);
+}
+
+static void
+test_without_keep_n_options_keep_the_flow_alive (Fixture *f, gconstpointer data)
+{
+  guint pings;
+  guint options;
+
+  watch_keepalives (f, 0, &pings, &options);
+  /* "sip keep alive options interval" 30: every 24-30 s, the schedule
+   * starting again at each refresh (every 45 s here) */
+  g_assert_cmpuint (options, >=, KEEP_WATCH_MS / 45000);
+  g_assert_cmpuint (options, <=, KEEP_WATCH_MS / 24000 + 1);
+  g_assert_cmpuint (pings, ==, 0);
+  g_assert_cmpuint (flow_keepalive_s (f), ==, 30);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -785,6 +870,8 @@ main (int argc, char **argv)
     static const Case dual = { &kl_test_rows[5], KL_TEST_FAULT_RESET, TRUE };
     static const Case alone = { &no_backup, KL_TEST_FAULT_RESET, FALSE };
     static const Case plain_alone = { &plain_no_backup, KL_TEST_FAULT_FIN, FALSE };
+    /* the UDP time-out fault is what makes line_config choose UDP */
+    static const Case plain_udp_alone = { &plain_no_backup, KL_TEST_FAULT_UDP_TIMEOUT, FALSE };
 
     g_test_add ("/sipd/line/outbound-on/backup-outbound-proxy-only/dual-flow-keeps-the-backup-registered", Fixture,
                 &dual, fixture_setup, test_dual_flow_keeps_the_backup_registered, fixture_teardown);
@@ -817,6 +904,14 @@ main (int argc, char **argv)
                 test_a_430_makes_a_new_flow_to_the_same_server, fixture_teardown);
     g_test_add ("/sipd/line/outbound-off/no-backup/an-idle-close-registers-again-at-once", Fixture, &plain_alone,
                 fixture_setup, test_an_idle_close_without_outbound_registers_again_at_once, fixture_teardown);
+    g_test_add ("/sipd/line/outbound-off/no-backup/keep-n-gives-crlf-every-n-s-and-no-options", Fixture,
+                &plain_alone, fixture_setup, test_keep_n_gives_keepalives_every_n_seconds_and_no_options,
+                fixture_teardown);
+    g_test_add ("/sipd/line/outbound-off/no-backup/keep-n-gives-stun-on-udp-every-n-s-and-no-options", Fixture,
+                &plain_udp_alone, fixture_setup, test_keep_n_gives_keepalives_every_n_seconds_and_no_options,
+                fixture_teardown);
+    g_test_add ("/sipd/line/outbound-off/no-backup/without-keep-n-options-keep-the-flow-alive", Fixture,
+                &plain_alone, fixture_setup, test_without_keep_n_options_keep_the_flow_alive, fixture_teardown);
   }
   return g_test_run ();
 }
