@@ -150,10 +150,13 @@ shows_proxy_flow (Fixture *f, const char *proxy)
     const char *purpose = NULL;
     const char *to = NULL;
 
+    guint keepalive_s = 0;
+
     g_variant_lookup (flow, "purpose", "&s", &purpose);
     g_variant_lookup (flow, "remote", "&s", &to);
+    g_variant_lookup (flow, "keep-alive-s", "u", &keepalive_s);
     if (g_strcmp0 (purpose, "proxy") == 0 && g_strcmp0 (to, remote) == 0)
-      return TRUE;
+      return keepalive_s == 30; /* "sip keep alive options interval" */
   }
   return FALSE;
 }
