@@ -43,6 +43,7 @@ struct _SipdFlowKeeper {
   guint failures;           /* failed attempts in a row, for the back-off */
   gboolean network_changed; /* a failure now is the network's: try again at once */
   gboolean flow_lost_at_edge; /* a 430: a new flow to the same target, at once */
+  gboolean pong_seen;         /* the flow's server answered a CRLF or STUN ping */
   guint edge_losses;          /* 430s since the last registration: a second is a failure */
   gint64 up_ms;               /* when it last came up: registered, or a keep-alive answered */
   guint flow_failures;

@@ -125,6 +125,7 @@ drop_flow (SipdFlowKeeper *self)
 {
   g_clear_pointer (&self->options, sipd_options_ping_free);
   g_clear_pointer (&self->flow, sipd_flow_unref);
+  self->pong_seen = FALSE;
 }
 
 static void keepalive_answered (SipdFlowKeeper *self);
@@ -134,8 +135,13 @@ on_options_answered (guint status, gpointer user_data)
 {
   SipdFlowKeeper *self = user_data;
 
-  if (self->registration == NULL)
-    keepalive_answered (self); /* any answer: the server lives */
+  if (self->registration != NULL)
+    return;
+  /* a proxy that answers OPTIONS before any pong may send none: its
+   * first CRLF ping must not fail the flow */
+  if (!is_probe (self) && !self->pong_seen && self->flow != NULL)
+    sipd_flow_stop_keepalive (self->flow);
+  keepalive_answered (self); /* any answer: the server lives */
 }
 
 static void
@@ -165,9 +171,12 @@ flow_active (SipdFlowKeeper *self)
   }
   /* no registration: up once a keep-alive is answered, a CRLF pong or an
    * answer to OPTIONS from a server without RFC 5626. A probe asks once; a
-   * proxy's flow goes on asking every "sip keep alive options interval". */
+   * proxy's flow goes on asking with OPTIONS every "sip keep alive options
+   * interval", and with CRLF pings too if the proxy answers them. */
   sipd_flow_keepalive_now (self->flow);
   g_clear_pointer (&self->options, sipd_options_ping_free);
+  if (!is_probe (self) && self->options_keepalive_s == 0)
+    return; /* CRLF pings alone, then: the administrator turned OPTIONS off */
   self->options = sipd_options_ping_new (self->stack, self->flow, from_of (self),
                                          is_probe (self) ? 0 : self->options_keepalive_s, &options_callbacks, self);
   sipd_options_ping_now (self->options);
@@ -290,6 +299,11 @@ on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer u
   if (flow != self->flow)
     return;
   if (event == SIPD_FLOW_EVENT_KEEPALIVE) {
+    if (self->registration == NULL && !is_probe (self) && !self->pong_seen) {
+      /* the proxy answers pings: they go on, and a new call can check the flow with one */
+      self->pong_seen = TRUE;
+      sipd_flow_start_keepalive (self->flow, 0, self->keepalive_s, self->suspect_floor_ms);
+    }
     keepalive_answered (self);
     return;
   }

@@ -3,7 +3,8 @@
  * proxy on 127.0.N.2 and its backup on .3 hold the line's MWI subscriptions
  * (their presence module is the notifier), the registrar on .4 and its
  * backup on .5 hold its binding; no outbound proxy. The rows of the guide's
- * table "backup proxy and backup registrar", with outbound off and on:
+ * table "backup proxy and backup registrar", with outbound off (the proxies
+ * then without the outbound module and CRLF pongs) and on:
  * - the proxy fails (killed: its connections reset; hung: only OPTIONS
  *   tell): the line registers the backup AOR at the registrar in use and
  *   subscribes at the backup proxy; when the proxy answers its probe, the
@@ -57,8 +58,11 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   f->c = data;
+  /* without outbound, proxies like most in the field: no outbound module,
+   * no CRLF pong, idle connections closed (kamailio.cfg.in's PLAIN) */
   for (guint i = 0; i < G_N_ELEMENTS (f->servers); i++)
-    f->servers[i] = kl_test_kamailio_start (addresses[i], certdir, 30);
+    f->servers[i] = i < 2 && !f->c->outbound ? kl_test_kamailio_start_as (addresses[i], certdir, 30, "PLAIN")
+                                             : kl_test_kamailio_start (addresses[i], certdir, 30);
   f->bus = kl_test_bus_new ();
   f->config_dir = kl_test_config_dir_new ();
   text = g_strdup_printf ("sip local port: 0\n"

@@ -286,13 +286,16 @@ test_call_through_a_proxy_apart (Fixture *f, gconstpointer data)
   TestServer *proxy = f->servers[0];
   TestServer *backup_proxy = f->servers[1];
   gboolean fails = f->c->fault != TEST_FAULT_NONE || f->c->invite_reply != 0;
+  gint64 ms;
 
   if (f->c->invite_reply != 0)
     test_server_set_invite_reply (proxy, f->c->invite_reply);
   else if (f->c->fault != TEST_FAULT_NONE)
     test_server_fail (proxy, f->c->fault);
-  dial_and_wait (f);
+  ms = dial_and_wait (f);
   g_assert_cmpstr (kl_sip_call1_get_state (f->call), ==, "active");
+  /* a hung proxy that answered pings: T1, then a ping's check of 2·T1 */
+  g_assert_cmpint (ms, <=, f->c->fault == TEST_FAULT_HUNG ? 500 + 1000 + 100 : 100);
   g_assert_cmpuint (test_server_count_requests (fails ? backup_proxy : proxy, "INVITE"), ==, 1);
   g_assert_cmpuint (test_server_count_requests (f->servers[2], "INVITE"), ==, 0);
   g_assert_cmpuint (test_server_count_requests (f->servers[3], "INVITE"), ==, 0);
