@@ -25,9 +25,12 @@ contact_uri (SipdMessage *message)
 {
   const sip_contact_t *contact = sipd_message_get_sip (message)->sip_contact;
 
+  g_autofree char *target = NULL;
+
   if (contact == NULL)
     return NULL;
-  return sipd_message_print_uri (message, contact->m_url);
+  target = sipd_message_print_uri (message, contact->m_url);
+  return sipd_message_is_target (target) ? g_steal_pointer (&target) : NULL;
 }
 
 static GPtrArray *

@@ -180,6 +180,19 @@ sipd_message_print_uri (SipdMessage *self, const url_t *url)
   return g_string_free (out, FALSE);
 }
 
+gboolean
+sipd_message_is_target (const char *uri)
+{
+  g_autofree char *text = g_strdup_printf ("OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKt\r\n"
+                                           "From: <sip:t@t>;tag=t\r\nTo: <sip:t@t>\r\nCall-ID: t\r\n"
+                                           "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", uri);
+  g_autoptr (SipdMessage) request = sipd_message_parse ((const guint8 *) text, strlen (text), NULL);
+  const url_t *url = request ? request->sip->sip_request->rq_url : NULL;
+
+  return url != NULL && (url->url_type == url_sip || url->url_type == url_sips) && url->url_host != NULL &&
+         *url->url_host != '\0';
+}
+
 GBytes *
 sipd_message_get_body (SipdMessage *self)
 {

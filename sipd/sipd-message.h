@@ -31,6 +31,9 @@ char *sipd_message_print_header (SipdMessage *self, const void *header);
  * a % that starts no escape) is %-escaped (RFC 3261 §25.1), so that a
  * malformed Contact a server sent cannot break the phone's next request. */
 char *sipd_message_print_uri (SipdMessage *self, const url_t *url);
+/* Whether a URI may be the target of the phone's own requests: a sip: or
+ * sips: URI with a host that the phone's parser takes in a request line. */
+gboolean sipd_message_is_target (const char *uri);
 GBytes *sipd_message_get_body (SipdMessage *self);
 char *sipd_message_describe (SipdMessage *self);
 char *sipd_message_describe_refusal (SipdMessage *self);

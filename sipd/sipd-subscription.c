@@ -286,8 +286,12 @@ learn_dialog (SipdSubscription *self, SipdMessage *message, const char *remote_t
   if (self->to_tag == NULL && remote_tag != NULL)
     self->to_tag = g_strdup (remote_tag);
   if (sip->sip_contact != NULL) {
-    g_free (self->remote_target);
-    self->remote_target = sipd_message_print_uri (message, sip->sip_contact->m_url);
+    g_autofree char *target = sipd_message_print_uri (message, sip->sip_contact->m_url);
+
+    if (sipd_message_is_target (target)) {
+      g_free (self->remote_target);
+      self->remote_target = g_steal_pointer (&target);
+    }
   }
 }
 

@@ -58,6 +58,32 @@ test_a_uri_goes_out_escaped (void)
                              "Call-ID: c\r\nCSeq: 2 SUBSCRIBE\r\nContent-Length: 0\r\n\r\n", target);
   again = sipd_message_parse ((const guint8 *) request, strlen (request), NULL);
   g_assert_nonnull (again);
+  g_assert_true (sipd_message_is_target (target));
+}
+
+/* Only a sip: or sips: URI with a host becomes a target: fuzz-responses
+ * found Contacts of other schemes going out as a SUBSCRIBE's request line. */
+static void
+test_only_a_sip_uri_is_a_target (void)
+{
+  static const char *const contacts[] = { "<tel:+1555>", "<snce=%22%3Cu:x>", "<mailto:a@b>",
+                                          "<sip:1tact: <sip:1001@127.0.0.1;ob>" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (contacts); i++) {
+    g_autofree char *text = g_strdup_printf ("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKa\r\n"
+                                             "From: <sip:1001@keepline.test>;tag=a\r\nTo: <sip:1002@keepline.test>;tag=b\r\n"
+                                             "Call-ID: c\r\nCSeq: 1 SUBSCRIBE\r\nContact: %s\r\n"
+                                             "Content-Length: 0\r\n\r\n", contacts[i]);
+    g_autoptr (SipdMessage) message = sipd_message_parse ((const guint8 *) text, strlen (text), NULL);
+    const sip_contact_t *contact;
+    g_autofree char *target = NULL;
+
+    g_assert_nonnull (message);
+    contact = sipd_message_get_sip (message)->sip_contact;
+    if (contact != NULL)
+      target = sipd_message_print_uri (message, contact->m_url);
+    g_assert_false (target != NULL && sipd_message_is_target (target));
+  }
 }
 
 static void
@@ -77,5 +103,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sipd/message/network-text-comes-out-as-valid-utf8", test_network_text_comes_out_as_valid_utf8);
   g_test_add_func ("/sipd/message/display-names-are-quoted", test_display_names_are_quoted);
   g_test_add_func ("/sipd/message/a-uri-goes-out-escaped", test_a_uri_goes_out_escaped);
+  g_test_add_func ("/sipd/message/only-a-sip-uri-is-a-target", test_only_a_sip_uri_is_a_target);
   return g_test_run ();
 }
