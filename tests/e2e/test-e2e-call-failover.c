@@ -24,11 +24,10 @@
  * Request-URI (stale_request_uri()) fails the case with the evidence. */
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-failover.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 #include "kl-test-sipp.h"
 
 #define PRIMARY kl_test_e2e_address (2)
@@ -45,7 +44,7 @@
   "v=0\r\no=keepline 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"                              \
   "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
 
-static char *certdir;
+static const char *certdir;
 
 typedef struct {
   const KlTestRow *row;
@@ -60,10 +59,7 @@ typedef struct {
   KlTestKamailio *edge;
   KlTestKamailio *backup_edge;
   KlTestSipp *callee;
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *sipd;
-  KlSipLine1 *line;
+  KlTestPhone *phone;
   KlSipCall1 *call;
 } Fixture;
 
@@ -102,7 +98,6 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autofree char *callee_uri = g_strdup_printf ("sip:%s:%u", CALLEE, CALLEE_PORT);
   g_autofree char *config = NULL;
-  g_autoptr (GError) error = NULL;
 
   f->c = data;
   f->primary = kl_test_kamailio_start (PRIMARY, certdir, 30);
@@ -117,26 +112,17 @@ fixture_setup (Fixture *f, gconstpointer data)
     f->backup_edge = kl_test_kamailio_start (BACKUP_EDGE, certdir, 30);
   }
   f->callee = kl_test_sipp_start ("uas-answer", CALLEE, CALLEE_PORT, "udp", NULL, NULL);
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
   config = line_config (f->c);
-  kl_test_config_write (f->config_dir, "local.cfg", config);
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
+  kl_test_config_write (f->phone->config_dir, "local.cfg", config);
+  kl_test_phone_start_sipd (f->phone);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->call);
-  g_clear_object (&f->line);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   kl_test_sipp_free (f->callee);
   /* a paused server is continued, a black hole removed, before they stop */
   g_clear_pointer (&f->primary, kl_test_kamailio_free);
@@ -175,20 +161,21 @@ registered_at_primary (gpointer data)
 {
   RegisteredWait *wait = data;
   Fixture *f = wait->f;
+  KlSipLine1 *line = f->phone->line;
   KlTestPlace place = kl_test_primary_place (f->c->row, servers ());
   g_autofree char *registrar = g_strdup_printf ("%s:5060", place.registrar);
   g_autofree char *bindings = kl_test_kamailio_bindings (f->primary, "1001");
   guint count = kl_test_kamailio_count_bindings (f->primary, "1001");
-  guint flows = count_flows (f->line, "active");
+  guint flows = count_flows (line, "active");
   guint expected = f->c->dual_flow ? 2 : 1;
 
   g_free (wait->why);
   wait->why = g_strdup_printf ("line 1 is %s at %s (%s), %u active flows; %s holds %u bindings:\n%s",
-                               kl_sip_line1_get_state (f->line), kl_sip_line1_get_registrar (f->line),
-                               kl_sip_line1_get_on_backup (f->line) ? "on backup" : "not on backup", flows,
+                               kl_sip_line1_get_state (line), kl_sip_line1_get_registrar (line),
+                               kl_sip_line1_get_on_backup (line) ? "on backup" : "not on backup", flows,
                                PRIMARY, count, bindings);
-  return g_strcmp0 (kl_sip_line1_get_state (f->line), "registered") == 0 &&
-         g_strcmp0 (kl_sip_line1_get_registrar (f->line), registrar) == 0 && !kl_sip_line1_get_on_backup (f->line) &&
+  return g_strcmp0 (kl_sip_line1_get_state (line), "registered") == 0 &&
+         g_strcmp0 (kl_sip_line1_get_registrar (line), registrar) == 0 && !kl_sip_line1_get_on_backup (line) &&
          flows == expected && count == expected && (place.edge == NULL || strstr (bindings, place.edge) != NULL) &&
          (!f->c->dual_flow || strstr (bindings, BACKUP_EDGE) != NULL);
 }
@@ -256,9 +243,9 @@ dial_until_settled (Fixture *f)
   g_autofree char *path = NULL;
   gint64 start = g_get_monotonic_time ();
 
-  kl_sip_line1_call_dial_sync (f->line, "900", SDP, &path, NULL, &error);
+  kl_sip_line1_call_dial_sync (f->phone->line, "900", SDP, &path, NULL, &error);
   g_assert_no_error (error);
-  f->call = kl_sip_call1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip", path,
+  f->call = kl_sip_call1_proxy_new_sync (f->phone->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip", path,
                                          NULL, &error);
   g_assert_no_error (error);
   if (!kl_test_wait_until (call_settled, f->call, CALL_WAIT_MS))
@@ -402,7 +389,7 @@ stale_request_uri (Fixture *f)
   g_autofree char *primary_domain = g_strdup_printf ("@%s ", PRIMARY);
   g_autofree char *request_line = invite ? g_strndup (invite, strcspn (invite, "\r\n")) : NULL;
 
-  if (!f->c->row->backup_proxy_and_registrar || !kl_sip_line1_get_on_backup (f->line))
+  if (!f->c->row->backup_proxy_and_registrar || !kl_sip_line1_get_on_backup (f->phone->line))
     return NULL;
   if (g_str_equal (kl_sip_call1_get_state (f->call), "ended") && invite == NULL)
     return g_strdup_printf ("sipd bug: the INVITE went again through the backup proxy %s with the primary's "
@@ -444,7 +431,7 @@ test_new_call_while_the_primary_fails (Fixture *f, gconstpointer data)
   }
   if (!answered)
     assert_answered (f, ms);
-  g_assert_true (kl_sip_line1_get_on_backup (f->line));
+  g_assert_true (kl_sip_line1_get_on_backup (f->phone->line));
   assert_one_invite_through (f, backup_place, target->addr);
   set_fault (f, target, FALSE);
 }
@@ -512,7 +499,7 @@ test_bye_after_the_flow_failed (Fixture *f, gconstpointer data)
 {
   KlTestKamailio *target = fault_target (f);
   g_autofree char *remote = g_strdup_printf ("%s:5060", target->addr);
-  FlowWait wait = { f->line, remote, NULL };
+  FlowWait wait = { f->phone->line, remote, NULL };
   gint64 ms;
 
   assert_registered_at_primary (f);
@@ -520,7 +507,7 @@ test_bye_after_the_flow_failed (Fixture *f, gconstpointer data)
   assert_answered (f, ms);
   g_test_message ("%s, no fault: Dial->active in %" G_GINT64_FORMAT " ms", f->c->row->name, ms);
   assert_one_invite_through (f, kl_test_primary_place (f->c->row, servers ()), NULL);
-  wait.local = flow_local (f->line, remote);
+  wait.local = flow_local (f->phone->line, remote);
   g_assert_nonnull (wait.local);
   kl_test_kamailio_reset_connections (target);
   if (!kl_test_wait_until (flow_replaced, &wait, WAIT_MS))
@@ -561,10 +548,9 @@ main (int argc, char **argv)
     { &kl_test_rows[3], KL_TEST_FAULT_RESET, FALSE },
     { &kl_test_rows[4], KL_TEST_FAULT_RESET, FALSE },
   };
-  int status;
 
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   for (guint i = 0; i < G_N_ELEMENTS (matrix); i++) {
     g_autofree char *path = g_strdup_printf ("/e2e/call-failover/%s/%s", matrix[i].row->name,
                                              kl_test_fault_name (matrix[i].fault));
@@ -579,8 +565,5 @@ main (int argc, char **argv)
 
     kl_test_e2e_add (path, Fixture, &bye[i], fixture_setup, test_bye_after_the_flow_failed, fixture_teardown);
   }
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

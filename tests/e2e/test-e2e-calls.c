@@ -12,11 +12,10 @@
  * later, and a MESSAGE to the phone is answered. */
 #include <string.h>
 
-#include "kl-dbus.h"
 #include "kl-test-baresip.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 #include "kl-test-sipp.h"
 
 #define SERVER kl_test_e2e_address (2)
@@ -30,7 +29,7 @@
 #define WRONG_STATE "org.keepline.Sip.Error.WrongState"
 #define MALFORMED "org.keepline.Sip.Error.Malformed"
 
-static char *certdir; /* one set of certificates for the whole run */
+static const char *certdir; /* one set of certificates for the whole run */
 
 typedef struct {
   const char *name;
@@ -53,11 +52,8 @@ static const Transport transports[] = {
 typedef struct {
   const Transport *transport;
   KlTestKamailio *kamailio;
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *sipd;
+  KlTestPhone *phone;
   KlSipManager1 *manager;
-  KlSipLine1 *line;
   guint state_changed_id;
   guint removed_id;
   GHashTable *changes;  /* call path -> GPtrArray of "state (reason)", every StateChanged in order */
@@ -161,40 +157,28 @@ write_config (Fixture *f)
                                            f->transport->protocol, f->transport->persistent, trust, SERVER,
                                            f->transport->port, RING_TIMEOUT_S);
 
-  kl_test_config_write (f->config_dir, "local.cfg", text);
-}
-
-static gboolean
-line_registered (gpointer data)
-{
-  return g_strcmp0 (kl_sip_line1_get_state (data), "registered") == 0;
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
 }
 
 static void
 start_sipd (Fixture *f)
 {
+  GDBusConnection *bus = f->phone->bus->connection;
   g_autoptr (GError) error = NULL;
 
   write_config (f);
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
-  f->state_changed_id = g_dbus_connection_signal_subscribe (f->bus->connection, SIP_NAME, "org.keepline.Sip.Call1",
-                                                            "StateChanged", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                            on_state_changed, f, NULL);
-  f->removed_id = g_dbus_connection_signal_subscribe (f->bus->connection, SIP_NAME,
-                                                      "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
-                                                      "/org/keepline/Sip", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                      on_interfaces_removed, f, NULL);
-  f->manager = kl_sip_manager1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
-                                               "/org/keepline/Sip", NULL, &error);
+  kl_test_phone_start_sipd (f->phone);
+  f->state_changed_id = g_dbus_connection_signal_subscribe (bus, SIP_NAME, "org.keepline.Sip.Call1", "StateChanged",
+                                                            NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_state_changed, f,
+                                                            NULL);
+  f->removed_id = g_dbus_connection_signal_subscribe (bus, SIP_NAME, "org.freedesktop.DBus.ObjectManager",
+                                                      "InterfacesRemoved", "/org/keepline/Sip", NULL,
+                                                      G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_removed, f, NULL);
+  f->manager = kl_sip_manager1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME, "/org/keepline/Sip", NULL,
+                                               &error);
   g_assert_no_error (error);
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect (f->line, "incoming-call", G_CALLBACK (on_incoming_call), f);
-  if (!kl_test_wait_until (line_registered, f->line, WAIT_MS))
-    g_error ("line 1 is %s, not registered; last error: %s", kl_sip_line1_get_state (f->line),
-             kl_sip_line1_get_last_error (f->line));
+  g_signal_connect (f->phone->line, "incoming-call", G_CALLBACK (on_incoming_call), f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
 }
 
 static void
@@ -202,8 +186,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   f->transport = data;
   f->kamailio = kl_test_kamailio_start (SERVER, certdir, 30);
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
   f->changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   f->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   f->ended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -214,15 +197,11 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   if (f->state_changed_id != 0)
-    g_dbus_connection_signal_unsubscribe (f->bus->connection, f->state_changed_id);
+    g_dbus_connection_signal_unsubscribe (f->phone->bus->connection, f->state_changed_id);
   if (f->removed_id != 0)
-    g_dbus_connection_signal_unsubscribe (f->bus->connection, f->removed_id);
-  g_clear_object (&f->line);
+    g_dbus_connection_signal_unsubscribe (f->phone->bus->connection, f->removed_id);
   g_clear_object (&f->manager);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   kl_test_kamailio_free (f->kamailio);
   g_hash_table_unref (f->changes);
   g_hash_table_unref (f->removed);
@@ -237,8 +216,8 @@ static KlSipCall1 *
 call_proxy (Fixture *f, const char *path)
 {
   g_autoptr (GError) error = NULL;
-  KlSipCall1 *call = kl_sip_call1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME, path, NULL,
-                                                  &error);
+  KlSipCall1 *call = kl_sip_call1_proxy_new_sync (f->phone->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME, path,
+                                                  NULL, &error);
 
   g_assert_no_error (error);
   return call;
@@ -282,7 +261,7 @@ dial (Fixture *f, const char *uri)
   g_autofree char *path = NULL;
   g_autoptr (GError) error = NULL;
 
-  kl_sip_line1_call_dial_sync (f->line, uri, sdp, &path, NULL, &error);
+  kl_sip_line1_call_dial_sync (f->phone->line, uri, sdp, &path, NULL, &error);
   g_assert_no_error (error);
   return listed_call (f, path);
 }
@@ -723,11 +702,11 @@ test_bad_dbus_input_changes_nothing (Fixture *f, gconstpointer data)
 
   /* Dial with a malformed URI or SDP: no call */
   for (guint i = 0; i < G_N_ELEMENTS (bad_uris); i++) {
-    kl_sip_line1_call_dial_sync (f->line, bad_uris[i], sdp, NULL, NULL, &error);
+    kl_sip_line1_call_dial_sync (f->phone->line, bad_uris[i], sdp, NULL, NULL, &error);
     assert_dbus_error (error, MALFORMED);
     g_clear_error (&error);
   }
-  kl_sip_line1_call_dial_sync (f->line, "1009", "this is no SDP", NULL, NULL, &error);
+  kl_sip_line1_call_dial_sync (f->phone->line, "1009", "this is no SDP", NULL, NULL, &error);
   assert_dbus_error (error, MALFORMED);
   g_clear_error (&error);
   g_assert_cmpuint (g_strv_length ((char **) kl_sip_manager1_get_calls (f->manager)), ==, 0);
@@ -786,7 +765,7 @@ test_message_to_a_phone_is_answered (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   g_assert_nonnull (phone); /* registered: it answers the MESSAGE */
-  kl_sip_line1_call_send_message_sync (f->line, "1009", "hello from line 1", &result, NULL, &error);
+  kl_sip_line1_call_send_message_sync (f->phone->line, "1009", "hello from line 1", &result, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (result, ==, "200 OK");
 }
@@ -808,10 +787,9 @@ main (int argc, char **argv)
     { "incoming-rejected-from-dbus", test_incoming_rejected_from_dbus },
     { "message-to-a-phone-is-answered", test_message_to_a_phone_is_answered },
   };
-  int status;
 
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
 
   /* the longest first: shards take every other case */
   kl_test_e2e_add ("/e2e/calls/udp/incoming-unanswered-ends-after-the-ring-timeout", Fixture, &transports[0],
@@ -835,8 +813,5 @@ main (int argc, char **argv)
     kl_test_e2e_add (path, Fixture, &transports[0], fixture_setup, sipp_cases[i].func, fixture_teardown);
   }
 
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

@@ -8,11 +8,10 @@
  * D-Bus. */
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-dnsmasq.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 
 #define DOMAIN "keepline.test"
 #define DNS_ADDR kl_test_e2e_address (53)
@@ -23,7 +22,7 @@
 #define SIP1_MOVED kl_test_e2e_address (6)
 #define WAIT_MS 10000
 
-static char *certdir;
+static const char *certdir;
 
 static const char *const *
 zone (void)
@@ -45,11 +44,7 @@ typedef struct {
   KlTestKamailio *moved;
   KlTestDnsmasq *dns;
   GSubprocess *fault; /* dns-fault.py in dnsmasq's place */
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *netmond;
-  GSubprocess *sipd;
-  KlSipLine1 *line;
+  KlTestPhone *phone;
   KlNetMon1 *netmon;
   KlTestRegisteredWatch registered;
 } Fixture;
@@ -70,7 +65,7 @@ write_config (Fixture *f, const char *proxy, const char *extra)
                                            "%s",
                                            proxy, DNS_ADDR, DNS_PORT, extra ? extra : "");
 
-  kl_test_config_write (f->config_dir, "local.cfg", text);
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
 }
 
 static void
@@ -79,18 +74,13 @@ start_daemons (Fixture *f, gboolean with_netmond)
   g_autoptr (GError) error = NULL;
 
   if (with_netmond) {
-    f->netmond = kl_test_bus_spawn_daemon (f->bus, "netmond", f->config_dir);
-    g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.NetMon", TRUE));
-    f->netmon = kl_net_mon1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.NetMon",
+    kl_test_phone_start_netmond (f->phone);
+    f->netmon = kl_net_mon1_proxy_new_sync (f->phone->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.NetMon",
                                             "/org/keepline/NetMon", NULL, &error);
     g_assert_no_error (error);
   }
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
-  kl_test_watch_registered (G_DBUS_PROXY (f->line), &f->registered);
+  kl_test_phone_start_sipd (f->phone);
+  kl_test_watch_registered (G_DBUS_PROXY (f->phone->line), &f->registered);
 }
 
 static void
@@ -99,24 +89,18 @@ setup (Fixture *f, gconstpointer data)
   f->sip1 = kl_test_kamailio_start_full (NULL, SIP1, DOMAIN, certdir, 30);
   f->sip2 = kl_test_kamailio_start_full (NULL, SIP2, DOMAIN, certdir, 30);
   f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, TTL_S, zone ());
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->line);
   g_clear_object (&f->netmon);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_daemon_stop (&f->netmond);
+  kl_test_phone_free (f->phone);
   if (f->fault != NULL) {
     kl_test_process_stop (f->fault);
     g_clear_object (&f->fault);
   }
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
   g_clear_pointer (&f->dns, kl_test_dnsmasq_free);
   g_clear_pointer (&f->moved, kl_test_kamailio_free);
   kl_test_kamailio_free (f->sip2);
@@ -130,21 +114,6 @@ typedef struct {
   KlTestKamailio *kamailio;
   guint count;
 } BindingWait;
-
-static gboolean
-line_is_registered (gpointer data)
-{
-  Fixture *f = data;
-  return g_strcmp0 (kl_sip_line1_get_state (f->line), "registered") == 0;
-}
-
-static void
-wait_registered (Fixture *f)
-{
-  if (!kl_test_wait_until (line_is_registered, f, WAIT_MS))
-    g_error ("line 1 is %s, not registered; last error: %s", kl_sip_line1_get_state (f->line),
-             kl_sip_line1_get_last_error (f->line));
-}
 
 static gboolean
 has_bindings (gpointer data)
@@ -164,7 +133,7 @@ wait_bindings (Fixture *f, KlTestKamailio *kamailio, guint count, guint timeout_
 static char *
 flow_remote (Fixture *f)
 {
-  GVariant *flows = kl_sip_line1_get_flows (f->line);
+  GVariant *flows = kl_sip_line1_get_flows (f->phone->line);
   g_autoptr (GVariant) flow = NULL;
   const char *remote = "";
 
@@ -265,7 +234,7 @@ test_registers_via_srv_to_the_priority_10_server (Fixture *f, gconstpointer data
 
   write_config (f, "keepline.test", NULL);
   start_daemons (f, TRUE);
-  wait_registered (f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip2, "1001"), ==, 0);
   wait_for_remote (f, SIP1);
@@ -287,7 +256,7 @@ test_the_priority_20_server_takes_over_when_the_first_is_down (Fixture *f, gcons
   kl_test_kamailio_kill (f->sip1);
   write_config (f, "keepline.test", NULL);
   start_daemons (f, TRUE);
-  wait_registered (f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
   g_assert_true (wait_bindings (f, f->sip2, 1, WAIT_MS));
   wait_for_remote (f, SIP2);
 }
@@ -301,7 +270,7 @@ test_a_503_from_the_first_srv_target_moves_to_the_next (Fixture *f, gconstpointe
   kl_test_kamailio_set_register_reply (f->sip1, 503);
   write_config (f, "keepline.test", NULL);
   start_daemons (f, TRUE);
-  wait_registered (f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
   g_assert_true (wait_bindings (f, f->sip2, 1, WAIT_MS));
   wait_for_remote (f, SIP2);
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->sip1, "1001"), ==, 0);
@@ -314,7 +283,7 @@ test_sipd_without_netmond_resolves_srv_itself (Fixture *f, gconstpointer data)
 
   write_config (f, "keepline.test", NULL);
   start_daemons (f, FALSE);
-  wait_registered (f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
   wait_for_remote (f, SIP1);
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "SRV", "_sip._tcp.keepline.test"), >=, 1);
@@ -332,7 +301,7 @@ test_a_changed_a_record_moves_the_line_within_the_ttl (Fixture *f, gconstpointer
   f->moved = kl_test_kamailio_start_full (NULL, SIP1_MOVED, DOMAIN, certdir, 30);
   write_config (f, "keepline.test", NULL);
   start_daemons (f, TRUE);
-  wait_registered (f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
   f->registered.left = 0;
 
@@ -343,7 +312,7 @@ test_a_changed_a_record_moves_the_line_within_the_ttl (Fixture *f, gconstpointer
   moved_ms = (g_get_monotonic_time () - changed_at) / 1000;
   g_test_message ("registered at the new address %" G_GINT64_FORMAT " ms after the A record changed", moved_ms);
 
-  wait_registered (f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
   wait_for_remote (f, SIP1_MOVED);
   /* dnsmasq was asked again, as the TTL said, and the line never stopped being registered */
   g_assert_cmpuint (kl_test_dnsmasq_count_queries (f->dns, "A", "sip1.keepline.test"), >, queries_before);
@@ -417,7 +386,7 @@ test_a_bad_answer_keeps_the_last_good_targets (Fixture *f, gconstpointer data)
 
   write_config (f, "keepline.test", NULL);
   start_daemons (f, TRUE);
-  wait_registered (f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
   g_assert_true (wait_bindings (f, f->sip1, 1, WAIT_MS));
   f->registered.left = 0;
 
@@ -448,15 +417,15 @@ test_a_bad_answer_keeps_the_last_good_targets (Fixture *f, gconstpointer data)
   g_test_message ("Resolve: %s: %s", remote_error, error->message);
   g_assert_cmpstr (remote_error, ==, fault->dbus_error);
   /* sipd is still there, and still registered */
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+  g_assert_true (kl_test_bus_wait_for_name (f->phone->bus, "org.keepline.Sip", TRUE));
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), ==, "registered");
 }
 
 static gboolean
 line_says_why (gpointer data)
 {
   Fixture *f = data;
-  return strstr (kl_sip_line1_get_last_error (f->line), "no such name") != NULL;
+  return strstr (kl_sip_line1_get_last_error (f->phone->line), "no such name") != NULL;
 }
 
 static void
@@ -468,9 +437,9 @@ test_a_name_with_no_records_is_a_clear_error (Fixture *f, gconstpointer data)
   write_config (f, "nothing.keepline.test", NULL);
   start_daemons (f, TRUE);
   if (!kl_test_wait_until (line_says_why, f, WAIT_MS))
-    g_error ("line 1: %s, %s", kl_sip_line1_get_state (f->line), kl_sip_line1_get_last_error (f->line));
-  g_test_message ("line 1: %s", kl_sip_line1_get_last_error (f->line));
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), !=, "registered");
+    g_error ("line 1: %s, %s", kl_sip_line1_get_state (f->phone->line), kl_sip_line1_get_last_error (f->phone->line));
+  g_test_message ("line 1: %s", kl_sip_line1_get_last_error (f->phone->line));
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), !=, "registered");
 
   g_assert_false (kl_net_mon1_call_resolve_sync (f->netmon, "nothing.keepline.test", 0, "tcp", NULL, NULL, NULL,
                                                  NULL, &error));
@@ -498,11 +467,10 @@ bench_queries_in_steady_state (void)
   f->sip1 = kl_test_kamailio_start_full (NULL, SIP1, DOMAIN, certdir, 30);
   f->sip2 = kl_test_kamailio_start_full (NULL, SIP2, DOMAIN, certdir, 30);
   f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, ttl_s, zone ());
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
   write_config (f, "keepline.test", NULL);
   start_daemons (f, TRUE);
-  wait_registered (f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
   g_usleep ((gulong) seconds * G_USEC_PER_SEC);
   for (guint i = 0; i < G_N_ELEMENTS (asked); i++) {
     guint count = kl_test_dnsmasq_count_queries (f->dns, asked[i][0], asked[i][1]);
@@ -517,14 +485,12 @@ bench_queries_in_steady_state (void)
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
   if (getuid () != 0) {
     g_test_skip ("needs root: dnsmasq answers with authority only on an address of an interface");
     return g_test_run ();
   }
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   if (g_getenv ("KL_BENCH_DNS_SECONDS") != NULL) {
     bench_queries_in_steady_state ();
     kl_test_config_dir_remove (certdir);
@@ -547,8 +513,5 @@ main (int argc, char **argv)
   ADD ("a-name-with-no-records-is-a-clear-error", test_a_name_with_no_records_is_a_clear_error, NULL);
 #undef ADD
 
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

@@ -13,21 +13,19 @@
  * fault, while it lasts, and after the server returns. */
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-failover.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 
 #define PRIMARY kl_test_e2e_address (2)
 #define BACKUP kl_test_e2e_address (3)
 #define EDGE kl_test_e2e_address (6)
 #define BACKUP_EDGE kl_test_e2e_address (7)
-#define MAC "00085D0A0B0C"
 #define WAIT_MS 40000
 #define FAULT_HOLD_MS 2000
 
-static char *certdir;
+static const char *certdir;
 
 /* Each row once and each way of failing once against real Kamailio; every
  * pairing of the two runs on a fake clock in tests/unit/test-sipd-line.c. */
@@ -57,10 +55,7 @@ typedef struct {
   KlTestKamailio *backup;
   KlTestKamailio *edge;
   KlTestKamailio *backup_edge;
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *sipd;
-  KlSipLine1 *line;
+  KlTestPhone *phone;
   guint failed_over;
   guint failed_back;
 } Fixture;
@@ -117,28 +112,9 @@ line_config (const Case *c)
 static void
 start_sipd (Fixture *f)
 {
-  const char *argv[] = { kl_test_build_path ("sipd/sipd"), "--config-dir", f->config_dir, "--mac", MAC, NULL };
-  g_autoptr (GError) error = NULL;
-
-  f->sipd = kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_NONE, argv);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect (f->line, "failed-over", G_CALLBACK (on_failed_over), f);
-  g_signal_connect (f->line, "failed-back", G_CALLBACK (on_failed_back), f);
-}
-
-static void
-stop_sipd (Fixture *f)
-{
-  g_clear_object (&f->line);
-  kl_test_process_stop (f->sipd);
-  if (g_subprocess_get_if_signaled (f->sipd))
-    g_error ("sipd died of signal %d instead of stopping on SIGTERM", g_subprocess_get_term_sig (f->sipd));
-  g_assert_cmpint (g_subprocess_get_exit_status (f->sipd), ==, 0);
-  g_clear_object (&f->sipd);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", FALSE));
+  kl_test_phone_start_sipd (f->phone);
+  g_signal_connect (f->phone->line, "failed-over", G_CALLBACK (on_failed_over), f);
+  g_signal_connect (f->phone->line, "failed-back", G_CALLBACK (on_failed_back), f);
 }
 
 static void
@@ -154,20 +130,16 @@ fixture_setup (Fixture *f, gconstpointer data)
     f->edge = kl_test_kamailio_start (EDGE, certdir, 30);
     f->backup_edge = kl_test_kamailio_start (BACKUP_EDGE, certdir, 30);
   }
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
   config = line_config (f->c);
-  kl_test_config_write (f->config_dir, "local.cfg", config);
+  kl_test_config_write (f->phone->config_dir, "local.cfg", config);
   start_sipd (f);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  stop_sipd (f);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   g_clear_pointer (&f->primary, kl_test_kamailio_free);
   g_clear_pointer (&f->backup, kl_test_kamailio_free);
   g_clear_pointer (&f->edge, kl_test_kamailio_free);
@@ -193,7 +165,7 @@ typedef struct {
 static gboolean
 line_is_at (PlaceWait *wait)
 {
-  KlSipLine1 *line = wait->f->line;
+  KlSipLine1 *line = wait->f->phone->line;
 
   if (g_strcmp0 (kl_sip_line1_get_state (line), "registered") != 0) {
     g_free (wait->why);
@@ -260,7 +232,7 @@ watchers_are_at (PlaceWait *wait)
 static gboolean
 subscription_active (PlaceWait *wait)
 {
-  GVariant *subscriptions = kl_sip_line1_get_subscriptions (wait->f->line);
+  GVariant *subscriptions = kl_sip_line1_get_subscriptions (wait->f->phone->line);
   const char *state = NULL;
 
   if (subscriptions != NULL && g_variant_n_children (subscriptions) > 0)
@@ -324,7 +296,7 @@ register_now (Fixture *f)
 {
   g_autoptr (GError) error = NULL;
 
-  kl_sip_line1_call_register_sync (f->line, NULL, &error);
+  kl_sip_line1_call_register_sync (f->phone->line, NULL, &error);
   g_assert_no_error (error);
 }
 
@@ -399,32 +371,32 @@ test_failover_and_back (Fixture *f, gconstpointer data)
   KlTestKamailio *target = fault_target (f);
 
   assert_at (f, primary_place (f->c->row), "before the fault");
-  g_assert_false (kl_sip_line1_get_on_backup (f->line));
+  g_assert_false (kl_sip_line1_get_on_backup (f->phone->line));
 
   start_fault (f, target);
   if (!kl_test_row_fails_over (f->c->row, f->c->fault)) {
     g_autofree char *from_primary = g_strdup_printf ("from %s", PRIMARY);
 
-    g_assert_true (kl_test_wait_until (line_failed, f->line, WAIT_MS));
-    g_assert_nonnull (strstr (kl_sip_line1_get_last_error (f->line), from_primary));
+    g_assert_true (kl_test_wait_until (line_failed, f->phone->line, WAIT_MS));
+    g_assert_nonnull (strstr (kl_sip_line1_get_last_error (f->phone->line), from_primary));
     g_assert_cmpuint (f->failed_over, ==, 0);
     end_fault (f, target);
     assert_at (f, primary_place (f->c->row), "after the registrar answers again");
     return;
   }
   assert_at (f, failover_place (f->c->row), "during the fault");
-  g_assert_true (kl_sip_line1_get_on_backup (f->line));
+  g_assert_true (kl_sip_line1_get_on_backup (f->phone->line));
   g_assert_cmpuint (f->failed_over, ==, 1);
-  g_assert_cmpuint (kl_sip_line1_get_failovers (f->line), ==, 1);
-  g_test_message ("failed over: %s", kl_sip_line1_get_last_failover (f->line));
+  g_assert_cmpuint (kl_sip_line1_get_failovers (f->phone->line), ==, 1);
+  g_test_message ("failed over: %s", kl_sip_line1_get_last_failover (f->phone->line));
   /* long enough for the probes of the primary to fail and back off */
   (void) kl_test_wait_until (never, NULL, FAULT_HOLD_MS);
 
   end_fault (f, target);
   assert_at (f, primary_place (f->c->row), "after the server returned");
-  g_assert_false (kl_sip_line1_get_on_backup (f->line));
+  g_assert_false (kl_sip_line1_get_on_backup (f->phone->line));
   g_assert_cmpuint (f->failed_back, ==, 1);
-  g_assert_cmpuint (kl_sip_line1_get_failbacks (f->line), ==, 1);
+  g_assert_cmpuint (kl_sip_line1_get_failbacks (f->phone->line), ==, 1);
   g_assert_cmpuint (f->failed_over, ==, 1);
 }
 
@@ -443,7 +415,7 @@ test_flapping_primary_leaves_nothing_stale (Fixture *f, gconstpointer data)
     (void) kl_test_wait_until (never, NULL, g_random_int_range (100, 1500));
   }
   assert_at (f, primary_place (row), "after the primary stayed up");
-  g_assert_false (kl_sip_line1_get_on_backup (f->line));
+  g_assert_false (kl_sip_line1_get_on_backup (f->phone->line));
   /* a crash during a failback returns the line to the backup: no new failover */
   g_test_message ("%u failovers, %u failbacks", f->failed_over, f->failed_back);
   g_assert_cmpuint (f->failed_over, >=, 1);
@@ -465,7 +437,7 @@ flows_and_bindings_are (gpointer data)
   DualWait *wait = data;
   g_autofree char *bindings = kl_test_kamailio_bindings (wait->f->primary, "1001");
   guint count = kl_test_kamailio_count_bindings (wait->f->primary, "1001");
-  GVariant *flows = kl_sip_line1_get_flows (wait->f->line);
+  GVariant *flows = kl_sip_line1_get_flows (wait->f->phone->line);
   guint expected = wait->edges[1] ? 2 : 1;
   guint active = 0;
 
@@ -478,7 +450,7 @@ flows_and_bindings_are (gpointer data)
   }
   g_free (wait->why);
   wait->why = g_strdup_printf ("%u active flows on D-Bus, %u bindings at %s:\n%s", active, count, PRIMARY, bindings);
-  return g_strcmp0 (kl_sip_line1_get_state (wait->f->line), "registered") == 0 && active == wait->flows &&
+  return g_strcmp0 (kl_sip_line1_get_state (wait->f->phone->line), "registered") == 0 && active == wait->flows &&
          count == expected && strstr (bindings, wait->edges[0]) != NULL &&
          (wait->edges[1] == NULL || strstr (bindings, wait->edges[1]) != NULL);
 }
@@ -510,14 +482,14 @@ assert_reachable (Fixture *f)
 {
   const char *message[] = { "message", "1001", PRIMARY, "are you there?", NULL };
   guint received = 0;
-  gulong handler = g_signal_connect (f->line, "message-received", G_CALLBACK (on_message_received), &received);
+  gulong handler = g_signal_connect (f->phone->line, "message-received", G_CALLBACK (on_message_received), &received);
 
   g_autofree char *out = NULL;
 
   if (kl_test_kamailio_inject (f->primary, message, &out) != 0)
     g_error ("a MESSAGE to 1001 at %s was not answered 200:\n%s", PRIMARY, out);
   g_assert_true (kl_test_wait_until (got_message, &received, WAIT_MS));
-  g_signal_handler_disconnect (f->line, handler);
+  g_signal_handler_disconnect (f->phone->line, handler);
 }
 
 /* With "sip outbound dual flow", the registrar holds reg-id 1 through the
@@ -537,7 +509,7 @@ test_dual_flow_keeps_the_backup_registered (Fixture *f, gconstpointer data)
 
   kl_test_kamailio_restart (f->edge);
   assert_bindings_through (f, EDGE, BACKUP_EDGE, 2, "after the primary outbound proxy returned");
-  g_assert_false (kl_sip_line1_get_on_backup (f->line));
+  g_assert_false (kl_sip_line1_get_on_backup (f->phone->line));
   assert_reachable (f);
 }
 
@@ -552,10 +524,10 @@ test_restart_on_the_backup_recovers (Fixture *f, gconstpointer data)
   kl_test_kamailio_kill (f->primary);
   assert_at (f, failover_place (row), "after the crash");
 
-  stop_sipd (f);
+  kl_test_phone_stop_sipd (f->phone);
   start_sipd (f);
   assert_at (f, failover_place (row), "after sipd restarted");
-  g_assert_true (kl_sip_line1_get_on_backup (f->line));
+  g_assert_true (kl_sip_line1_get_on_backup (f->phone->line));
 
   kl_test_kamailio_restart (f->primary);
   assert_at (f, primary_place (row), "after the primary returned");
@@ -566,10 +538,9 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
-  int status;
 
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   for (guint i = 0; i < G_N_ELEMENTS (matrix); i++) {
     Case *c = g_new0 (Case, 1);
     g_autofree char *path = NULL;
@@ -593,8 +564,5 @@ main (int argc, char **argv)
                      Fixture, &on_backup_outbound_proxy_dual_flow, fixture_setup,
                      test_dual_flow_keeps_the_backup_registered, fixture_teardown);
   }
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

@@ -7,20 +7,16 @@
 #include "kl-test-keeplinectl.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 
-#define SIP_NAME "org.keepline.Sip"
-#define NETMON_NAME "org.keepline.NetMon"
 #define SERVER kl_test_e2e_address (6)
 #define WAIT_MS 20000
 
-static char *certdir;
+static const char *certdir;
 
 typedef struct {
   KlTestKamailio *kamailio;
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *sipd;
-  GSubprocess *netmond;
+  KlTestPhone *phone;
 } Fixture;
 
 typedef struct {
@@ -36,7 +32,7 @@ output_holds (gpointer data)
   OutputWait *wait = data;
   g_auto (KlTestRun) r = { 0 };
 
-  kl_test_keeplinectl (wait->f->bus, &r, wait->command, NULL);
+  kl_test_keeplinectl (wait->f->phone->bus, &r, wait->command, NULL);
   for (guint i = 0; wait->parts[i]; i++)
     if (strstr (r.out, wait->parts[i]) == NULL)
       return FALSE;
@@ -50,7 +46,7 @@ wait_for_output (Fixture *f, const char *command, const char *const *parts)
 
   if (!kl_test_wait_until (output_holds, &wait, WAIT_MS)) {
     g_auto (KlTestRun) r = { 0 };
-    kl_test_keeplinectl (f->bus, &r, command, NULL);
+    kl_test_keeplinectl (f->phone->bus, &r, command, NULL);
     g_error ("keeplinectl %s never showed '%s':\n%s%s", command, parts[0], r.out, r.err);
   }
 }
@@ -73,24 +69,17 @@ fixture_setup (Fixture *f, gconstpointer data)
       = { "line 1  Alice  registered  primary", "line 2  registered  primary", NULL };
 
   f->kamailio = kl_test_kamailio_start (SERVER, certdir, 30);
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
-  kl_test_config_write (f->config_dir, "local.cfg", config);
-  f->netmond = kl_test_bus_spawn_daemon (f->bus, "netmond", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, NETMON_NAME, TRUE));
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
+  f->phone = kl_test_phone_new ();
+  kl_test_config_write (f->phone->config_dir, "local.cfg", config);
+  kl_test_phone_start_netmond (f->phone);
+  kl_test_phone_start_sipd (f->phone);
   wait_for_output (f, "status", registered);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_daemon_stop (&f->netmond);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   kl_test_kamailio_free (f->kamailio);
 }
 
@@ -103,19 +92,19 @@ test_status_and_flows_show_registered_lines_with_their_keep_alive (Fixture *f, g
   g_auto (KlTestRun) flows = { 0 };
   g_auto (KlTestRun) servers = { 0 };
 
-  kl_test_keeplinectl (f->bus, &status, "status", NULL);
+  kl_test_keeplinectl (f->phone->bus, &status, "status", NULL);
   g_assert_cmpint (status.status, ==, 0);
   g_assert_nonnull (strstr (status.out, registrar));
   g_assert_nonnull (strstr (status.out, "(tcp, outbound)"));
   /* Kamailio's Flow-Timer is 30 s, below RFC 5626's 120 s for TCP */
   g_assert_nonnull (strstr (status.out, "active, keep-alive 30 s"));
   g_assert_nonnull (strstr (status.out, "flow      reg-id 1 tcp "));
-  kl_test_keeplinectl (f->bus, &flows, "--json", "flows", NULL);
+  kl_test_keeplinectl (f->phone->bus, &flows, "--json", "flows", NULL);
   g_assert_cmpint (flows.status, ==, 0);
   kl_test_assert_json (flows.out,
                        "len(d) == 2 and all(x['state'] == 'active' and x['keep-alive-s'] == 30 and "
                        "x['reg-id'] == 1 for x in d)");
-  kl_test_keeplinectl (f->bus, &servers, "servers", NULL);
+  kl_test_keeplinectl (f->phone->bus, &servers, "servers", NULL);
   g_assert_cmpint (servers.status, ==, 0);
   g_assert_nonnull (strstr (servers.out, "/tcp  resolved"));
 }
@@ -133,21 +122,21 @@ test_a_call_is_placed_answered_and_hung_up_with_keeplinectl (Fixture *f, gconstp
   g_auto (KlTestRun) hangup = { 0 };
   g_auto (KlTestRun) json = { 0 };
 
-  kl_test_keeplinectl (f->bus, &dial, "dial", "1", "1002", NULL);
+  kl_test_keeplinectl (f->phone->bus, &dial, "dial", "1", "1002", NULL);
   g_assert_cmpint (dial.status, ==, 0);
   g_assert_cmpstr (dial.out, ==, "/org/keepline/Sip/Call/1\n");
   wait_for_output (f, "calls", ringing);
-  kl_test_keeplinectl (f->bus, &answer, "answer", NULL);
+  kl_test_keeplinectl (f->phone->bus, &answer, "answer", NULL);
   g_assert_cmpint (answer.status, ==, 0);
   wait_for_output (f, "calls", active);
 
-  kl_test_keeplinectl (f->bus, &which, "hangup", NULL);
+  kl_test_keeplinectl (f->phone->bus, &which, "hangup", NULL);
   g_assert_cmpint (which.status, ==, 2);
   g_assert_nonnull (strstr (which.err, "calls 1 2: name one"));
-  kl_test_keeplinectl (f->bus, &hangup, "hangup", "1", NULL);
+  kl_test_keeplinectl (f->phone->bus, &hangup, "hangup", "1", NULL);
   g_assert_cmpint (hangup.status, ==, 0);
   wait_for_output (f, "calls", ended);
-  kl_test_keeplinectl (f->bus, &json, "--json", "calls", NULL);
+  kl_test_keeplinectl (f->phone->bus, &json, "--json", "calls", NULL);
   kl_test_assert_json (
       json.out,
       "[c['State'] for c in d] == ['ended', 'ended'] and d[0]['EndReason'] == 'hung up here' "
@@ -157,10 +146,8 @@ test_a_call_is_placed_answered_and_hung_up_with_keeplinectl (Fixture *f, gconstp
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   kl_test_e2e_add ("/e2e/keeplinectl/status-and-flows-show-registered-lines-with-their-keep-alive",
                    Fixture, NULL, fixture_setup,
                    test_status_and_flows_show_registered_lines_with_their_keep_alive,
@@ -168,8 +155,5 @@ main (int argc, char **argv)
   kl_test_e2e_add ("/e2e/keeplinectl/a-call-is-placed-answered-and-hung-up-with-keeplinectl",
                    Fixture, NULL, fixture_setup,
                    test_a_call_is_placed_answered_and_hung_up_with_keeplinectl, fixture_teardown);
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

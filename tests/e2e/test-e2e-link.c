@@ -7,24 +7,19 @@
  * address block only names the namespaces: everything else is inside them. */
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
 #include "kl-test-netns.h"
+#include "kl-test-phone.h"
 
 #define WAIT_MS 10000
 #define BACK_WITHIN_MS 2000
 
-static char *certdir;
+static const char *certdir;
 
 typedef struct {
   KlTestKamailio *kamailio;
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *netmond;
-  GSubprocess *sipd;
-  KlSipLine1 *line;
+  KlTestPhone *phone;
   KlNetMon1 *netmon;
 } Fixture;
 
@@ -33,9 +28,9 @@ spawn_in_phone (Fixture *f, const char *daemon)
 {
   g_autofree char *relative = g_strdup_printf ("%s/%s", daemon, daemon);
   const char *argv[] = { "ip", "netns", "exec", kl_test_netns_phone (), kl_test_build_path (relative),
-                         "--config-dir", f->config_dir, "--mac", "00085D0A0B0C", NULL };
+                         "--config-dir", f->phone->config_dir, "--mac", "00085D0A0B0C", NULL };
 
-  return kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_NONE, argv);
+  return kl_test_bus_spawn (f->phone->bus, G_SUBPROCESS_FLAGS_NONE, argv);
 }
 
 static void
@@ -45,9 +40,8 @@ setup (Fixture *f, gconstpointer data)
 
   kl_test_netns_create ();
   f->kamailio = kl_test_kamailio_start_full (kl_test_netns_server (), KL_TEST_NETNS_SERVER_ADDR, NULL, certdir, 30);
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
-  kl_test_config_write (f->config_dir, "local.cfg",
+  f->phone = kl_test_phone_new ();
+  kl_test_config_write (f->phone->config_dir, "local.cfg",
                         "sip local port: 0\n"
                         "sip outbound support: 1\n"
                         "sip transport protocol: 2\n"
@@ -55,28 +49,19 @@ setup (Fixture *f, gconstpointer data)
                         "sip outbound keep alive timer: 2\n"
                         "sip line1 user name: 1001\n"
                         "sip line1 password: secret1001\n");
-  f->netmond = spawn_in_phone (f, "netmond");
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.NetMon", TRUE));
-  f->netmon = kl_net_mon1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.NetMon",
+  f->phone->netmond = spawn_in_phone (f, "netmond");
+  g_assert_true (kl_test_bus_wait_for_name (f->phone->bus, "org.keepline.NetMon", TRUE));
+  f->netmon = kl_net_mon1_proxy_new_sync (f->phone->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.NetMon",
                                           "/org/keepline/NetMon", NULL, &error);
   g_assert_no_error (error);
-  f->sipd = spawn_in_phone (f, "sipd");
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
+  kl_test_phone_take_sipd (f->phone, spawn_in_phone (f, "sipd"));
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->line);
   g_clear_object (&f->netmon);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_daemon_stop (&f->netmond);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   kl_test_kamailio_free (f->kamailio);
   kl_test_netns_remove ();
 }
@@ -86,7 +71,7 @@ teardown (Fixture *f, gconstpointer data)
 static const char *
 flow_state (Fixture *f, guint *ret_failures)
 {
-  GVariant *flows = kl_sip_line1_get_flows (f->line);
+  GVariant *flows = kl_sip_line1_get_flows (f->phone->line);
   g_autoptr (GVariant) flow = NULL;
   const char *state = "";
 
@@ -121,7 +106,7 @@ wait_for_flow (Fixture *f, const char *state, guint timeout_ms)
 
   if (!kl_test_wait_until (flow_is, &wait, timeout_ms))
     g_error ("the flow is '%s', not '%s' after %u ms; line: %s, %s", flow_state (f, &failures), state, timeout_ms,
-             kl_sip_line1_get_state (f->line), kl_sip_line1_get_last_error (f->line));
+             kl_sip_line1_get_state (f->phone->line), kl_sip_line1_get_last_error (f->phone->line));
 }
 
 static gboolean
@@ -129,7 +114,7 @@ registered_at_server (gpointer data)
 {
   Fixture *f = data;
 
-  return g_strcmp0 (kl_sip_line1_get_state (f->line), "registered") == 0 &&
+  return g_strcmp0 (kl_sip_line1_get_state (f->phone->line), "registered") == 0 &&
          kl_test_kamailio_count_bindings (f->kamailio, "1001") == 1;
 }
 
@@ -139,8 +124,8 @@ wait_registered (Fixture *f, guint timeout_ms)
   gint64 start = g_get_monotonic_time ();
 
   if (!kl_test_wait_until (registered_at_server, f, timeout_ms))
-    g_error ("line 1 is %s, not registered after %u ms; last error: %s", kl_sip_line1_get_state (f->line),
-             timeout_ms, kl_sip_line1_get_last_error (f->line));
+    g_error ("line 1 is %s, not registered after %u ms; last error: %s", kl_sip_line1_get_state (f->phone->line),
+             timeout_ms, kl_sip_line1_get_last_error (f->phone->line));
   return (g_get_monotonic_time () - start) / 1000;
 }
 
@@ -187,7 +172,7 @@ test_a_short_outage_is_checked_at_once_and_the_flow_survives (Fixture *f, gconst
   wait_for_flow (f, "active", 5000);
   flow_state (f, &failures);
   g_assert_cmpuint (failures, ==, 0);
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), ==, "registered");
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->kamailio, "1001"), ==, 1);
 }
 
@@ -201,7 +186,7 @@ test_a_link_back_after_the_flow_failed_re_registers_within_2_s (Fixture *f, gcon
   /* a keep-alive every 2 s goes unanswered for 10 s: the flow fails, and the
    * RFC 5626 back-off (15 to 30 s for the first failure) begins */
   wait_for_flow (f, "backoff", 2000 + 10000 + 3000);
-  g_test_message ("while the link is down: %s", kl_sip_line1_get_last_error (f->line));
+  g_test_message ("while the link is down: %s", kl_sip_line1_get_last_error (f->phone->line));
 
   kl_test_netns_set_phone_link (TRUE);
   back_ms = wait_registered (f, WAIT_MS);
@@ -216,7 +201,7 @@ binding_from (gpointer data)
   Fixture *f = data;
   g_autofree char *bindings = kl_test_kamailio_bindings (f->kamailio, "1001");
 
-  return g_strcmp0 (kl_sip_line1_get_state (f->line), "registered") == 0 && strstr (bindings, "10.201.0.3") != NULL;
+  return kl_test_line_registered (f->phone->line) && strstr (bindings, "10.201.0.3") != NULL;
 }
 
 static void
@@ -234,8 +219,8 @@ test_a_new_address_after_the_outage_re_registers_from_it_at_once (Fixture *f, gc
   kl_test_netns_set_phone_link (TRUE);
   start = g_get_monotonic_time ();
   if (!kl_test_wait_until (binding_from, f, WAIT_MS))
-    g_error ("no binding from 10.201.0.3: line 1 is %s, %s", kl_sip_line1_get_state (f->line),
-             kl_sip_line1_get_last_error (f->line));
+    g_error ("no binding from 10.201.0.3: line 1 is %s, %s", kl_sip_line1_get_state (f->phone->line),
+             kl_sip_line1_get_last_error (f->phone->line));
   back_ms = (g_get_monotonic_time () - start) / 1000;
   g_test_message ("registered from the new address %" G_GINT64_FORMAT " ms after the link came up", back_ms);
   g_assert_cmpint (back_ms, <, BACK_WITHIN_MS);
@@ -244,14 +229,12 @@ test_a_new_address_after_the_outage_re_registers_from_it_at_once (Fixture *f, gc
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
   if (!kl_test_netns_available ()) {
     g_test_skip ("needs root and ip(8): the test makes its own network namespaces");
     return g_test_run ();
   }
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
 
 #define ADD(path, func) kl_test_e2e_add ("/e2e/link/" path, Fixture, NULL, setup, func, teardown)
   ADD ("a-short-outage-is-checked-at-once-and-the-flow-survives",
@@ -262,8 +245,5 @@ main (int argc, char **argv)
        test_a_new_address_after_the_outage_re_registers_from_it_at_once);
 #undef ADD
 
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

@@ -15,19 +15,17 @@
  * Kamailio's location and presence tables are the judge. */
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 
 #define PROXY kl_test_e2e_address (2)
 #define BACKUP_PROXY kl_test_e2e_address (3)
 #define REGISTRAR kl_test_e2e_address (4)
 #define BACKUP_REGISTRAR kl_test_e2e_address (5)
-#define SIP_NAME "org.keepline.Sip"
 #define WAIT_MS 40000
 
-static char *certdir;
+static const char *certdir;
 
 typedef enum {
   FAULT_KILLED,
@@ -43,10 +41,7 @@ typedef struct {
 typedef struct {
   const Case *c;
   KlTestKamailio *servers[4]; /* proxy, backup proxy, registrar, backup registrar */
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *sipd;
-  KlSipLine1 *line;
+  KlTestPhone *phone;
   char *why;
 } Fixture;
 
@@ -55,7 +50,6 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   const char *addresses[] = { PROXY, BACKUP_PROXY, REGISTRAR, BACKUP_REGISTRAR };
   g_autofree char *text = NULL;
-  g_autoptr (GError) error = NULL;
 
   f->c = data;
   /* without outbound, proxies like most in the field: no outbound module,
@@ -63,8 +57,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (f->servers); i++)
     f->servers[i] = i < 2 && !f->c->outbound ? kl_test_kamailio_start_as (addresses[i], certdir, 30, "PLAIN")
                                              : kl_test_kamailio_start (addresses[i], certdir, 30);
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
   text = g_strdup_printf ("sip local port: 0\n"
                           "sip transport protocol: 2\n"
                           "sip timer scale percent: 10\n"
@@ -79,22 +72,14 @@ fixture_setup (Fixture *f, gconstpointer data)
                           "sip line1 password: secret1001\n"
                           "sip line1 explicit mwi subscription: 1\n",
                           f->c->outbound, PROXY, REGISTRAR, BACKUP_PROXY, BACKUP_REGISTRAR);
-  kl_test_config_write (f->config_dir, "local.cfg", text);
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
+  kl_test_phone_start_sipd (f->phone);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->line);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   for (guint i = 0; i < G_N_ELEMENTS (f->servers); i++)
     g_clear_pointer (&f->servers[i], kl_test_kamailio_free);
   g_free (f->why);
@@ -117,7 +102,7 @@ is_at (gpointer data)
 {
   Place *place = data;
   Fixture *f = place->f;
-  KlSipLine1 *line = f->line;
+  KlSipLine1 *line = f->phone->line;
   g_autofree char *aor = g_strdup_printf ("sip:1001@%s", place->proxy == 0 ? PROXY : BACKUP_PROXY);
   g_autofree char *registrar = g_strdup_printf ("%s:5060", place->registrar == 2 ? REGISTRAR : BACKUP_REGISTRAR);
   KlTestKamailio *other_registrar = f->servers[place->registrar == 2 ? 3 : 2];
@@ -172,7 +157,7 @@ test_a_server_apart_fails_and_returns (Fixture *f, gconstpointer data)
   assert_at (f, 0, 2, FALSE, "at the start");
   /* a MESSAGE to 1001 goes to the proxy, which has no binding of it (the
    * registrar would have sent it back to the phone) */
-  g_assert_true (kl_sip_line1_call_send_message_sync (f->line, "1001", "via the proxy", &result, NULL, &error));
+  g_assert_true (kl_sip_line1_call_send_message_sync (f->phone->line, "1001", "via the proxy", &result, NULL, &error));
   g_assert_no_error (error);
   g_test_message ("MESSAGE to 1001 through the proxy: %s", result);
   g_assert_true (g_str_has_prefix (result, "404"));
@@ -181,16 +166,16 @@ test_a_server_apart_fails_and_returns (Fixture *f, gconstpointer data)
   fail (f->servers[failing], f->c->fault, TRUE);
   assert_at (f, f->c->fail_proxy ? 1 : 0, f->c->fail_proxy ? 2 : 3, TRUE, "during the fault");
   g_test_message ("moved %.1f s after the fault: %s", (g_get_monotonic_time () - started) / 1e6,
-                  kl_sip_line1_get_last_failover (f->line));
-  g_assert_true (kl_sip_line1_get_on_backup (f->line));
-  g_assert_cmpuint (kl_sip_line1_get_failovers (f->line), ==, 1);
+                  kl_sip_line1_get_last_failover (f->phone->line));
+  g_assert_true (kl_sip_line1_get_on_backup (f->phone->line));
+  g_assert_cmpuint (kl_sip_line1_get_failovers (f->phone->line), ==, 1);
 
   started = g_get_monotonic_time ();
   fail (f->servers[failing], f->c->fault, FALSE);
   assert_at (f, 0, 2, FALSE, "after the server returned");
   g_test_message ("back %.1f s after the server returned", (g_get_monotonic_time () - started) / 1e6);
-  g_assert_false (kl_sip_line1_get_on_backup (f->line));
-  g_assert_cmpuint (kl_sip_line1_get_failbacks (f->line), ==, 1);
+  g_assert_false (kl_sip_line1_get_on_backup (f->phone->line));
+  g_assert_cmpuint (kl_sip_line1_get_failbacks (f->phone->line), ==, 1);
 }
 
 static const Case proxy_killed = { FALSE, TRUE, FAULT_KILLED };
@@ -200,18 +185,13 @@ static const Case registrar_killed_outbound = { TRUE, FALSE, FAULT_KILLED };
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   kl_test_e2e_add ("/e2e/proxy/outbound-off/the-proxy-killed", Fixture, &proxy_killed, fixture_setup,
                    test_a_server_apart_fails_and_returns, fixture_teardown);
   kl_test_e2e_add ("/e2e/proxy/outbound-on/the-proxy-hung", Fixture, &proxy_hung_outbound, fixture_setup,
                    test_a_server_apart_fails_and_returns, fixture_teardown);
   kl_test_e2e_add ("/e2e/proxy/outbound-on/the-registrar-killed", Fixture, &registrar_killed_outbound,
                    fixture_setup, test_a_server_apart_fails_and_returns, fixture_teardown);
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

@@ -11,9 +11,9 @@
  * back. netmond runs too: the first row says the network is ready. */
 #include <string.h>
 
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 #include "kl-test-process.h"
 
 #define PRIMARY kl_test_e2e_address (2)
@@ -21,17 +21,14 @@
 #define WAIT_MS 15000
 #define FAILOVER_WAIT_MS 30000
 
-static char *certdir;
+static const char *certdir;
 
 typedef struct {
   KlTestKamailio *primary;
   KlTestKamailio *backup;
-  KlTestBus *bus;
-  char *config_dir;
+  KlTestPhone *phone;
   char *socket; /* tmux -L: the test's own tmux server */
   int tmux_pid;
-  GSubprocess *sipd;
-  GSubprocess *netmond;
 } Fixture;
 
 /* tmux */
@@ -114,7 +111,8 @@ start_screen (Fixture *f)
 {
   g_autofree char *command = g_strdup_printf ("env DBUS_SYSTEM_BUS_ADDRESS='%s' TERM=xterm '%s' --tty "
                                               "--config-dir '%s' --mac 00085D0A0B0C",
-                                              f->bus->address, kl_test_build_path ("uid/uid"), f->config_dir);
+                                              f->phone->bus->address, kl_test_build_path ("uid/uid"),
+                                              f->phone->config_dir);
   const char *new_session[] = { "new-session", "-d", "-s", "phone", "-x", "80", "-y", "24", command, NULL };
   const char *pid_of_server[] = { "display-message", "-p", "-t", "phone", "#{pid}", NULL };
   g_autofree char *pid = NULL;
@@ -140,15 +138,6 @@ stop_screen (Fixture *f)
   f->tmux_pid = 0;
 }
 
-/* The daemons */
-
-static void
-start_sipd (Fixture *f)
-{
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-}
-
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
@@ -168,25 +157,19 @@ fixture_setup (Fixture *f, gconstpointer data)
 
   f->primary = kl_test_kamailio_start (PRIMARY, certdir, 30);
   f->backup = kl_test_kamailio_start (BACKUP, certdir, 30);
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
   f->socket = g_strdup_printf ("kl-test-screen-%u", kl_test_e2e_block ());
-  kl_test_config_write (f->config_dir, "local.cfg", text);
-  f->netmond = kl_test_bus_spawn_daemon (f->bus, "netmond", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.NetMon", TRUE));
-  start_sipd (f);
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
+  kl_test_phone_start_netmond (f->phone);
+  kl_test_phone_start_sipd (f->phone);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   stop_screen (f);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_daemon_stop (&f->netmond);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
+  kl_test_phone_free (f->phone);
   g_free (f->socket);
-  kl_test_bus_free (f->bus);
   kl_test_kamailio_free (f->backup);
   kl_test_kamailio_free (f->primary);
 }
@@ -207,7 +190,7 @@ test_a_person_sees_the_phone_and_answers_with_a_key (Fixture *f, gconstpointer d
 {
   const char *voicemail[] = { "mwi", "1001", PRIMARY, "2", "0", NULL };
   const char *busy[] = { "blf", "1003", PRIMARY, "confirmed", NULL };
-  g_autofree char *log = g_build_filename (f->config_dir, "caller.log", NULL);
+  g_autofree char *log = g_build_filename (f->phone->config_dir, "caller.log", NULL);
   g_autofree char *caller = NULL;
   int caller_pid;
 
@@ -238,23 +221,18 @@ test_a_person_sees_the_phone_and_answers_with_a_key (Fixture *f, gconstpointer d
   wait_for (f, "Line 1 is back", FALSE, (10 + 5) * 1000); /* the notice clears itself */
 
   /* sipd restarts; the screen follows it away and back */
-  kl_test_daemon_stop (&f->sipd);
+  kl_test_phone_stop_sipd (f->phone);
   wait_for_screen (f, "No SIP Service", WAIT_MS);
-  start_sipd (f);
+  kl_test_phone_start_sipd (f->phone);
   wait_for_screen (f, "L1 Desk             Registered", WAIT_MS);
 }
 
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   kl_test_e2e_add ("/e2e/screen/a-person-sees-the-phone-and-answers-with-a-key", Fixture, NULL, fixture_setup,
                    test_a_person_sees_the_phone_and_answers_with_a_key, fixture_teardown);
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

@@ -10,10 +10,9 @@
  * that answered a challenge. */
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 
 #define SERVER kl_test_e2e_address (2)
 #define SIP_NAME "org.keepline.Sip"
@@ -23,33 +22,25 @@
 
 typedef struct {
   KlTestKamailio *kamailio;
-  KlTestBus *bus;
-  char *config_dir;
+  KlTestPhone *phone;
   char *log; /* sipd's stderr */
-  GSubprocess *sipd;
-  KlSipLine1 *line;
 } Fixture;
 
-static char *certdir;
+static const char *certdir;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   f->kamailio = kl_test_kamailio_start (SERVER, certdir, 30);
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
-  f->log = g_build_filename (f->config_dir, "sipd.log", NULL);
+  f->phone = kl_test_phone_new ();
+  f->log = g_build_filename (f->phone->config_dir, "sipd.log", NULL);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->line);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
+  kl_test_phone_free (f->phone);
   g_free (f->log);
-  kl_test_bus_free (f->bus);
   kl_test_kamailio_free (f->kamailio);
 }
 
@@ -67,30 +58,17 @@ config_text (const char *extra)
                           SERVER, extra);
 }
 
-static gboolean
-line_registered (gpointer data)
-{
-  return g_strcmp0 (kl_sip_line1_get_state (data), "registered") == 0;
-}
-
 /* sipd, every debug message on, its stderr in f->log: through sh, which
  * execs it, so the process stopped at the end is sipd itself. */
 static void
 start_sipd (Fixture *f)
 {
   const char *argv[] = { "sh", "-c", "exec 2>\"$0\"; G_MESSAGES_DEBUG=all exec \"$@\"", f->log,
-                         kl_test_build_path ("sipd/sipd"), "--debug", "--config-dir", f->config_dir, "--mac", "00085D0A0B0C",
-                         NULL };
-  g_autoptr (GError) error = NULL;
+                         kl_test_build_path ("sipd/sipd"), "--debug", "--config-dir", f->phone->config_dir, "--mac",
+                         "00085D0A0B0C", NULL };
 
-  f->sipd = kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_NONE, argv);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
-  if (!kl_test_wait_until (line_registered, f->line, WAIT_MS))
-    g_error ("line 1 is %s, not registered: %s", kl_sip_line1_get_state (f->line),
-             kl_sip_line1_get_last_error (f->line));
+  kl_test_phone_take_sipd (f->phone, kl_test_bus_spawn (f->phone->bus, G_SUBPROCESS_FLAGS_NONE, argv));
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
 }
 
 /* Every property of every object sipd has, as text. */
@@ -99,8 +77,8 @@ everything_on_the_bus (Fixture *f)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) objects = g_dbus_connection_call_sync (
-      f->bus->connection, SIP_NAME, "/org/keepline/Sip", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-      NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+      f->phone->bus->connection, SIP_NAME, "/org/keepline/Sip", "org.freedesktop.DBus.ObjectManager",
+      "GetManagedObjects", NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 
   g_assert_no_error (error);
   return g_variant_print (objects, FALSE);
@@ -128,11 +106,11 @@ test_no_secret_in_the_log_errors_or_on_the_bus (Fixture *f, gconstpointer data)
   g_autofree char *bus_text = NULL;
   g_autofree char *log = NULL;
 
-  kl_test_config_write (f->config_dir, "local.cfg", text);
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
   start_sipd (f);
 
-  kl_test_config_write (f->config_dir, "local.cfg", typo);
-  manager = kl_sip_manager1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
+  kl_test_config_write (f->phone->config_dir, "local.cfg", typo);
+  manager = kl_sip_manager1_proxy_new_sync (f->phone->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
                                             "/org/keepline/Sip", NULL, &error);
   g_assert_no_error (error);
   g_assert_false (kl_sip_manager1_call_reload_sync (manager, NULL, &error));
@@ -144,9 +122,9 @@ test_no_secret_in_the_log_errors_or_on_the_bus (Fixture *f, gconstpointer data)
 
   bus_text = everything_on_the_bus (f);
   assert_no_secret_in ("sipd's objects on the bus", bus_text, secrets);
-  g_assert_true (line_registered (f->line)); /* the last good configuration stands */
+  g_assert_true (kl_test_line_registered (f->phone->line)); /* the last good configuration stands */
 
-  kl_test_daemon_stop (&f->sipd);
+  kl_test_phone_stop_sipd (f->phone);
   g_file_get_contents (f->log, &log, NULL, &error);
   g_assert_no_error (error);
   g_test_message ("sipd logged %zu bytes:\n%s", strlen (log), log);
@@ -157,14 +135,9 @@ test_no_secret_in_the_log_errors_or_on_the_bus (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   kl_test_e2e_add ("/e2e/secrets/no-secret-in-the-log-errors-or-on-the-bus", Fixture, NULL, fixture_setup,
                    test_no_secret_in_the_log_errors_or_on_the_bus, fixture_teardown);
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

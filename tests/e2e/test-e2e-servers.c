@@ -16,53 +16,37 @@
  *   back-off, with one binding at the registrar. */
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 
 #define REGISTRAR kl_test_e2e_address (2)
 #define BACKUP kl_test_e2e_address (3)
 #define EDGE kl_test_e2e_address (6)
-#define SIP_NAME "org.keepline.Sip"
 #define WAIT_MS 10000
 
-static char *certdir;
+static const char *certdir;
 
 typedef struct {
   KlTestKamailio *registrar;
   KlTestKamailio *backup;
   KlTestKamailio *edge;
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *sipd;
-  KlSipLine1 *line;
+  KlTestPhone *phone;
 } Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->line);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   g_clear_pointer (&f->edge, kl_test_kamailio_free);
   g_clear_pointer (&f->backup, kl_test_kamailio_free);
   g_clear_pointer (&f->registrar, kl_test_kamailio_free);
-}
-
-static gboolean
-line_registered (gpointer data)
-{
-  return g_strcmp0 (kl_sip_line1_get_state (data), "registered") == 0;
 }
 
 /* sipd with line 1 (user 1001) over TCP, the servers of EXTRA */
@@ -76,17 +60,10 @@ start_sipd (Fixture *f, const char *extra)
                                            "sip line1 password: secret1001\n"
                                            "%s",
                                            extra);
-  g_autoptr (GError) error = NULL;
 
-  kl_test_config_write (f->config_dir, "local.cfg", text);
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
-  if (!kl_test_wait_until (line_registered, f->line, WAIT_MS))
-    g_error ("line 1 is %s, not registered: %s", kl_sip_line1_get_state (f->line),
-             kl_sip_line1_get_last_error (f->line));
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
+  kl_test_phone_start_sipd (f->phone);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
 }
 
 /* Two hops that challenge */
@@ -111,11 +88,11 @@ test_an_edge_and_a_registrar_challenging_in_turn (Fixture *f, gconstpointer data
 
   /* the edge's 407, then the registrar's own 407 for a MESSAGE: 1002 has no
    * binding, so the registrar's answer past both challenges is 404 or 480 */
-  g_assert_true (kl_sip_line1_call_send_message_sync (f->line, "1002", "two realms", &result, NULL, &error));
+  g_assert_true (kl_sip_line1_call_send_message_sync (f->phone->line, "1002", "two realms", &result, NULL, &error));
   g_assert_no_error (error);
   g_test_message ("MESSAGE: %s", result);
   g_assert_true (g_str_has_prefix (result, "404") || g_str_has_prefix (result, "480"));
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), ==, "registered");
 }
 
 /* Service-Route */
@@ -155,9 +132,9 @@ test_a_registrar_with_service_route (Fixture *f, gconstpointer data)
 
   f->registrar = kl_test_kamailio_start_as (REGISTRAR, certdir, 30, "SERVICE_ROUTE");
   start_sipd (f, servers);
-  if (!kl_test_wait_until (mwi_subscription_shown_active, f->line, WAIT_MS))
+  if (!kl_test_wait_until (mwi_subscription_shown_active, f->phone->line, WAIT_MS))
     g_error ("the MWI subscription is not active: %s",
-             g_variant_print (kl_sip_line1_get_subscriptions (f->line), FALSE));
+             g_variant_print (kl_sip_line1_get_subscriptions (f->phone->line), FALSE));
   g_assert_true (kl_test_wait_until (mwi_subscription_active, f, WAIT_MS));
 }
 
@@ -175,7 +152,7 @@ static void
 on_line_properties (GDBusProxy *proxy, GVariant *changed, const char *const *invalidated, gpointer user_data)
 {
   Watch *watch = user_data;
-  gboolean registered = line_registered (proxy);
+  gboolean registered = kl_test_line_registered (proxy);
 
   if (watch->was_registered && !registered) {
     watch->left++;
@@ -190,7 +167,7 @@ static gboolean
 flow_replaced (gpointer data)
 {
   Watch *watch = data;
-  GVariant *flows = kl_sip_line1_get_flows (watch->f->line);
+  GVariant *flows = kl_sip_line1_get_flows (watch->f->phone->line);
   g_autoptr (GVariant) flow = NULL;
   guint failures = 0;
 
@@ -198,7 +175,7 @@ flow_replaced (gpointer data)
     return FALSE;
   flow = g_variant_get_child_value (flows, 0);
   g_variant_lookup (flow, "failures", "u", &failures);
-  return failures >= 1 && line_registered (watch->f->line);
+  return failures >= 1 && kl_test_line_registered (watch->f->phone->line);
 }
 
 static void
@@ -212,35 +189,36 @@ test_a_registrar_without_outbound_closing_idle_connections (Fixture *f, gconstpo
 
   f->registrar = kl_test_kamailio_start_as (REGISTRAR, certdir, 30, "PLAIN");
   start_sipd (f, servers);
-  g_assert_false (kl_sip_line1_get_outbound (f->line)); /* the 200 did not grant it */
+  g_assert_false (kl_sip_line1_get_outbound (f->phone->line)); /* the 200 did not grant it */
   bindings = kl_test_kamailio_bindings (f->registrar, "1001");
   g_test_message ("the registrar's binding:\n%s", bindings);
-  g_signal_connect (f->line, "g-properties-changed", G_CALLBACK (on_line_properties), &watch);
+  g_signal_connect (f->phone->line, "g-properties-changed", G_CALLBACK (on_line_properties), &watch);
 
   /* Kamailio's tcp_connection_lifetime is 20 s */
   if (!kl_test_wait_until (flow_replaced, &watch, 40000))
-    g_error ("the flow was not replaced within 40 s: %s", g_variant_print (kl_sip_line1_get_flows (f->line), FALSE));
-  g_assert_true (kl_test_wait_until (line_registered, f->line, WAIT_MS));
+    g_error ("the flow was not replaced within 40 s: %s",
+             g_variant_print (kl_sip_line1_get_flows (f->phone->line), FALSE));
+  g_assert_true (kl_test_wait_until (kl_test_line_registered, f->phone->line, WAIT_MS));
   g_test_message ("line 1 left \"registered\" %u times, for %.3f s at most", watch.left,
                   watch.longest_gap_us / 1e6);
   /* a new connection and a REGISTER on loopback, not the back-off (3 to 6 s here) */
   g_assert_cmpint (watch.longest_gap_us, <, G_USEC_PER_SEC);
   g_assert_cmpuint (kl_test_kamailio_count_bindings (f->registrar, "1001"), ==, 1);
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
-  g_assert_cmpuint (kl_sip_line1_get_failovers (f->line), ==, 0);
-  g_signal_handlers_disconnect_by_data (f->line, &watch);
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), ==, "registered");
+  g_assert_cmpuint (kl_sip_line1_get_failovers (f->phone->line), ==, 0);
+  g_signal_handlers_disconnect_by_data (f->phone->line, &watch);
 }
 
 static gboolean
 on_backup (gpointer data)
 {
-  return kl_sip_line1_get_on_backup (data) && line_registered (data);
+  return kl_sip_line1_get_on_backup (data) && kl_test_line_registered (data);
 }
 
 static gboolean
 on_primary (gpointer data)
 {
-  return !kl_sip_line1_get_on_backup (data) && line_registered (data);
+  return !kl_sip_line1_get_on_backup (data) && kl_test_line_registered (data);
 }
 
 /* Without outbound, OPTIONS every 2 s keep the flow and tell a silent
@@ -260,19 +238,19 @@ test_a_silent_registrar_without_outbound_is_left_and_found_again_by_options (Fix
   f->registrar = kl_test_kamailio_start_as (REGISTRAR, certdir, 30, "PLAIN");
   f->backup = kl_test_kamailio_start_as (BACKUP, certdir, 30, "PLAIN");
   start_sipd (f, servers);
-  g_assert_false (kl_sip_line1_get_outbound (f->line));
+  g_assert_false (kl_sip_line1_get_outbound (f->phone->line));
 
   started = g_get_monotonic_time ();
   kl_test_kamailio_pause (f->registrar, TRUE);
-  if (!kl_test_wait_until (on_backup, f->line, 30000))
-    g_error ("line 1 did not move to its backup: %s", kl_sip_line1_get_last_error (f->line));
+  if (!kl_test_wait_until (on_backup, f->phone->line, 30000))
+    g_error ("line 1 did not move to its backup: %s", kl_sip_line1_get_last_error (f->phone->line));
   g_test_message ("on the backup %.1f s after the registrar hung: %s", (g_get_monotonic_time () - started) / 1e6,
-                  kl_sip_line1_get_last_failover (f->line));
-  g_assert_nonnull (strstr (kl_sip_line1_get_last_failover (f->line), "OPTIONS"));
+                  kl_sip_line1_get_last_failover (f->phone->line));
+  g_assert_nonnull (strstr (kl_sip_line1_get_last_failover (f->phone->line), "OPTIONS"));
 
   started = g_get_monotonic_time ();
   kl_test_kamailio_pause (f->registrar, FALSE);
-  if (!kl_test_wait_until (on_primary, f->line, 60000))
+  if (!kl_test_wait_until (on_primary, f->phone->line, 60000))
     g_error ("line 1 did not come back to its primary");
   g_test_message ("back on the primary %.1f s after it answered again", (g_get_monotonic_time () - started) / 1e6);
 }
@@ -280,10 +258,8 @@ test_a_silent_registrar_without_outbound_is_left_and_found_again_by_options (Fix
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   kl_test_e2e_add ("/e2e/servers/an-edge-and-a-registrar-challenging-in-turn", Fixture, NULL, fixture_setup,
                    test_an_edge_and_a_registrar_challenging_in_turn, fixture_teardown);
   kl_test_e2e_add ("/e2e/servers/a-registrar-with-service-route", Fixture, NULL, fixture_setup,
@@ -293,8 +269,5 @@ main (int argc, char **argv)
   kl_test_e2e_add ("/e2e/servers/a-silent-registrar-without-outbound-is-left-and-found-again-by-options", Fixture,
                    NULL, fixture_setup, test_a_silent_registrar_without_outbound_is_left_and_found_again_by_options,
                    fixture_teardown);
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

@@ -7,11 +7,10 @@
  * node; and when one of them runs again, the line's probe finds it and the
  * line returns to it, make before break, leaving no binding at the
  * priority-20 node. */
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-dnsmasq.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 
 #define DOMAIN "keepline.test"
 #define DNS_ADDR kl_test_e2e_address (53)
@@ -22,7 +21,7 @@
 /* the probe's longest wait at 10 %: 10 s doubled three times, scaled; and a REGISTER */
 #define RETURN_MS 12000
 
-static char *certdir;
+static const char *certdir;
 
 /* the node addresses: three of priority 10, then the priority-20 one */
 static const char *
@@ -51,11 +50,7 @@ zone (void)
 typedef struct {
   KlTestKamailio *nodes[N_BEST + 1]; /* the last one is of priority 20 */
   KlTestDnsmasq *dns;
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *netmond;
-  GSubprocess *sipd;
-  KlSipLine1 *line;
+  KlTestPhone *phone;
   KlTestRegisteredWatch registered;
 } Fixture;
 
@@ -72,34 +67,22 @@ setup (Fixture *f, gconstpointer data)
                                "sip line1 user name: 1001\n"
                                "sip line1 password: secret1001\n";
   g_autofree char *text = g_strdup_printf ("%ssip dns server: %s:%u\n", config, DNS_ADDR, DNS_PORT);
-  g_autoptr (GError) error = NULL;
 
   for (guint i = 0; i <= N_BEST; i++)
     f->nodes[i] = kl_test_kamailio_start_full (NULL, node_address (i), DOMAIN, certdir, 30);
   f->dns = kl_test_dnsmasq_start (DNS_ADDR, DNS_PORT, TTL_S, zone ());
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
-  kl_test_config_write (f->config_dir, "local.cfg", text);
+  f->phone = kl_test_phone_new ();
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
 
-  f->netmond = kl_test_bus_spawn_daemon (f->bus, "netmond", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.NetMon", TRUE));
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
-  kl_test_watch_registered (G_DBUS_PROXY (f->line), &f->registered);
+  kl_test_phone_start_netmond (f->phone);
+  kl_test_phone_start_sipd (f->phone);
+  kl_test_watch_registered (G_DBUS_PROXY (f->phone->line), &f->registered);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->line);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_daemon_stop (&f->netmond);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   g_clear_pointer (&f->dns, kl_test_dnsmasq_free);
   for (guint i = 0; i <= N_BEST; i++)
     g_clear_pointer (&f->nodes[i], kl_test_kamailio_free);
@@ -120,7 +103,7 @@ node_in_use (Fixture *f)
 {
   int in_use = -1;
 
-  if (g_strcmp0 (kl_sip_line1_get_state (f->line), "registered") != 0)
+  if (g_strcmp0 (kl_sip_line1_get_state (f->phone->line), "registered") != 0)
     return -1;
   for (guint i = 0; i <= N_BEST; i++) {
     guint bindings = is_running (f, i) ? kl_test_kamailio_count_bindings (f->nodes[i], "1001") : 0;
@@ -137,7 +120,7 @@ node_in_use (Fixture *f)
 static gboolean
 flow_goes_to (Fixture *f, guint i)
 {
-  GVariant *flows = kl_sip_line1_get_flows (f->line);
+  GVariant *flows = kl_sip_line1_get_flows (f->phone->line);
   g_autoptr (GVariant) flow = NULL;
   g_autofree char *want = g_strdup_printf ("%s:5060", node_address (i));
   const char *remote = "";
@@ -180,8 +163,8 @@ wait_at_one_of (Fixture *f, int first, int last, guint timeout_ms, const char *w
       g_string_append_printf (tables, "  %s: %s\n", node_address (i), bindings ? bindings : "(not running)");
     }
     g_error ("%s: line 1 is %s (%s), not registered at one of %s..%s alone:\n%s", when,
-             kl_sip_line1_get_state (f->line), kl_sip_line1_get_last_error (f->line), node_address ((guint) first),
-             node_address ((guint) last), tables->str);
+             kl_sip_line1_get_state (f->phone->line), kl_sip_line1_get_last_error (f->phone->line),
+             node_address ((guint) first), node_address ((guint) last), tables->str);
   }
   return (guint) wait.found;
 }
@@ -190,7 +173,7 @@ static gboolean
 phase_is_registered (gpointer data)
 {
   Fixture *f = data;
-  return g_strcmp0 (kl_sip_line1_get_phase (f->line), "registered") == 0;
+  return g_strcmp0 (kl_sip_line1_get_phase (f->phone->line), "registered") == 0;
 }
 
 /* Tests */
@@ -242,18 +225,13 @@ test_the_line_returns_to_a_priority_10_node_that_runs_again (Fixture *f, gconstp
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
   if (getuid () != 0) {
     g_test_skip ("needs root: dnsmasq answers with authority only on an address of an interface");
     return g_test_run ();
   }
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   kl_test_e2e_add ("/e2e/srv/the-line-returns-to-a-priority-10-node-that-runs-again", Fixture, NULL, setup,
                    test_the_line_returns_to_a_priority_10_node_that_runs_again, teardown);
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

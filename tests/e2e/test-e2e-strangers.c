@@ -19,10 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 
 #define SERVER kl_test_e2e_address (2)
 #define STRANGER kl_test_e2e_address (99)
@@ -34,15 +33,12 @@
 #define FLOOD_MAX_S 10
 #define MEMORY_SLACK (1024 * 1024)
 
-static char *certdir; /* one set of certificates for the whole run */
+static const char *certdir; /* one set of certificates for the whole run */
 
 typedef struct {
   KlTestKamailio *kamailio;
-  KlTestBus *bus;
-  char *config_dir;
-  GSubprocess *sipd;
+  KlTestPhone *phone;
   KlSipManager1 *manager;
-  KlSipLine1 *line;
   GSocket *stranger;
   guint16 stranger_port;
   GSocketAddress *sipd_udp; /* 127.0.0.1 and the port of sipd's UDP socket */
@@ -101,7 +97,7 @@ on_message_received (KlSipLine1 *line, const char *from, const char *content_typ
 static gboolean
 messages_waiting (gpointer data)
 {
-  return kl_sip_line1_get_messages_waiting (((Fixture *) data)->line);
+  return kl_sip_line1_get_messages_waiting (((Fixture *) data)->phone->line);
 }
 
 static gboolean
@@ -140,13 +136,7 @@ write_config (Fixture *f, int protocol, guint16 local_port)
                                            "sip line1 password: secret1001\n",
                                            local_port, protocol, SERVER);
 
-  kl_test_config_write (f->config_dir, "local.cfg", text);
-}
-
-static gboolean
-line_registered (gpointer data)
-{
-  return g_strcmp0 (kl_sip_line1_get_state (data), "registered") == 0;
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
 }
 
 static void
@@ -155,27 +145,21 @@ start_sipd (Fixture *f, int protocol, guint16 local_port)
   g_autoptr (GError) error = NULL;
 
   write_config (f, protocol, local_port);
-  f->sipd = kl_test_bus_spawn_daemon (f->bus, "sipd", f->config_dir);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, SIP_NAME, TRUE));
-  f->signal_id = g_dbus_connection_signal_subscribe (f->bus->connection, SIP_NAME, NULL, NULL, NULL, NULL,
+  kl_test_phone_start_sipd (f->phone);
+  f->signal_id = g_dbus_connection_signal_subscribe (f->phone->bus->connection, SIP_NAME, NULL, NULL, NULL, NULL,
                                                      G_DBUS_SIGNAL_FLAGS_NONE, on_signal, f, NULL);
-  f->manager = kl_sip_manager1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
+  f->manager = kl_sip_manager1_proxy_new_sync (f->phone->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
                                                "/org/keepline/Sip", NULL, &error);
   g_assert_no_error (error);
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, SIP_NAME,
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect (f->line, "incoming-call", G_CALLBACK (on_incoming_call), f);
-  g_signal_connect (f->line, "message-received", G_CALLBACK (on_message_received), f);
-  if (!kl_test_wait_until (line_registered, f->line, WAIT_MS))
-    g_error ("line 1 is %s, not registered; last error: %s", kl_sip_line1_get_state (f->line),
-             kl_sip_line1_get_last_error (f->line));
+  g_signal_connect (f->phone->line, "incoming-call", G_CALLBACK (on_incoming_call), f);
+  g_signal_connect (f->phone->line, "message-received", G_CALLBACK (on_message_received), f);
+  kl_test_phone_wait_registered (f->phone, WAIT_MS);
 }
 
 static int
 sipd_pid (Fixture *f)
 {
-  const char *identifier = g_subprocess_get_identifier (f->sipd);
+  const char *identifier = g_subprocess_get_identifier (f->phone->sipd);
 
   g_assert_nonnull (identifier);
   return atoi (identifier);
@@ -185,8 +169,7 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   f->kamailio = kl_test_kamailio_start (SERVER, certdir, 30);
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
   f->signals = g_ptr_array_new_with_free_func (g_free);
   f->changed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
@@ -195,16 +178,12 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   if (f->signal_id != 0)
-    g_dbus_connection_signal_unsubscribe (f->bus->connection, f->signal_id);
+    g_dbus_connection_signal_unsubscribe (f->phone->bus->connection, f->signal_id);
   g_clear_object (&f->stranger);
   g_clear_object (&f->sipd_udp);
   g_free (f->target);
-  g_clear_object (&f->line);
   g_clear_object (&f->manager);
-  kl_test_daemon_stop (&f->sipd);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
-  kl_test_bus_free (f->bus);
+  kl_test_phone_free (f->phone);
   kl_test_kamailio_free (f->kamailio);
   g_ptr_array_unref (f->signals);
   g_hash_table_unref (f->changed);
@@ -233,7 +212,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Flow, flow_clear)
 static void
 line_flow (Fixture *f, Flow *ret_flow)
 {
-  GVariant *flows = kl_sip_line1_get_flows (f->line);
+  GVariant *flows = kl_sip_line1_get_flows (f->phone->line);
   g_autoptr (GVariant) entry = NULL;
   const char *text;
 
@@ -596,9 +575,9 @@ test_strangers_datagrams_reach_nothing_and_the_same_invite_through_the_server_ri
   for (guint i = 0; kept[i]; i++)
     if (g_hash_table_contains (f->changed, kept[i]))
       g_error ("the stranger changed %s", kept[i]);
-  g_assert_false (kl_sip_line1_get_messages_waiting (f->line));
+  g_assert_false (kl_sip_line1_get_messages_waiting (f->phone->line));
   g_assert_cmpuint (g_strv_length ((GStrv) kl_sip_manager1_get_calls (f->manager)), ==, 0);
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), ==, "registered");
 
   /* the same INVITE from the line's server rings */
   kl_test_kamailio_inject (f->kamailio, invite_args, &out);
@@ -719,7 +698,7 @@ test_a_flood_of_strangers_costs_no_memory_and_leaves_the_line_alone (Fixture *f,
     g_assert_cmpint (ABS (memory_change), <=, MEMORY_SLACK);
 
   /* the line is where it was, on the same flow, and still hears its server */
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), ==, "registered");
   line_flow (f, &after_flow);
   g_assert_cmpstr (after_flow.transport, ==, flow.transport);
   g_assert_cmpstr (after_flow.local, ==, flow.local);
@@ -770,16 +749,14 @@ test_tcp_lines_open_no_udp_socket (Fixture *f, gconstpointer data)
   g_assert_cmpstr (arrived, ==, "OPTIONS sip:1001@127.0.0.1 SIP/2.0");
   settle (1200);
   g_assert_cmpuint (rejected (f), ==, 0);
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), ==, "registered");
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), ==, "registered");
 }
 
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
 
   kl_test_e2e_add ("/e2e/strangers/datagrams-reach-nothing-and-the-same-invite-through-the-server-rings", Fixture,
                    NULL, fixture_setup,
@@ -790,8 +767,5 @@ main (int argc, char **argv)
   kl_test_e2e_add ("/e2e/strangers/tcp-lines-open-no-udp-socket", Fixture, NULL, fixture_setup,
                    test_tcp_lines_open_no_udp_socket, fixture_teardown);
 
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

@@ -24,15 +24,13 @@
  * (gnutls-serv cannot bind one address, so s_server plays the server.) */
 #include <string.h>
 
-#include "kl-dbus.h"
-#include "kl-test-bus.h"
 #include "kl-test-e2e.h"
 #include "kl-test-kamailio.h"
+#include "kl-test-phone.h"
 #include "kl-test-process.h"
 
 #define SERVER kl_test_e2e_address (2)
 #define OTHER_HOST kl_test_e2e_address (9) /* in the certificate for another host */
-#define MAC "00085D0A0B0C"
 #define CLIENT_CN "keepline test phone"
 #define CHAINED_CLIENT_CN "keepline chained phone"
 #define WAIT_MS 10000
@@ -40,15 +38,12 @@
 #define CLIENT_MS 5000
 #define ESTABLISHED "CONNECTION ESTABLISHED" /* s_server -rev, on each finished handshake */
 
-static char *certdir; /* one set of certificates for the whole run */
+static const char *certdir; /* one set of certificates for the whole run */
 static guint16 next_port = 5061;
 
 typedef struct {
-  KlTestBus *bus;
-  char *config_dir;
+  KlTestPhone *phone;
   char *log_dir; /* the server's and the clients' output, apart from sipd's configuration */
-  GSubprocess *sipd;
-  KlSipLine1 *line;
   int server;
   char *server_log;
   guint16 port;
@@ -280,22 +275,16 @@ write_config (Fixture *f, const char *extra)
                                            "%s",
                                            trust, SERVER, f->port, extra ? extra : "");
 
-  kl_test_config_write (f->config_dir, "local.cfg", text);
+  kl_test_config_write (f->phone->config_dir, "local.cfg", text);
 }
 
 static void
 start_sipd (Fixture *f)
 {
-  const char *argv[] = { kl_test_build_path ("sipd/sipd"), "--config-dir", f->config_dir, "--mac", MAC, NULL };
   g_autofree char *text = server_log (f);
-  g_autoptr (GError) error = NULL;
 
   f->log_mark = strlen (text);
-  f->sipd = kl_test_bus_spawn (f->bus, G_SUBPROCESS_FLAGS_NONE, argv);
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
-  f->line = kl_sip_line1_proxy_new_sync (f->bus->connection, G_DBUS_PROXY_FLAGS_NONE, "org.keepline.Sip",
-                                         "/org/keepline/Sip/Line/1", NULL, &error);
-  g_assert_no_error (error);
+  kl_test_phone_start_sipd (f->phone);
 }
 
 /* What the server wrote since sipd started. */
@@ -320,13 +309,13 @@ refusal (Fixture *f)
 {
   const char *error;
 
-  if (!kl_test_wait_until (has_last_error, f->line, WAIT_MS))
-    g_error ("line 1 is %s after %u ms, without a LastError", kl_sip_line1_get_state (f->line), WAIT_MS);
-  error = kl_sip_line1_get_last_error (f->line);
+  if (!kl_test_wait_until (has_last_error, f->phone->line, WAIT_MS))
+    g_error ("line 1 is %s after %u ms, without a LastError", kl_sip_line1_get_state (f->phone->line), WAIT_MS);
+  error = kl_sip_line1_get_last_error (f->phone->line);
   g_test_message ("LastError: %s", error);
-  g_assert_cmpstr (kl_sip_line1_get_state (f->line), !=, "registered");
-  g_assert_nonnull (g_subprocess_get_identifier (f->sipd));
-  g_assert_true (kl_test_bus_wait_for_name (f->bus, "org.keepline.Sip", TRUE));
+  g_assert_cmpstr (kl_sip_line1_get_state (f->phone->line), !=, "registered");
+  g_assert_nonnull (g_subprocess_get_identifier (f->phone->sipd));
+  g_assert_true (kl_test_bus_wait_for_name (f->phone->bus, "org.keepline.Sip", TRUE));
   return error;
 }
 
@@ -360,8 +349,7 @@ assert_no_handshake_with_sipd (Fixture *f)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  f->bus = kl_test_bus_new ();
-  f->config_dir = kl_test_config_dir_new ();
+  f->phone = kl_test_phone_new ();
   f->log_dir = kl_test_config_dir_new ();
   f->server_log = g_build_filename (f->log_dir, "s_server.log", NULL);
   g_file_set_contents (f->server_log, "", 0, NULL);
@@ -371,15 +359,11 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->line);
-  kl_test_daemon_stop (&f->sipd); /* still running, and it ends on SIGTERM with status 0 */
+  kl_test_phone_free (f->phone); /* sipd still running, and it ends on SIGTERM with status 0 */
   kl_test_session_kill (&f->server);
-  kl_test_config_dir_remove (f->config_dir);
-  g_free (f->config_dir);
   kl_test_config_dir_remove (f->log_dir);
   g_free (f->log_dir);
   g_free (f->server_log);
-  kl_test_bus_free (f->bus);
 }
 
 /* Protocol version */
@@ -425,10 +409,10 @@ test_server_of_tls_1_0_only_is_reached_when_the_priority_allows_it (Fixture *f, 
   write_config (f, "sips tls priority: NORMAL:-VERS-ALL:+VERS-TLS1.0\n");
   start_sipd (f);
   g_assert_true (kl_test_wait_until (server_accepted_sipd_with_tls_1_0, f, WAIT_MS));
-  g_assert_true (kl_test_wait_until (first_flow_active, f->line, WAIT_MS));
+  g_assert_true (kl_test_wait_until (first_flow_active, f->phone->line, WAIT_MS));
   since = server_log_since_sipd (f);
   g_test_message ("openssl s_server since sipd started:\n%s", since);
-  g_assert_null (strstr (kl_sip_line1_get_last_error (f->line), "TLS"));
+  g_assert_null (strstr (kl_sip_line1_get_last_error (f->phone->line), "TLS"));
 }
 
 /* The server's certificate */
@@ -525,16 +509,16 @@ test_server_demanding_a_client_certificate_accepts_the_configured_one (Fixture *
   start_sipd (f);
   g_assert_true (kl_test_wait_until (server_accepted_sipd, f, WAIT_MS));
   /* and sipd's side of it: its flow is up, without a failure */
-  g_assert_true (kl_test_wait_until (first_flow_active, f->line, WAIT_MS));
+  g_assert_true (kl_test_wait_until (first_flow_active, f->phone->line, WAIT_MS));
   since = server_log_since_sipd (f);
   g_test_message ("openssl s_server since sipd started:\n%s", since);
 
   /* s_server is no registrar: whatever the line makes of its answer, TLS is not the problem */
-  error = kl_sip_line1_get_last_error (f->line);
+  error = kl_sip_line1_get_last_error (f->phone->line);
   g_test_message ("LastError: %s", error);
   g_assert_null (strstr (error, "TLS"));
   g_assert_null (strstr (error, "ertificate"));
-  g_assert_nonnull (g_subprocess_get_identifier (f->sipd));
+  g_assert_nonnull (g_subprocess_get_identifier (f->phone->sipd));
 }
 
 /* A server that knows only the root: the phone sends its certificate with
@@ -581,8 +565,8 @@ test_client_certificate_of_an_intermediate_ca_goes_with_its_chain (Fixture *f, g
   write_config (f, extra);
   start_sipd (f);
   g_assert_true (kl_test_wait_until (server_accepted_chained_sipd, f, WAIT_MS));
-  g_assert_true (kl_test_wait_until (first_flow_active, f->line, WAIT_MS));
-  g_assert_null (strstr (kl_sip_line1_get_last_error (f->line), "TLS"));
+  g_assert_true (kl_test_wait_until (first_flow_active, f->phone->line, WAIT_MS));
+  g_assert_null (strstr (kl_sip_line1_get_last_error (f->phone->line), "TLS"));
 }
 
 static void
@@ -616,10 +600,8 @@ test_priority_gnutls_refuses_is_named_in_the_error (Fixture *f, gconstpointer da
 int
 main (int argc, char **argv)
 {
-  int status;
-
   kl_test_e2e_init (&argc, &argv);
-  certdir = kl_test_certificates_new ();
+  certdir = kl_test_e2e_certificates ();
   make_certificates ();
 
   kl_test_e2e_add ("/e2e/tls/server-of-tls-1.0-only-is-refused", Fixture, NULL, fixture_setup,
@@ -645,8 +627,5 @@ main (int argc, char **argv)
   kl_test_e2e_add ("/e2e/tls/priority-gnutls-refuses-is-named-in-the-error", Fixture, NULL, fixture_setup,
                    test_priority_gnutls_refuses_is_named_in_the_error, fixture_teardown);
 
-  status = g_test_run ();
-  kl_test_config_dir_remove (certdir);
-  g_free (certdir);
-  return status;
+  return kl_test_e2e_run ();
 }

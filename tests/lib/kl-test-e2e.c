@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kl-test-bus.h"
+#include "kl-test-kamailio.h"
+
 #define BLOCK_OPTION "--address-block="
 #define SHARD_OPTION "--shard="
 
@@ -11,6 +14,7 @@ static guint block;      /* N of 127.0.N.0/24, 0 before kl_test_e2e_init() */
 static guint shard = 1;  /* I of I/M */
 static guint shards = 1; /* M */
 static guint cases_seen;
+static char *certificates;
 
 static void
 usage (const char *what)
@@ -93,4 +97,23 @@ gboolean
 kl_test_e2e_shard_takes_next (void)
 {
   return cases_seen++ % shards == shard - 1;
+}
+
+const char *
+kl_test_e2e_certificates (void)
+{
+  if (certificates == NULL)
+    certificates = kl_test_certificates_new ();
+  return certificates;
+}
+
+int
+kl_test_e2e_run (void)
+{
+  int status = g_test_run ();
+
+  if (certificates != NULL)
+    kl_test_config_dir_remove (certificates);
+  g_clear_pointer (&certificates, g_free);
+  return status;
 }

@@ -26,6 +26,11 @@ const char *kl_test_e2e_address (guint host);
 /* Whether the next test case added belongs to this shard; called once per case. */
 gboolean kl_test_e2e_shard_takes_next (void);
 
+/* The certificates of the run (kl_test_certificates_new()), made on the first call. */
+const char *kl_test_e2e_certificates (void);
+/* g_test_run(), then the certificates removed. */
+int kl_test_e2e_run (void);
+
 /* g_test_add() for the cases of this shard only. */
 #define kl_test_e2e_add(path, Fixture, tdata, fsetup, ftest, fteardown)                                          \
   G_STMT_START                                                                                                   \
