@@ -312,15 +312,21 @@ call_is_in (gpointer data)
 }
 
 static void
-wait_for_call (Fixture *f, KlSipCall1 *call, const char *state)
+wait_for_call_within (Fixture *f, KlSipCall1 *call, const char *state, guint timeout_ms)
 {
   CallWait wait = { f, call, state };
 
-  if (!kl_test_wait_until (call_is_in, &wait, WAIT_MS)) {
+  if (!kl_test_wait_until (call_is_in, &wait, timeout_ms)) {
     g_autofree char *changes = changes_of (f, call);
     g_error ("%s is %s, not %s; end reason \"%s\"; state changes: %s", path_of (call),
              kl_sip_call1_get_state (call), state, kl_sip_call1_get_end_reason (call), changes);
   }
+}
+
+static void
+wait_for_call (Fixture *f, KlSipCall1 *call, const char *state)
+{
+  wait_for_call_within (f, call, state, WAIT_MS);
 }
 
 static void
@@ -542,6 +548,8 @@ test_incoming_unanswered_ends_after_the_ring_timeout (Fixture *f, gconstpointer 
   call = incoming_call (f);
   ringing = kl_test_baresip_wait_for (phone, "CALL_RINGING", WAIT_MS);
   g_assert_cmpstr (ringing, ==, f->incoming_call_id);
+  /* the ring timeout runs from the INVITE, before which the wait cannot start */
+  wait_for_call_within (f, call, "ended", RING_TIMEOUT_S * 1000 + WAIT_MS);
   assert_ended (f, call, "no answer");
   assert_changes_end_with (f, call, "ended (no answer)");
   ended = g_hash_table_lookup (f->ended, path_of (call));
