@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kl-log.h"
+#include "kl-random.h"
 #include "sipd-flow.h"
 #include "sipd-rtt.h"
 #include "sipd-stun.h"
@@ -194,8 +195,7 @@ ping_out (SipdKeepalive *self)
   kl_timer_start (self->suspect_timer,
                   self->stream && self->callbacks.stalled != NULL ? MIN (bound, STALL_POLL_MS) : bound);
   if (!self->stream) {
-    for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
-      self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
+    kl_random_bytes (self->stun_id.id, sizeof self->stun_id.id);
     self->stun_rto_ms = STUN_FIRST_RTO_MS;
     kl_timer_start (self->retransmit_timer, self->stun_rto_ms);
   }
@@ -365,10 +365,8 @@ sipd_keepalive_stop (SipdKeepalive *self)
 static void
 send_unanswered (SipdKeepalive *self)
 {
-  if (!self->stream) {
-    for (guint i = 0; i < SIPD_STUN_TRANSACTION_ID_SIZE; i++)
-      self->stun_id.id[i] = (guint8) kl_clock_random (self->clock, 0, 256);
-  }
+  if (!self->stream)
+    kl_random_bytes (self->stun_id.id, sizeof self->stun_id.id);
   send_ping (self);
   kl_timer_start (self->unanswered_timer,
                   (gint64) (kl_clock_random (self->clock, 0.8, 1.0) * self->unanswered_s * 1000));

@@ -436,6 +436,34 @@ test_udp_stun_answer_keeps_the_flow_and_its_mapped_address (Fixture *f, gconstpo
   g_assert_cmpint (sipd_flow_get_state (f->flow), ==, SIPD_FLOW_STATE_ACTIVE);
 }
 
+/* The first STUN transaction ID of a UDP flow on a fake clock seeded 42 */
+static void
+first_stun_id (Fixture *f, SipdStunTransactionId *ret_id)
+{
+  g_autoptr (GInetSocketAddress) client = NULL;
+
+  start_udp (f);
+  sipd_flow_start_keepalive (f->flow, 25, 0, 0);
+  kl_clock_advance (f->clock, 25000);
+  client = udp_server_receive_stun (f, ret_id);
+}
+
+/* RFC 5389 §6: a transaction ID a stranger must not guess, so from the
+ * kernel (kl-random.h): two runs on clocks of the same seed, whose jitter
+ * repeats, still draw different IDs. */
+static void
+test_udp_stun_ids_do_not_follow_the_clock_s_seed (Fixture *f, gconstpointer data)
+{
+  SipdStunTransactionId first;
+  SipdStunTransactionId again;
+
+  first_stun_id (f, &first);
+  fixture_teardown (f, data);
+  fixture_setup (f, data);
+  first_stun_id (f, &again);
+  g_assert_true (memcmp (first.id, again.id, sizeof first.id) != 0);
+}
+
 static void
 test_udp_new_mapped_address_fails_the_flow (Fixture *f, gconstpointer data)
 {
@@ -511,6 +539,7 @@ main (int argc, char **argv)
   ADD ("/sipd/flow/tcp/ping-from-the-server-gets-a-pong", test_tcp_ping_from_the_server_gets_a_pong);
   ADD ("/sipd/flow/udp/stun-answer-keeps-the-flow-and-its-mapped-address",
        test_udp_stun_answer_keeps_the_flow_and_its_mapped_address);
+  ADD ("/sipd/flow/udp/stun-ids-do-not-follow-the-clock-s-seed", test_udp_stun_ids_do_not_follow_the_clock_s_seed);
   ADD ("/sipd/flow/udp/new-mapped-address-fails-the-flow", test_udp_new_mapped_address_fails_the_flow);
   ADD ("/sipd/flow/udp/unanswered-stun-is-retransmitted-then-fails-after-10-s",
        test_udp_unanswered_stun_is_retransmitted_then_fails_after_10_s);
