@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Numbers a stranger must not guess — SIP branches, tags, Call-IDs, cnonces,
- * DNS query IDs, probe IDs — from the kernel's random source (getrandom(2)).
- * GLib's g_random_*() is a Mersenne Twister whose state can be recovered from
- * its output; it is for jitter only (kl-clock.h). */
+ * STUN transaction IDs, DNS query IDs, probe IDs — from the kernel's random
+ * source (getrandom(2)). GLib's g_random_*() is a Mersenne Twister whose state
+ * can be recovered from its output; it is for jitter only (kl-clock.h). */
 #pragma once
 
 #include <glib.h>
