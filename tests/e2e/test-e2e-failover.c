@@ -167,9 +167,12 @@ line_is_at (PlaceWait *wait)
 {
   KlSipLine1 *line = wait->f->phone->line;
 
-  if (g_strcmp0 (kl_sip_line1_get_state (line), "registered") != 0) {
+  /* the phase, not only the state: a move is over, failbacks counted */
+  const char *phase = wait->place.on_backup ? "on-backup" : "registered";
+
+  if (g_strcmp0 (kl_sip_line1_get_phase (line), phase) != 0) {
     g_free (wait->why);
-    wait->why = g_strdup_printf ("line 1 is %s (last error: %s)", kl_sip_line1_get_state (line),
+    wait->why = g_strdup_printf ("line 1 is %s, not %s (last error: %s)", kl_sip_line1_get_phase (line), phase,
                                  kl_sip_line1_get_last_error (line));
     return FALSE;
   }
