@@ -58,12 +58,13 @@ config_text (const char *extra)
                           SERVER, extra);
 }
 
-/* sipd, every debug message on, its stderr in f->log: through sh, which
- * execs it, so the process stopped at the end is sipd itself. */
+/* sipd, every debug message on, its stdout (where GLib writes debug and
+ * info) and stderr in f->log: through sh, which execs it, so the process
+ * stopped at the end is sipd itself. */
 static void
 start_sipd (Fixture *f)
 {
-  const char *argv[] = { "sh", "-c", "exec 2>\"$0\"; G_MESSAGES_DEBUG=all exec \"$@\"", f->log,
+  const char *argv[] = { "sh", "-c", "exec >\"$0\" 2>&1; G_MESSAGES_DEBUG=all exec \"$@\"", f->log,
                          kl_test_build_path ("sipd/sipd"), "--debug", "--config-dir", f->phone->config_dir, "--mac",
                          "00085D0A0B0C", NULL };
 
@@ -130,6 +131,7 @@ test_no_secret_in_the_log_errors_or_on_the_bus (Fixture *f, gconstpointer data)
   g_test_message ("sipd logged %zu bytes:\n%s", strlen (log), log);
   assert_no_secret_in ("sipd's log", log, secrets);
   g_assert_nonnull (strstr (log, "registering -> registered"));
+  g_assert_nonnull (strstr (log, "registered -> unregistering")); /* a debug message: those are read too */
 }
 
 int
