@@ -52,8 +52,8 @@ static const KlConfigKeyInfo key_table[KL_CONFIG_N_KEYS] = {
     "one too. 0 = none (CRLF on persistent TLS, as with outbound). Every "
     "REGISTER offers keep-alives (RFC 6223: keep in its Via); a registrar "
     "that answers keep=N gets a CRLF ping (STUN on UDP) every 80-100 % of N "
-    "seconds instead of OPTIONS, with no answer awaited, so then only a "
-    "reset, a close or an unanswered REGISTER fails the flow." },
+    "seconds as well, with no answer awaited: those keep a NAT binding open, "
+    "and the OPTIONS still tell whether the registrar lives." },
   [KL_CONFIG_KEY_OUTBOUND_DUAL_FLOW] = {
     "sip outbound dual flow", KL_CONFIG_TYPE_BOOL, LINE, "0", 0, 1, NULL,
     "Keep the backup flow established and registered at all times (reg-id 1 "

@@ -329,10 +329,11 @@ on_flow_event (SipdStack *stack, SipdFlow *flow, SipdFlowEvent event, gpointer u
 }
 
 /* With outbound, CRLF or STUN pings that the registrar answers (RFC 5626
- * §4.4.1). Without it, the keep-alives the registrar agreed to receive with
- * keep=N (RFC 6223), every N s with no answer awaited; else SIP OPTIONS,
- * any answer alive; or, with "sip keep alive options interval" 0, CRLF on
- * persistent TLS as before. */
+ * §4.4.1). Without it, SIP OPTIONS every "sip keep alive options interval",
+ * any answer alive, and besides them the keep-alives the registrar agreed to
+ * receive with keep=N (RFC 6223), every N s with no answer awaited: those
+ * keep a NAT binding open but cannot tell a hung registrar. With the OPTIONS
+ * interval 0, CRLF on persistent TLS as before. */
 static void
 start_keepalive (SipdFlowKeeper *self)
 {
@@ -342,18 +343,16 @@ start_keepalive (SipdFlowKeeper *self)
   g_clear_pointer (&self->options, sipd_options_ping_free);
   if (self->flow == NULL)
     return;
-  if (!outbound && keep_s > 0) {
+  if (!outbound && keep_s > 0)
     sipd_flow_start_unanswered_keepalive (self->flow, keep_s);
-  } else if (!outbound && self->options_keepalive_s > 0) {
-    sipd_flow_stop_keepalive (self->flow);
-    self->options = sipd_options_ping_new (self->stack, self->flow, from_of (self), self->options_keepalive_s,
-                                           &options_callbacks, self);
-  } else if (outbound || self->keepalive_without_outbound) {
+  else if (outbound || (self->keepalive_without_outbound && self->options_keepalive_s == 0))
     sipd_flow_start_keepalive (self->flow, outbound ? sipd_registration_get_flow_timer (self->registration) : 0,
                                self->keepalive_s, self->suspect_floor_ms);
-  } else {
+  else
     sipd_flow_stop_keepalive (self->flow);
-  }
+  if (!outbound && self->options_keepalive_s > 0)
+    self->options = sipd_options_ping_new (self->stack, self->flow, from_of (self), self->options_keepalive_s,
+                                           &options_callbacks, self);
 }
 
 static void

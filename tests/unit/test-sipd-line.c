@@ -742,8 +742,9 @@ test_an_idle_close_without_outbound_registers_again_at_once (Fixture *f, gconstp
 
 /* RFC 6223 against a registrar without outbound: every REGISTER offers keep
  * in its Via; a 200 with keep=N gets keep-alives every 80-100 % of N s
- * (CRLF on TCP, STUN on UDP) and no OPTIONS, and a keep-alive that nobody
- * answers fails nothing; without keep=N, OPTIONS as before. */
+ * (CRLF on TCP, STUN on UDP), and a keep-alive that nobody answers fails
+ * nothing. OPTIONS go on beside them, with or without keep=N: they alone
+ * tell a hung registrar. */
 #define KEEP_S 20
 #define KEEP_WATCH_MS 130000
 
@@ -797,7 +798,7 @@ watch_keepalives (Fixture *f, guint keep_s, guint *ret_pings, guint *ret_options
 }
 
 static void
-test_keep_n_gives_keepalives_every_n_seconds_and_no_options (Fixture *f, gconstpointer data)
+test_keep_n_gives_keepalives_every_n_seconds_beside_options (Fixture *f, gconstpointer data)
 {
   guint pings;
   guint options;
@@ -806,8 +807,43 @@ test_keep_n_gives_keepalives_every_n_seconds_and_no_options (Fixture *f, gconstp
   /* every 16-20 s, none answered, none a failure */
   g_assert_cmpuint (pings, >=, KEEP_WATCH_MS / (KEEP_S * 1000));
   g_assert_cmpuint (pings, <=, KEEP_WATCH_MS / (KEEP_S * 800) + 1);
-  g_assert_cmpuint (options, ==, 0);
+  /* "sip keep alive options interval" 30, as without keep=N */
+  g_assert_cmpuint (options, >=, KEEP_WATCH_MS / 45000);
+  g_assert_cmpuint (options, <=, KEEP_WATCH_MS / 24000 + 1);
   g_assert_cmpuint (flow_keepalive_s (f), ==, KEEP_S);
+}
+
+static gboolean
+line_left_registered (gpointer data)
+{
+  Fixture *f = data;
+
+  return sipd_line_get_state (f->line) != SIPD_LINE_STATE_REGISTERED;
+}
+
+/* The registrar hangs just after a refresh: the next OPTIONS (within 30 s)
+ * go unanswered before the next refresh could (45 s), whatever keep-alives
+ * the registrar asked for. */
+static void
+test_keep_n_registrar_hung_is_noticed_by_options (Fixture *f, gconstpointer data)
+{
+  guint pings;
+  guint options;
+  guint registers;
+  gint64 hung_at;
+
+  watch_keepalives (f, KEEP_S, &pings, &options);
+  registers = test_server_count_requests (f->primary, "REGISTER");
+  while (test_server_count_requests (f->primary, "REGISTER") == registers)
+    test_world_wait (f->world, 100);
+  test_world_wait (f->world, 100);
+  test_server_fail (f->primary, TEST_FAULT_HUNG);
+  hung_at = kl_clock_now_ms (f->clock);
+  g_assert_true (test_world_run (f->world, line_left_registered, f, 5 * 60 * 1000));
+  g_test_message ("noticed %" G_GINT64_FORMAT " ms after the registrar hung: %s", kl_clock_now_ms (f->clock) - hung_at,
+                  kl_sip_line1_get_last_error (f->iface));
+  g_assert_cmpint (kl_clock_now_ms (f->clock) - hung_at, <, 45000);
+  g_assert_nonnull (strstr (kl_sip_line1_get_last_error (f->iface), "OPTIONS"));
 }
 
 static void
@@ -904,12 +940,14 @@ main (int argc, char **argv)
                 test_a_430_makes_a_new_flow_to_the_same_server, fixture_teardown);
     g_test_add ("/sipd/line/outbound-off/no-backup/an-idle-close-registers-again-at-once", Fixture, &plain_alone,
                 fixture_setup, test_an_idle_close_without_outbound_registers_again_at_once, fixture_teardown);
-    g_test_add ("/sipd/line/outbound-off/no-backup/keep-n-gives-crlf-every-n-s-and-no-options", Fixture,
-                &plain_alone, fixture_setup, test_keep_n_gives_keepalives_every_n_seconds_and_no_options,
+    g_test_add ("/sipd/line/outbound-off/no-backup/keep-n-gives-crlf-every-n-s-beside-options", Fixture,
+                &plain_alone, fixture_setup, test_keep_n_gives_keepalives_every_n_seconds_beside_options,
                 fixture_teardown);
-    g_test_add ("/sipd/line/outbound-off/no-backup/keep-n-gives-stun-on-udp-every-n-s-and-no-options", Fixture,
-                &plain_udp_alone, fixture_setup, test_keep_n_gives_keepalives_every_n_seconds_and_no_options,
+    g_test_add ("/sipd/line/outbound-off/no-backup/keep-n-gives-stun-on-udp-every-n-s-beside-options", Fixture,
+                &plain_udp_alone, fixture_setup, test_keep_n_gives_keepalives_every_n_seconds_beside_options,
                 fixture_teardown);
+    g_test_add ("/sipd/line/outbound-off/no-backup/keep-n-registrar-hung-is-noticed-by-options", Fixture,
+                &plain_alone, fixture_setup, test_keep_n_registrar_hung_is_noticed_by_options, fixture_teardown);
     g_test_add ("/sipd/line/outbound-off/no-backup/without-keep-n-options-keep-the-flow-alive", Fixture,
                 &plain_alone, fixture_setup, test_without_keep_n_options_keep_the_flow_alive, fixture_teardown);
   }
