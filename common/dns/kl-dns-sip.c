@@ -302,6 +302,30 @@ note_error (Resolve *resolve, const GError *error)
     resolve->error = g_error_copy (error);
 }
 
+/* A host without addresses because its lookup failed, not because it has
+ * none, is asked again soon; the path says which. */
+static void
+note_unanswered_hosts (Resolve *resolve, KlSipTargets *targets)
+{
+  g_autoptr (GString) path = NULL;
+
+  for (guint i = 0; i < resolve->hosts->len; i++) {
+    Host *host = g_ptr_array_index (resolve->hosts, i);
+
+    if (host->addresses[0]->len > 0 || host->addresses[1]->len > 0 || host->error == NULL ||
+        is_negative (host->error))
+      continue;
+    if (path == NULL)
+      path = g_string_new (targets->path);
+    g_string_append_printf (path, "; %s left out: %s", host->name, host->error->message);
+  }
+  if (path == NULL)
+    return;
+  g_free (targets->path);
+  targets->path = g_string_free (g_steal_pointer (&path), FALSE);
+  targets->ttl_s = MIN (targets->ttl_s, KL_SIP_RESOLVE_PARTIAL_TTL_S);
+}
+
 static void
 finish_hosts (Resolve *resolve)
 {
@@ -329,6 +353,7 @@ finish_hosts (Resolve *resolve)
     fail (resolve, resolve->error ? resolve->error : first->error);
     return;
   }
+  note_unanswered_hosts (resolve, targets);
   finish (resolve, targets, NULL);
 }
 

@@ -28,6 +28,12 @@ typedef struct {
   char *path;         /* how they were found: "NAPTR SIP+D2T, SRV _sip._tcp.example.com, A" */
 } KlSipTargets;
 
+/* When an SRV target's address lookup got no answer (a timeout, SERVFAIL, a
+ * malformed answer) but other targets have addresses, those come with at
+ * most this TTL: a lost answer must not leave the phone without a target
+ * for the records' whole TTL, often an hour. */
+#define KL_SIP_RESOLVE_PARTIAL_TTL_S 5
+
 /* targets NULL when error is set; error G_IO_ERROR_CANCELLED once
  * cancellable is cancelled. Called exactly once, perhaps before
  * kl_sip_resolve() returns. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* RFC 3263 server location and the RFC 2782 order of SRV targets, against a
  * scripted record source. */
+#include <string.h>
+
 #include "kl-dns-sip.h"
 #include "kl-test-dns-source.h"
 
@@ -195,6 +197,34 @@ test_a_target_without_address_is_left_out (Fixture *f, gconstpointer data)
   assert_targets (f, "127.0.0.3:5060");
 }
 
+/* A target whose lookup got no answer is left out too, but the others do
+ * not last the records' TTL: the lookup is made again soon. */
+static void
+test_a_target_without_an_answer_is_asked_again_soon (Fixture *f, gconstpointer data)
+{
+  static const char *const lines[] = {
+    "_sip._udp.test 600 SRV 10 0 5060 a.test",
+    "_sip._udp.test 600 SRV 20 0 5060 b.test",
+    "a.test 600 A 127.0.0.2",
+    NULL,
+  };
+
+  add (f, lines);
+  kl_test_dns_source_add (f->dns, "b.test A TIMEOUT");
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
+  assert_targets (f, "127.0.0.2:5060");
+  g_assert_cmpuint (f->targets->ttl_s, ==, KL_SIP_RESOLVE_PARTIAL_TTL_S);
+  g_assert_nonnull (strstr (f->targets->path, "b.test left out: "));
+
+  /* a target with no address at all is no reason to ask again soon */
+  kl_test_dns_source_free (f->dns);
+  f->dns = kl_test_dns_source_new ();
+  add (f, lines);
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
+  assert_targets (f, "127.0.0.2:5060");
+  g_assert_cmpuint (f->targets->ttl_s, ==, 600);
+}
+
 static void
 test_srv_dot_target_says_the_service_is_not_offered (Fixture *f, gconstpointer data)
 {
@@ -373,6 +403,7 @@ main (int argc, char **argv)
   ADD ("an-address-needs-no-lookup-and-never-expires", test_an_address_needs_no_lookup_and_never_expires);
   ADD ("ipv4-addresses-come-before-ipv6-of-each-host", test_ipv4_addresses_come_before_ipv6_of_each_host);
   ADD ("a-target-without-address-is-left-out", test_a_target_without_address_is_left_out);
+  ADD ("a-target-without-an-answer-is-asked-again-soon", test_a_target_without_an_answer_is_asked_again_soon);
   ADD ("srv-dot-target-says-the-service-is-not-offered", test_srv_dot_target_says_the_service_is_not_offered);
   ADD ("a-name-with-no-records-is-not-found", test_a_name_with_no_records_is_not_found);
   ADD ("servfail-is-reported-rather-than-the-negative-answers-after-it",
