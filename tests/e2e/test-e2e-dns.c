@@ -345,8 +345,7 @@ start_fault_server (Fixture *f, const char *mode)
   g_autoptr (GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
 
-  f->fault = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
+  f->fault = kl_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, argv);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->fault));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
   g_assert_no_error (error);

@@ -175,6 +175,22 @@ wrapped (const char *const *argv)
   return full;
 }
 
+/* A server of the test's own that must not outlive it: a failed assertion
+ * skips the teardown, and a child left holding the test's stderr would keep
+ * meson waiting until the test's time-out. */
+GSubprocess *
+kl_test_spawn (GSubprocessFlags flags, const char *const *argv)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
 GSubprocess *
 kl_test_bus_spawn (KlTestBus *bus, GSubprocessFlags flags, const char *const *argv)
 {

@@ -21,6 +21,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlTestBus, kl_test_bus_free)
 const char *kl_test_build_path (const char *relative);
 const char *kl_test_source_path (const char *relative);
 
+GSubprocess *kl_test_spawn (GSubprocessFlags flags, const char *const *argv);
 GSubprocess *kl_test_bus_spawn (KlTestBus *bus, GSubprocessFlags flags, const char *const *argv);
 GSubprocess *kl_test_bus_spawn_daemon (KlTestBus *bus, const char *daemon, const char *config_dir);
 gboolean kl_test_bus_wait_for_name (KlTestBus *bus, const char *name, gboolean owned);
