@@ -16,6 +16,7 @@ typedef struct {
   KlTimer *timer;
   GCancellable *cancellable; /* of the resolution under way */
   guint failures;            /* in a row */
+  guint incomplete;          /* answers in a row that left something out */
   GArray *waiters;           /* of Waiter: Resolve calls waiting for an answer */
 } Server;
 
@@ -71,11 +72,19 @@ on_timer (gpointer user_data)
   resolve_server (user_data);
 }
 
+/* 5 s, 10 s, … up to 300 s after the nth failure or incomplete answer in a row */
+static gint64
+back_off_ms (guint nth)
+{
+  return (gint64) MIN (NETMOND_SERVERS_RETRY_MIN_S << MIN (nth - 1, 8u), NETMOND_SERVERS_RETRY_MAX_S) * 1000;
+}
+
 static void
-on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
+on_resolved (KlSipTargets *answer, const GError *error, gpointer user_data)
 {
   Server *server = user_data;
   NetmondServer *public = &server->public;
+  g_autoptr (KlSipTargets) targets = answer ? kl_sip_targets_copy (answer) : NULL;
   gboolean targets_changed = FALSE;
   gint64 delay_ms;
 
@@ -83,6 +92,7 @@ on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
     return; /* the server may be gone */
   g_clear_object (&server->cancellable);
   if (targets != NULL) {
+    kl_sip_targets_fill_in (targets, public->targets);
     targets_changed = !kl_sip_targets_equal (public->targets, targets);
     if (targets_changed) {
       g_autofree char *text = kl_sip_targets_to_string (targets);
@@ -94,6 +104,14 @@ on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
     public->state = NETMOND_SERVER_STATE_RESOLVED;
     server->failures = 0;
     delay_ms = targets->ttl_s == G_MAXUINT32 ? -1 : (gint64) MAX (targets->ttl_s, NETMOND_SERVERS_RETRY_MIN_S) * 1000;
+    if (targets->incomplete == NULL) {
+      server->incomplete = 0;
+    } else {
+      /* asked again before the TTL runs out, until every lookup answers */
+      if (server->incomplete++ == 0)
+        g_message ("%s: incomplete: %s", server->key, targets->incomplete);
+      delay_ms = MIN (delay_ms, back_off_ms (server->incomplete));
+    }
   } else {
     g_message ("%s: %s%s", server->key, error->message,
                public->targets ? "; the last good targets stay" : "");
@@ -101,8 +119,7 @@ on_resolved (KlSipTargets *targets, const GError *error, gpointer user_data)
     public->error = g_error_copy (error);
     public->state = NETMOND_SERVER_STATE_FAILED;
     server->failures++;
-    delay_ms = (gint64) MIN (NETMOND_SERVERS_RETRY_MIN_S << MIN (server->failures - 1, 8u),
-                             NETMOND_SERVERS_RETRY_MAX_S) * 1000;
+    delay_ms = back_off_ms (server->failures);
   }
   public->next_try_ms = delay_ms < 0 ? -1 : kl_clock_now_ms (server->owner->clock) + delay_ms;
   if (delay_ms >= 0)

@@ -13,6 +13,7 @@ typedef struct {
   guint16 weight;
   GPtrArray *addresses[2]; /* of GInetAddress: [0] A, [1] AAAA */
   GError *error;           /* why A gave none */
+  gboolean unanswered;     /* a lookup of it had no usable answer */
 } Host;
 
 typedef struct {
@@ -115,6 +116,8 @@ kl_sip_targets_free (KlSipTargets *targets)
     return;
   g_ptr_array_unref (targets->targets);
   g_free (targets->path);
+  g_free (targets->incomplete);
+  g_strfreev (targets->left_out);
   g_free (targets);
 }
 
@@ -127,7 +130,27 @@ kl_sip_targets_copy (const KlSipTargets *targets)
     const KlSipTarget *t = g_ptr_array_index (targets->targets, i);
     kl_sip_targets_add (copy, t->host, t->address, t->port, t->priority, t->weight);
   }
+  copy->incomplete = g_strdup (targets->incomplete);
+  copy->left_out = g_strdupv (targets->left_out);
   return copy;
+}
+
+void
+kl_sip_targets_fill_in (KlSipTargets *targets, const KlSipTargets *earlier)
+{
+  if (targets->left_out == NULL || earlier == NULL)
+    return;
+  for (guint i = 0; i < earlier->targets->len; i++) {
+    const KlSipTarget *t = g_ptr_array_index (earlier->targets, i);
+    guint at = 0;
+
+    if (!g_strv_contains ((const char *const *) targets->left_out, t->host))
+      continue;
+    while (at < targets->targets->len &&
+           ((const KlSipTarget *) g_ptr_array_index (targets->targets, at))->priority <= t->priority)
+      at++;
+    g_ptr_array_insert (targets->targets, at, target_new (t->host, t->address, t->port, t->priority, t->weight));
+  }
 }
 
 char *
@@ -302,28 +325,28 @@ note_error (Resolve *resolve, const GError *error)
     resolve->error = g_error_copy (error);
 }
 
-/* A host without addresses because its lookup failed, not because it has
- * none, is asked again soon; the path says which. */
+/* Some lookup had no usable answer: the answer says so, and names the SRV
+ * targets it left out for that. */
 static void
-note_unanswered_hosts (Resolve *resolve, KlSipTargets *targets)
+note_incomplete (Resolve *resolve, KlSipTargets *targets)
 {
-  g_autoptr (GString) path = NULL;
+  g_autoptr (GStrvBuilder) left_out = g_strv_builder_new ();
+  g_autofree char *path = g_strdup_printf ("%s; incomplete: %s", targets->path, resolve->error->message);
+  gboolean any = FALSE;
 
   for (guint i = 0; i < resolve->hosts->len; i++) {
     Host *host = g_ptr_array_index (resolve->hosts, i);
 
-    if (host->addresses[0]->len > 0 || host->addresses[1]->len > 0 || host->error == NULL ||
-        is_negative (host->error))
-      continue;
-    if (path == NULL)
-      path = g_string_new (targets->path);
-    g_string_append_printf (path, "; %s left out: %s", host->name, host->error->message);
+    if (host->unanswered && host->addresses[0]->len == 0 && host->addresses[1]->len == 0) {
+      g_strv_builder_add (left_out, host->name);
+      any = TRUE;
+    }
   }
-  if (path == NULL)
-    return;
   g_free (targets->path);
-  targets->path = g_string_free (g_steal_pointer (&path), FALSE);
-  targets->ttl_s = MIN (targets->ttl_s, KL_SIP_RESOLVE_PARTIAL_TTL_S);
+  targets->path = g_steal_pointer (&path);
+  targets->incomplete = g_strdup (resolve->error->message);
+  if (any)
+    targets->left_out = g_strv_builder_end (left_out);
 }
 
 static void
@@ -353,7 +376,8 @@ finish_hosts (Resolve *resolve)
     fail (resolve, resolve->error ? resolve->error : first->error);
     return;
   }
-  note_unanswered_hosts (resolve, targets);
+  if (resolve->error != NULL)
+    note_incomplete (resolve, targets);
   finish (resolve, targets, NULL);
 }
 
@@ -374,6 +398,7 @@ on_address (const GPtrArray *records, const KlDnsRecord *soa, const GError *erro
   } else {
     if (!lookup->v6 && host->error == NULL)
       host->error = g_error_copy (error);
+    host->unanswered |= !is_negative (error);
     note_error (resolve, error);
   }
   g_free (lookup);

@@ -26,13 +26,12 @@ typedef struct {
   GPtrArray *targets; /* of KlSipTarget, in the order to try them, addresses of a host IPv4 first */
   guint32 ttl_s;      /* the smallest TTL of the records they come from; G_MAXUINT32 for an address */
   char *path;         /* how they were found: "NAPTR SIP+D2T, SRV _sip._tcp.example.com, A" */
+  /* Why a lookup on the way had no usable answer (a timeout, SERVFAIL, a
+   * broken answer), so that targets may be missing; NULL when all answered.
+   * left_out: the SRV targets without an address for that reason, or NULL. */
+  char *incomplete;
+  GStrv left_out;
 } KlSipTargets;
-
-/* When an SRV target's address lookup got no answer (a timeout, SERVFAIL, a
- * malformed answer) but other targets have addresses, those come with at
- * most this TTL: a lost answer must not leave the phone without a target
- * for the records' whole TTL, often an hour. */
-#define KL_SIP_RESOLVE_PARTIAL_TTL_S 5
 
 /* targets NULL when error is set; error G_IO_ERROR_CANCELLED once
  * cancellable is cancelled. Called exactly once, perhaps before
@@ -62,6 +61,10 @@ KlSipTargets *kl_sip_targets_for_address (const char *host,
 KlSipTargets *kl_sip_targets_copy (const KlSipTargets *targets);
 void kl_sip_targets_free (KlSipTargets *targets);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KlSipTargets, kl_sip_targets_free)
+/* Adds to an answer the targets of the hosts it left out (left_out), as an
+ * earlier answer had them, each after the targets of its SRV priority: a
+ * lost answer does not make a server the phone knew disappear. */
+void kl_sip_targets_fill_in (KlSipTargets *targets, const KlSipTargets *earlier);
 /* "127.0.0.2:5060, [::1]:5060" */
 char *kl_sip_targets_to_string (const KlSipTargets *targets);
 /* The same addresses and ports in the same order. */

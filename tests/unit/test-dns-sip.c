@@ -197,10 +197,10 @@ test_a_target_without_address_is_left_out (Fixture *f, gconstpointer data)
   assert_targets (f, "127.0.0.3:5060");
 }
 
-/* A target whose lookup got no answer is left out too, but the others do
- * not last the records' TTL: the lookup is made again soon. */
+/* A target whose lookup got no usable answer is left out too, but the
+ * answer says so and names it; one with no address at all is just left out. */
 static void
-test_a_target_without_an_answer_is_asked_again_soon (Fixture *f, gconstpointer data)
+test_a_target_without_an_answer_is_named (Fixture *f, gconstpointer data)
 {
   static const char *const lines[] = {
     "_sip._udp.test 600 SRV 10 0 5060 a.test",
@@ -208,21 +208,68 @@ test_a_target_without_an_answer_is_asked_again_soon (Fixture *f, gconstpointer d
     "a.test 600 A 127.0.0.2",
     NULL,
   };
+  const char *const b[] = { "b.test", NULL };
 
   add (f, lines);
   kl_test_dns_source_add (f->dns, "b.test A TIMEOUT");
   resolve (f, "test", 0, KL_TRANSPORT_UDP);
   assert_targets (f, "127.0.0.2:5060");
-  g_assert_cmpuint (f->targets->ttl_s, ==, KL_SIP_RESOLVE_PARTIAL_TTL_S);
-  g_assert_nonnull (strstr (f->targets->path, "b.test left out: "));
+  g_assert_cmpuint (f->targets->ttl_s, ==, 600);
+  g_assert_nonnull (f->targets->incomplete);
+  g_assert_nonnull (strstr (f->targets->path, "; incomplete: "));
+  g_assert_true (g_strv_equal ((const char *const *) f->targets->left_out, b));
 
-  /* a target with no address at all is no reason to ask again soon */
-  kl_test_dns_source_free (f->dns);
-  f->dns = kl_test_dns_source_new ();
+  kl_test_dns_source_clear (f->dns);
   add (f, lines);
   resolve (f, "test", 0, KL_TRANSPORT_UDP);
   assert_targets (f, "127.0.0.2:5060");
-  g_assert_cmpuint (f->targets->ttl_s, ==, 600);
+  g_assert_null (f->targets->incomplete);
+  g_assert_null (f->targets->left_out);
+}
+
+/* AAAA unanswered while A answered: incomplete, but nothing left out. */
+static void
+test_an_unanswered_aaaa_makes_the_answer_incomplete (Fixture *f, gconstpointer data)
+{
+  add (f, two_servers);
+  kl_test_dns_source_add (f->dns, "sip2.test AAAA TIMEOUT");
+  resolve (f, "test", 0, KL_TRANSPORT_TCP);
+  assert_targets (f, "127.0.0.2:5060, 127.0.0.3:5070");
+  g_assert_nonnull (f->targets->incomplete);
+  g_assert_null (f->targets->left_out);
+}
+
+/* What an earlier answer knew of a target left out comes back, in its place
+ * by priority; targets not left out do not. */
+static void
+test_fill_in_puts_back_what_a_lost_answer_left_out (Fixture *f, gconstpointer data)
+{
+  static const char *const lines[] = {
+    "_sip._udp.test 600 SRV 10 0 5060 a.test",
+    "_sip._udp.test 600 SRV 20 0 5060 b.test",
+    "_sip._udp.test 600 SRV 30 0 5060 c.test",
+    "a.test 600 A 127.0.0.2",
+    "b.test 600 A 127.0.0.3",
+    "c.test 600 A 127.0.0.4",
+    NULL,
+  };
+  g_autoptr (GInetAddress) old = g_inet_address_new_from_string ("127.0.0.9");
+  g_autoptr (KlSipTargets) earlier = NULL;
+  g_autofree char *text = NULL;
+
+  add (f, lines);
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
+  earlier = kl_sip_targets_copy (f->targets);
+  kl_sip_targets_add (earlier, "old.test", old, 5060, 10, 0); /* not left out: stays out */
+
+  kl_test_dns_source_clear (f->dns);
+  add (f, lines);
+  kl_test_dns_source_add (f->dns, "b.test A TIMEOUT");
+  resolve (f, "test", 0, KL_TRANSPORT_UDP);
+  assert_targets (f, "127.0.0.2:5060, 127.0.0.4:5060");
+  kl_sip_targets_fill_in (f->targets, earlier);
+  text = kl_sip_targets_to_string (f->targets);
+  g_assert_cmpstr (text, ==, "127.0.0.2:5060, 127.0.0.3:5060, 127.0.0.4:5060");
 }
 
 static void
@@ -403,7 +450,9 @@ main (int argc, char **argv)
   ADD ("an-address-needs-no-lookup-and-never-expires", test_an_address_needs_no_lookup_and_never_expires);
   ADD ("ipv4-addresses-come-before-ipv6-of-each-host", test_ipv4_addresses_come_before_ipv6_of_each_host);
   ADD ("a-target-without-address-is-left-out", test_a_target_without_address_is_left_out);
-  ADD ("a-target-without-an-answer-is-asked-again-soon", test_a_target_without_an_answer_is_asked_again_soon);
+  ADD ("a-target-without-an-answer-is-named", test_a_target_without_an_answer_is_named);
+  ADD ("an-unanswered-aaaa-makes-the-answer-incomplete", test_an_unanswered_aaaa_makes_the_answer_incomplete);
+  ADD ("fill-in-puts-back-what-a-lost-answer-left-out", test_fill_in_puts_back_what_a_lost_answer_left_out);
   ADD ("srv-dot-target-says-the-service-is-not-offered", test_srv_dot_target_says_the_service_is_not_offered);
   ADD ("a-name-with-no-records-is-not-found", test_a_name_with_no_records_is_not_found);
   ADD ("servfail-is-reported-rather-than-the-negative-answers-after-it",

@@ -169,6 +169,51 @@ test_failures_are_tried_again_with_back_off (Fixture *f, gconstpointer data)
   }
 }
 
+/* sip2's A answer is lost: sip2 stays as the last answer had it, and the
+ * name is asked again after 5 s, 10 s, … but never later than its TTL,
+ * until every lookup answers; then the TTL alone counts again. */
+static void
+test_an_incomplete_answer_keeps_what_it_left_out_and_is_asked_again (Fixture *f, gconstpointer data)
+{
+  const guint expected_s[] = { 5, 10, 20, 40, 60, 60 };
+  const char *const records[] = {
+    "_sip._tcp.keepline.test 60 SRV 10 0 5060 sip1.keepline.test",
+    "_sip._tcp.keepline.test 60 SRV 20 0 5060 sip2.keepline.test",
+    "sip1.keepline.test 60 A 127.0.0.2",
+  };
+  g_autofree char *text = NULL;
+
+  kl_test_dns_source_clear (f->dns);
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    kl_test_dns_source_add (f->dns, records[i]);
+  kl_test_dns_source_add (f->dns, "sip2.keepline.test 60 A 127.0.0.3");
+  watch (f);
+  kl_test_dns_source_clear (f->dns);
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    kl_test_dns_source_add (f->dns, records[i]);
+  kl_test_dns_source_add (f->dns, "sip2.keepline.test A TIMEOUT");
+  kl_clock_advance (f->clock, 60 * 1000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected_s); i++) {
+    g_clear_pointer (&text, g_free);
+    text = kl_sip_targets_to_string (the_server (f)->targets);
+    g_assert_cmpstr (text, ==, "127.0.0.2:5060, 127.0.0.3:5060");
+    g_assert_cmpint (f->last_state, ==, NETMOND_SERVER_STATE_RESOLVED);
+    g_assert_nonnull (the_server (f)->targets->incomplete);
+    g_assert_cmpint (the_server (f)->next_try_ms - kl_clock_now_ms (f->clock), ==, expected_s[i] * 1000);
+    kl_clock_advance (f->clock, expected_s[i] * 1000);
+  }
+  g_assert_cmpuint (f->target_changes, ==, 1);
+
+  kl_test_dns_source_clear (f->dns);
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    kl_test_dns_source_add (f->dns, records[i]);
+  kl_test_dns_source_add (f->dns, "sip2.keepline.test 60 A 127.0.0.3");
+  kl_clock_advance (f->clock, 60 * 1000);
+  g_assert_null (the_server (f)->targets->incomplete);
+  g_assert_cmpint (the_server (f)->next_try_ms - kl_clock_now_ms (f->clock), ==, 60 * 1000);
+}
+
 static void
 test_retry_now_tries_a_failed_server_at_once (Fixture *f, gconstpointer data)
 {
@@ -296,6 +341,8 @@ main (int argc, char **argv)
   ADD ("a-changed-answer-is-reported-when-the-ttl-runs-out", test_a_changed_answer_is_reported_when_the_ttl_runs_out);
   ADD ("the-same-answer-is-not-a-change", test_the_same_answer_is_not_a_change);
   ADD ("a-failure-keeps-the-last-good-targets", test_a_failure_keeps_the_last_good_targets);
+  ADD ("an-incomplete-answer-keeps-what-it-left-out-and-is-asked-again",
+       test_an_incomplete_answer_keeps_what_it_left_out_and_is_asked_again);
   ADD ("failures-are-tried-again-with-back-off", test_failures_are_tried_again_with_back_off);
   ADD ("retry-now-tries-a-failed-server-at-once", test_retry_now_tries_a_failed_server_at_once);
   ADD ("resolve-gives-a-watched-server-its-last-good-answer-without-asking",
