@@ -106,8 +106,9 @@ sipd_flow_keeper_view (SipdFlowKeeper *self, SipdFlowKeeperView *ret_view)
     self->shown_rtt_ms = sipd_flow_get_rtt_ms (self->flow);
     view.rtt_ms = (gint32) self->shown_rtt_ms;
     view.keepalive_s = sipd_flow_get_keepalive_s (self->flow);
-    if (view.keepalive_s == 0 && self->options != NULL && self->backoff != SIPD_FLOW_KEEPER_BACKOFF_PROBE)
-      view.keepalive_s = self->options_keepalive_s; /* SIP OPTIONS keep it alive */
+    if (self->options != NULL && self->backoff != SIPD_FLOW_KEEPER_BACKOFF_PROBE &&
+        (view.keepalive_s == 0 || self->options_keepalive_s < view.keepalive_s))
+      view.keepalive_s = self->options_keepalive_s; /* SIP OPTIONS keep it alive, or more often */
   } else if (self->state == SIPD_FLOW_KEEPER_STATE_DOWN && self->failure_status == 0 &&
              kl_timer_is_active (self->retry_timer)) {
     view.local = g_strdup ("");
