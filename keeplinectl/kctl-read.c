@@ -325,6 +325,8 @@ print_watched (GVariant *server, GVariant *probes)
     g_print (", ttl %u s", ttl);
   if (*kctl_str (server, "error"))
     g_print (", %s", kctl_str (server, "error"));
+  if (*kctl_str (server, "incomplete"))
+    g_print (", incomplete: %s", kctl_str (server, "incomplete"));
   g_print ("\n");
   for (gsize i = 0; targets && i < g_variant_n_children (targets); i++) {
     g_autoptr (GVariant) target = g_variant_get_child_value (targets, i);

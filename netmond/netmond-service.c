@@ -171,6 +171,7 @@ server_entry (const NetmondServer *server)
   const char *state = netmond_server_state_to_string (server->state);
   guint32 ttl_s = server->targets ? server->targets->ttl_s : 0;
   const char *error = server->error ? server->error->message : "";
+  const char *incomplete = server->targets && server->targets->incomplete ? server->targets->incomplete : "";
 
   g_variant_builder_init (&targets, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; server->targets != NULL && i < server->targets->targets->len; i++)
@@ -184,6 +185,7 @@ server_entry (const NetmondServer *server)
   g_variant_builder_add (&entry, "{sv}", "targets", g_variant_builder_end (&targets));
   g_variant_builder_add (&entry, "{sv}", "ttl-s", g_variant_new_uint32 (ttl_s));
   g_variant_builder_add (&entry, "{sv}", "error", g_variant_new_string (error));
+  g_variant_builder_add (&entry, "{sv}", "incomplete", g_variant_new_string (incomplete));
   return g_variant_builder_end (&entry);
 }
 

@@ -234,18 +234,21 @@ server_resolved (gpointer data)
   return server_entry (data, &state, &first, &error) && g_str_equal (state, "resolved");
 }
 
-/* Both SRV targets known: an answer lost on a loaded machine leaves one out
- * for a few seconds (KL_SIP_RESOLVE_PARTIAL_TTL_S). */
+/* Both SRV targets known from an answer to every lookup: one lost on a
+ * loaded machine leaves a target out of the first answer, and netmond asks
+ * again within seconds. */
 static gboolean
 both_targets_known (gpointer data)
 {
   g_autoptr (GVariant) server = find_entry (data);
   g_autoptr (GVariant) targets = NULL;
+  const char *incomplete;
 
   if (server == NULL)
     return FALSE;
   kl_test_lookup (server, "targets", "@aa{sv}", &targets);
-  return g_variant_n_children (targets) == 2;
+  kl_test_lookup (server, "incomplete", "&s", &incomplete);
+  return g_variant_n_children (targets) == 2 && *incomplete == '\0';
 }
 
 /* SRV */
