@@ -99,17 +99,19 @@ on_resolved (KlSipTargets *answer, const GError *error, gpointer user_data)
       g_message ("%s: %s (%s; TTL %u s)", server->key, text, targets->path, targets->ttl_s);
     }
     g_clear_pointer (&public->targets, kl_sip_targets_free);
-    public->targets = kl_sip_targets_copy (targets);
+    public->targets = g_steal_pointer (&targets);
     g_clear_error (&public->error);
     public->state = NETMOND_SERVER_STATE_RESOLVED;
     server->failures = 0;
-    delay_ms = targets->ttl_s == G_MAXUINT32 ? -1 : (gint64) MAX (targets->ttl_s, NETMOND_SERVERS_RETRY_MIN_S) * 1000;
-    if (targets->incomplete == NULL) {
+    delay_ms = public->targets->ttl_s == G_MAXUINT32
+                   ? -1
+                   : (gint64) MAX (public->targets->ttl_s, NETMOND_SERVERS_RETRY_MIN_S) * 1000;
+    if (public->targets->incomplete == NULL) {
       server->incomplete = 0;
     } else {
       /* asked again before the TTL runs out, until every lookup answers */
       if (server->incomplete++ == 0)
-        g_message ("%s: incomplete: %s", server->key, targets->incomplete);
+        g_message ("%s: incomplete: %s", server->key, public->targets->incomplete);
       delay_ms = MIN (delay_ms, back_off_ms (server->incomplete));
     }
   } else {
