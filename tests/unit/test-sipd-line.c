@@ -821,6 +821,19 @@ line_left_registered (gpointer data)
   return sipd_line_get_state (f->line) != SIPD_LINE_STATE_REGISTERED;
 }
 
+typedef struct {
+  TestServer *server;
+  guint before; /* REGISTERs it had */
+} RegisterWait;
+
+static gboolean
+registered_again (gpointer data)
+{
+  RegisterWait *wait = data;
+
+  return test_server_count_requests (wait->server, "REGISTER") > wait->before;
+}
+
 /* The registrar hangs just after a refresh: the next OPTIONS (within 30 s)
  * go unanswered before the next refresh could (45 s), whatever keep-alives
  * the registrar asked for. */
@@ -829,13 +842,12 @@ test_keep_n_registrar_hung_is_noticed_by_options (Fixture *f, gconstpointer data
 {
   guint pings;
   guint options;
-  guint registers;
+  RegisterWait refresh = { f->primary, 0 };
   gint64 hung_at;
 
   watch_keepalives (f, KEEP_S, &pings, &options);
-  registers = test_server_count_requests (f->primary, "REGISTER");
-  while (test_server_count_requests (f->primary, "REGISTER") == registers)
-    test_world_wait (f->world, 100);
+  refresh.before = test_server_count_requests (f->primary, "REGISTER");
+  g_assert_true (test_world_run (f->world, registered_again, &refresh, 60 * 1000));
   test_world_wait (f->world, 100);
   test_server_fail (f->primary, TEST_FAULT_HUNG);
   hung_at = kl_clock_now_ms (f->clock);
