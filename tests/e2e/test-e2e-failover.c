@@ -166,7 +166,6 @@ static gboolean
 line_is_at (PlaceWait *wait)
 {
   KlSipLine1 *line = wait->f->phone->line;
-
   /* the phase, not only the state: a move is over, failbacks counted */
   const char *phase = wait->place.on_backup ? "on-backup" : "registered";
 
